@@ -1,0 +1,32 @@
+//! `enrolld-client`: the typed Rust SDK for the Enrolld API, generated at build time by progenitor from
+//! the committed `openapi/openapi.json`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = enrolld_client::Client::with_token("http://127.0.0.1:8080", "eyJ…")?;
+//! let page = client.list_users().limit(10).send().await?;
+//! for user in &page.items {
+//!     println!("{} {}", user.username, user.display_name);
+//! }
+//! # Ok(()) }
+//! ```
+#![allow(missing_docs, clippy::all, clippy::unwrap_used, clippy::expect_used)]
+
+include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+
+impl Client {
+    /// A client that sends `Authorization: Bearer <token>` with every request.
+    pub fn with_token(base_url: &str, token: &str) -> Result<Self, reqwest::header::InvalidHeaderValue> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+        let http = reqwest::ClientBuilder::new()
+            .default_headers(headers)
+            .connect_timeout(std::time::Duration::from_secs(15))
+            .timeout(std::time::Duration::from_secs(120))
+            .build()
+            .map_err(|_| reqwest::header::HeaderValue::from_str("\n").unwrap_err())?;
+        Ok(Self::new_with_client(base_url, http))
+    }
+}

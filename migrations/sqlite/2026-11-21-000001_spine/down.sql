@@ -1,0 +1,5 @@
+DROP TRIGGER audit_events_no_delete;
+DROP TRIGGER audit_events_no_update;
+DROP TABLE audit_events;
+DROP TABLE identity_services;
+DROP TABLE users;

@@ -1,0 +1,3 @@
+//! `/v1/audit-events`: the audit log.
+
+pub mod list;

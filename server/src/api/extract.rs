@@ -1,0 +1,159 @@
+//! Request extractors whose failures are problems that name the offending field.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use super::problem::ApiError;
+use crate::service::Context;
+use crate::error::FieldError;
+use crate::state::AppState;
+
+/// A JSON request body. Unknown fields, wrong types and missing fields are 422 problems naming the
+/// field; bad JSON is 400; a wrong media type 415; a body over the limit (`max_body_bytes` times
+/// `FACTOR`) 413.
+pub struct ApiJson<T, const FACTOR: usize = 1>(pub T);
+
+impl<T: DeserializeOwned + 'static, const FACTOR: usize> FromRequest for ApiJson<T, FACTOR> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.config.max_body_bytes as usize)
+            .unwrap_or(1024 * 1024)
+            .saturating_mul(FACTOR);
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            check_json_media_type(content_type.as_deref())?;
+            if declared_length.is_some_and(|len| len > limit) {
+                return Err(too_large(limit));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable_body", format!("cannot read the body: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            if body.is_empty() {
+                return Err(ApiError::bad_request("missing_body", "the request needs a JSON body"));
+            }
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+fn check_json_media_type(content_type: Option<&str>) -> Result<(), ApiError> {
+    let essence = content_type.unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "the body must be application/json, not {}",
+                if essence.is_empty() { "unspecified" } else { essence.as_str() }
+            ),
+        ))
+    }
+}
+
+/// Parses JSON, naming the field of a shape error.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {inner}"))
+        } else {
+            let field = if field == "." { "body".to_owned() } else { field };
+            ApiError::validation(vec![FieldError::new(field, strip_position(&inner.to_string()))])
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Query parameters; a bad one is a 400 problem naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
+fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let mut problem = ApiError::bad_request("invalid_query", format!("query parameter {field}: {message}"));
+        problem.errors = vec![FieldError::new(field, message)];
+        problem
+    })
+}
+
+impl FromRequest for Context {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    /// The context the middleware set after verifying the token.
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let context = req.extensions().get::<Context>().cloned();
+        std::future::ready(context.ok_or_else(|| ApiError::unauthenticated("a bearer token is required")))
+    }
+}
+
+/// The `If-Match` header, if sent.
+pub struct IfMatch(pub Option<String>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req.headers().get(header::IF_MATCH).map(|v| v.to_str().map(|s| s.trim().to_owned()));
+        std::future::ready(match value {
+            None => Ok(IfMatch(None)),
+            Some(Ok(tag)) => Ok(IfMatch(Some(tag))),
+            Some(Err(_)) => Err(ApiError::bad_request("invalid_header", "If-Match is not readable text")),
+        })
+    }
+}

@@ -1,0 +1,4 @@
+//! `/v1/identity-services`: the catalogue of identity services.
+
+pub mod list;
+pub mod update;

@@ -1,0 +1,158 @@
+//! Runs around every request: request id, operation lookup, authentication and scope check (from the
+//! OpenAPI document's `security`), problem `instance`, metrics and the access log.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, web};
+use serde_json::json;
+
+use super::problem::{ApiError, PROBLEM_JSON};
+use super::route_table::RouteMatch;
+use crate::auth::Operator;
+use crate::error::AppError;
+use crate::service::{Context, audit};
+use crate::state::AppState;
+
+/// The request id of the current request.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The middleware function (for `actix_web::middleware::from_fn`).
+pub async fn around(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::now_v7().to_string();
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let method = req.method().as_str().to_owned();
+    let path = req.path().to_owned();
+    let (operation, response) = match state.routes.resolve(&method, &path) {
+        RouteMatch::Operation(route) => {
+            let operation = route.operation_id;
+            let refused = match &route.scopes {
+                None => None,
+                Some(scopes) => authorize(&state, &req, &request_id, operation, scopes).await.err(),
+            };
+            let response = match refused {
+                Some(error) => req.into_response(error.render(Some(&request_id))),
+                None => finish(next.call(req).await?, &request_id),
+            };
+            (operation, response)
+        }
+        RouteMatch::MethodNotAllowed(allowed) => {
+            let error = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{method} is not allowed on {path}; allowed: {}", allowed.join(", ")),
+            )
+            .with_header(header::ALLOW, allowed.join(", "));
+            ("method_not_allowed", req.into_response(error.render(Some(&request_id))))
+        }
+        RouteMatch::NotFound => ("other", finish(next.call(req).await?, &request_id)),
+    };
+    let mut response = response;
+    if let Ok(value) = header::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    let status = response.status();
+    state.metrics.observe(operation, status.as_u16(), started.elapsed());
+    tracing::info!(
+        http.method = %method,
+        http.route = operation,
+        http.status = status.as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        request.id = %request_id,
+        "request"
+    );
+    Ok(response)
+}
+
+/// Verifies the bearer token and the scopes; records refusals in the audit log.
+async fn authorize(
+    state: &AppState,
+    req: &ServiceRequest,
+    request_id: &str,
+    operation_id: &'static str,
+    scopes: &[crate::auth::scopes::Scope],
+) -> Result<(), ApiError> {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim);
+    let verified: Result<Operator, String> = match token {
+        None => Err("a bearer token is required (Authorization: Bearer <token>)".into()),
+        Some(token) => state.verifier.verify(token).await,
+    };
+    let operator = match verified {
+        Ok(operator) => operator,
+        Err(reason) => {
+            let detail = json!({"reason": reason, "operation": operation_id});
+            record_refusal(state, None, "authentication_failed", request_id, detail).await;
+            return Err(ApiError::unauthenticated(reason));
+        }
+    };
+    if let Some(missing) = scopes.iter().find(|scope| !operator.has(**scope)) {
+        let detail = json!({"missing_scope": missing.as_str(), "operation": operation_id});
+        record_refusal(state, Some(&operator), "authorization_failed", request_id, detail).await;
+        return Err(AppError::Forbidden { missing_scope: *missing }.into());
+    }
+    req.extensions_mut().insert(Context { operator, request_id: request_id.to_owned(), operation_id });
+    Ok(())
+}
+
+async fn record_refusal(
+    state: &AppState,
+    operator: Option<&Operator>,
+    action: &str,
+    request_id: &str,
+    detail: serde_json::Value,
+) {
+    if let Err(error) = audit::record_denied(&state.db, state.clock.now(), operator, action, request_id, detail).await {
+        tracing::error!(request.id = %request_id, %error, "could not record a refused request in the audit log");
+    }
+}
+
+/// Gives every error response a problem body with the request id as `instance`, and logs internal errors.
+fn finish<B: MessageBody + 'static>(response: ServiceResponse<B>, request_id: &str) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response.map_into_boxed_body();
+    }
+    let api_error = response.response().error().and_then(|e| e.as_error::<ApiError>()).cloned();
+    if let Some(error) = api_error {
+        if let Some(internal) = &error.internal {
+            tracing::error!(request.id = %request_id, error = %internal, "internal error");
+        }
+        return response.into_response(error.render(Some(request_id)));
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    if is_problem {
+        return response.map_into_boxed_body();
+    }
+    if let Some(error) = response.response().error() {
+        tracing::error!(request.id = %request_id, %error, status = status.as_u16(), "unhandled error");
+    }
+    let error = match status {
+        StatusCode::NOT_FOUND => ApiError::new(status, "not_found", "no such resource; see /swagger-ui/ for the API"),
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            ApiError::new(status, "internal_error", "the server failed to handle the request")
+        }
+        _ => ApiError::new(status, "http_error", status.canonical_reason().unwrap_or("request failed")),
+    };
+    let rendered: HttpResponse = error.render(Some(request_id));
+    response.into_response(rendered)
+}

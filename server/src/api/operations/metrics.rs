@@ -1,0 +1,15 @@
+use actix_web::{HttpResponse, get, web};
+
+use crate::state::AppState;
+
+/// Metrics
+///
+/// Request counts and latency histograms by operation and status, in the Prometheus text format.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")),
+)]
+#[get("/metrics")]
+pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+}

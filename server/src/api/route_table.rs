@@ -1,0 +1,171 @@
+//! The operations of the OpenAPI document, matched against requests: the middleware learns from it
+//! which operation a request is, which scope it needs, and whether a path exists under another method.
+
+use serde_json::Value;
+
+use crate::auth::scopes::Scope;
+
+/// One operation of the document.
+#[derive(Debug, Clone)]
+pub struct RouteInfo {
+    /// HTTP method, upper case.
+    pub method: String,
+    /// The path template, e.g. `/v1/users/{user}`.
+    pub template: String,
+    /// The operationId (leaked once at start-up so it can be `&'static`).
+    pub operation_id: &'static str,
+    /// `None` for public operations; otherwise the scopes of which the caller needs all.
+    pub scopes: Option<Vec<Scope>>,
+    segments: Vec<Segment>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Segment {
+    Literal(String),
+    Param,
+}
+
+/// What a request path and method resolve to.
+pub enum RouteMatch<'a> {
+    /// A documented operation.
+    Operation(&'a RouteInfo),
+    /// The path exists, but not for this method; the methods it has.
+    MethodNotAllowed(Vec<String>),
+    /// No documented path.
+    NotFound,
+}
+
+/// Every operation of the document.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<RouteInfo>,
+}
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
+
+impl RouteTable {
+    /// Reads the operations out of an OpenAPI document.
+    pub fn from_spec(spec: &Value) -> Result<Self, String> {
+        let mut routes = Vec::new();
+        let paths = spec.get("paths").and_then(Value::as_object).ok_or("the document has no paths")?;
+        for (template, item) in paths {
+            for method in METHODS {
+                let Some(operation) = item.get(*method) else { continue };
+                let operation_id = operation
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{method} {template} has no operationId"))?;
+                routes.push(RouteInfo {
+                    method: method.to_ascii_uppercase(),
+                    template: template.clone(),
+                    operation_id: Box::leak(operation_id.to_owned().into_boxed_str()),
+                    scopes: security_scopes(operation)?,
+                    segments: parse_template(template),
+                });
+            }
+        }
+        Ok(Self { routes })
+    }
+
+    /// Every operation.
+    pub fn routes(&self) -> &[RouteInfo] {
+        &self.routes
+    }
+
+    /// Resolves a request. A literal segment beats a parameter (`/v1/users/import` over `/v1/users/{user}`).
+    pub fn resolve(&self, method: &str, path: &str) -> RouteMatch<'_> {
+        let parts: Vec<&str> = path.split('/').skip(1).collect();
+        let mut best: Option<(&RouteInfo, usize)> = None;
+        let mut allowed = Vec::new();
+        for route in &self.routes {
+            let Some(params) = match_segments(&route.segments, &parts) else { continue };
+            if route.method != method {
+                allowed.push(route.method.clone());
+                continue;
+            }
+            if best.is_none_or(|(_, fewest)| params < fewest) {
+                best = Some((route, params));
+            }
+        }
+        match best {
+            Some((route, _)) => RouteMatch::Operation(route),
+            None if !allowed.is_empty() => {
+                allowed.sort();
+                allowed.dedup();
+                RouteMatch::MethodNotAllowed(allowed)
+            }
+            None => RouteMatch::NotFound,
+        }
+    }
+}
+
+fn security_scopes(operation: &Value) -> Result<Option<Vec<Scope>>, String> {
+    let Some(requirements) = operation.get("security").and_then(Value::as_array) else { return Ok(None) };
+    let mut scopes = Vec::new();
+    let mut any = false;
+    for requirement in requirements {
+        let Some(map) = requirement.as_object() else { continue };
+        for names in map.values() {
+            any = true;
+            for name in names.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                scopes.push(name.parse::<Scope>()?);
+            }
+        }
+    }
+    Ok(any.then_some(scopes))
+}
+
+fn parse_template(template: &str) -> Vec<Segment> {
+    template
+        .split('/')
+        .skip(1)
+        .map(|part| {
+            if part.starts_with('{') && part.ends_with('}') {
+                Segment::Param
+            } else {
+                Segment::Literal(part.to_owned())
+            }
+        })
+        .collect()
+}
+
+fn match_segments(segments: &[Segment], parts: &[&str]) -> Option<usize> {
+    if segments.len() != parts.len() {
+        return None;
+    }
+    let mut params = 0;
+    for (segment, part) in segments.iter().zip(parts) {
+        match segment {
+            Segment::Literal(literal) if literal == part => {}
+            Segment::Param if !part.is_empty() => params += 1,
+            _ => return None,
+        }
+    }
+    Some(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_segments_beat_parameters_and_other_methods_are_reported() {
+        let spec = serde_json::json!({"paths": {
+            "/v1/users/{user}": {"get": {"operationId": "get_user", "security": [{"bearer": ["users:read"]}]},
+                                  "delete": {"operationId": "delete_user", "security": [{"bearer": ["users:write"]}]}},
+            "/v1/users/import": {"post": {"operationId": "import_users", "security": [{"bearer": ["users:write"]}]}},
+            "/healthz": {"get": {"operationId": "get_health"}}
+        }});
+        let table = RouteTable::from_spec(&spec).unwrap();
+        let RouteMatch::Operation(route) = table.resolve("POST", "/v1/users/import") else { panic!() };
+        assert_eq!(route.operation_id, "import_users");
+        let RouteMatch::Operation(route) = table.resolve("GET", "/v1/users/import") else { panic!() };
+        assert_eq!(route.operation_id, "get_user");
+        assert_eq!(route.scopes, Some(vec![Scope::UsersRead]));
+        let RouteMatch::MethodNotAllowed(allowed) = table.resolve("PUT", "/v1/users/bob") else { panic!() };
+        assert_eq!(allowed, vec!["DELETE", "GET"]);
+        assert!(matches!(table.resolve("GET", "/v1/nothing"), RouteMatch::NotFound));
+        let RouteMatch::Operation(route) = table.resolve("GET", "/healthz") else { panic!() };
+        assert_eq!(route.scopes, None);
+    }
+}

@@ -1,0 +1,35 @@
+use actix_web::{HttpResponse, post, web};
+
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::problem::ApiResult;
+use crate::model::users::{CreateUser, DryRunQuery, User};
+use crate::service::{Context, users};
+use crate::state::AppState;
+
+/// Create a user
+///
+/// Adds a person to the directory. The username is unique (case-insensitive, stored in lower case);
+/// the email must be a plain address and the phone an E.164 number. With `dry_run=true` the user is
+/// checked and the answer shows what would be created, but nothing is stored.
+#[utoipa::path(
+    tag = "users",
+    params(DryRunQuery),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "The user was created (or would be, in a dry run)", body = User,
+            headers(("ETag" = String, description = "Version tag for `If-Match`"))),
+        (status = 409, description = "A user with this username exists"),
+    ),
+    security(("bearer" = ["users:write"])),
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    ctx: Context,
+    query: ApiQuery<DryRunQuery>,
+    body: ApiJson<CreateUser>,
+) -> ApiResult<HttpResponse> {
+    let dry_run = query.0.dry_run.unwrap_or(false);
+    let created = users::create(&state.db, &ctx, state.clock.now(), body.0, dry_run).await?;
+    Ok(super::with_etag(HttpResponse::Created(), created))
+}

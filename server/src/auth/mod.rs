@@ -1,0 +1,37 @@
+//! Operator authentication (bearer JWTs) and authorization (scopes).
+
+pub mod jwt;
+pub mod keys;
+pub mod scopes;
+
+use std::collections::BTreeSet;
+
+use crate::error::{AppError, AppResult};
+use scopes::Scope;
+
+/// The authenticated caller of an operator endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    /// The token's `sub`.
+    pub id: String,
+    /// The token's `name`, when it has one.
+    pub name: Option<String>,
+    /// The scopes the token grants (unknown scope names are ignored).
+    pub scopes: BTreeSet<Scope>,
+}
+
+impl Operator {
+    /// Refuses with `Forbidden` unless the operator holds `scope`.
+    pub fn require(&self, scope: Scope) -> AppResult<()> {
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden { missing_scope: scope })
+        }
+    }
+
+    /// Whether the operator holds `scope`.
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+}

@@ -1,0 +1,230 @@
+//! Configuration: one documented struct, read from a TOML file and `ENROLLD_*` environment variables
+//! (the environment wins). `enrolld.example.toml` documents every key; a test keeps it in sync.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::DatabaseLocation;
+
+/// Every setting. Each key `k` can also be set as the environment variable `ENROLLD_<K>`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to bind.
+    pub listen: String,
+    /// `sqlite://relative.db`, `sqlite:///absolute/path.db` or `postgres://…`.
+    pub database_url: String,
+    /// Base URL that links and QR codes point at; default `http://<listen>`.
+    pub public_url: Option<String>,
+    /// HS256 shared secret (at least 32 bytes).
+    pub jwt_secret: Option<String>,
+    /// File holding the HS256 shared secret.
+    pub jwt_secret_file: Option<PathBuf>,
+    /// PEM public key (RSA, EC P-256/P-384 or Ed25519) that verifies operator tokens.
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// JWKS file with verification keys.
+    pub jwt_jwks_file: Option<PathBuf>,
+    /// JWKS URL with verification keys (cached; an unknown `kid` refetches at most once a minute).
+    pub jwt_jwks_url: Option<String>,
+    /// Pinned algorithm list, comma-separated (e.g. `HS256` or `RS256,ES256`); default from the key kind.
+    pub jwt_algorithms: Option<String>,
+    /// Required `iss` claim.
+    pub jwt_issuer: String,
+    /// Required `aud` claim.
+    pub jwt_audience: String,
+    /// Server key for hashing codes and secrets (base64 or text, at least 32 bytes).
+    pub secret_key: Option<String>,
+    /// File holding the server key.
+    pub secret_key_file: Option<PathBuf>,
+    /// lettre SMTP URL, e.g. `smtp://127.0.0.1:2525`; unset means the email service is not configured.
+    pub smtp_url: Option<String>,
+    /// File holding the SMTP password (overrides a password in `smtp_url`).
+    pub smtp_password_file: Option<PathBuf>,
+    /// Sender address for emails.
+    pub mail_from: String,
+    /// HTTP endpoint that receives `{"to", "body"}` JSON POSTs; unset means SMS is not configured.
+    pub sms_gateway_url: Option<String>,
+    /// Bearer token sent to the SMS gateway.
+    pub sms_gateway_token: Option<String>,
+    /// File holding the SMS gateway bearer token.
+    pub sms_gateway_token_file: Option<PathBuf>,
+    /// Largest accepted request body in bytes (bulk imports accept 32 times this).
+    pub max_body_bytes: u64,
+    /// Database connections per server process.
+    pub db_pool_size: u32,
+    /// HTTP worker threads; default: one per core.
+    pub workers: Option<u32>,
+    /// Log format: `text` or `json`.
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://enrolld.db".into(),
+            public_url: None,
+            jwt_secret: None,
+            jwt_secret_file: None,
+            jwt_public_key_file: None,
+            jwt_jwks_file: None,
+            jwt_jwks_url: None,
+            jwt_algorithms: None,
+            jwt_issuer: "enrolld".into(),
+            jwt_audience: "enrolld".into(),
+            secret_key: None,
+            secret_key_file: None,
+            smtp_url: None,
+            smtp_password_file: None,
+            mail_from: "enrolld@localhost".into(),
+            sms_gateway_url: None,
+            sms_gateway_token: None,
+            sms_gateway_token_file: None,
+            max_body_bytes: 1024 * 1024,
+            db_pool_size: 10,
+            workers: None,
+            log_format: "text".into(),
+        }
+    }
+}
+
+/// The keys whose values are whole numbers (everything else is text).
+const NUMERIC_KEYS: &[&str] = &["max_body_bytes", "db_pool_size", "workers"];
+
+/// Every key of [`Config`] (a test checks this list against the struct).
+pub const KEYS: &[&str] = &[
+    "listen",
+    "database_url",
+    "public_url",
+    "jwt_secret",
+    "jwt_secret_file",
+    "jwt_public_key_file",
+    "jwt_jwks_file",
+    "jwt_jwks_url",
+    "jwt_algorithms",
+    "jwt_issuer",
+    "jwt_audience",
+    "secret_key",
+    "secret_key_file",
+    "smtp_url",
+    "smtp_password_file",
+    "mail_from",
+    "sms_gateway_url",
+    "sms_gateway_token",
+    "sms_gateway_token_file",
+    "max_body_bytes",
+    "db_pool_size",
+    "workers",
+    "log_format",
+];
+
+/// The environment variable for a key.
+pub fn env_name(key: &str) -> String {
+    format!("ENROLLD_{}", key.to_ascii_uppercase())
+}
+
+impl Config {
+    /// Reads the optional TOML file, then overlays `ENROLLD_*` variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, String> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| format!("config file {}: {}", path.display(), e.message()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in env {
+            let Some(key) = KEYS.iter().find(|k| env_name(k) == name) else { continue };
+            let value = if NUMERIC_KEYS.contains(key) {
+                let number = value
+                    .trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("{name}: {value:?} is not a whole number"))?;
+                toml::Value::Integer(number)
+            } else {
+                toml::Value::String(value)
+            };
+            table.insert((*key).to_owned(), value);
+        }
+        Config::deserialize(table).map_err(|e| {
+            let origin = file.map(|p| format!("config file {}", p.display())).unwrap_or("config".into());
+            format!("{origin}: {}", e.message().trim())
+        })
+    }
+
+    /// Checks the values and resolves them into what the server runs with.
+    pub fn listen_addr(&self) -> Result<SocketAddr, String> {
+        self.listen
+            .parse()
+            .map_err(|_| format!("listen: {:?} is not an address like 127.0.0.1:8080", self.listen))
+    }
+
+    /// The parsed database location.
+    pub fn database(&self) -> Result<DatabaseLocation, String> {
+        DatabaseLocation::parse(&self.database_url).map_err(|e| format!("database_url: {e}"))
+    }
+
+    /// The base URL for links, without a trailing slash.
+    pub fn public_base_url(&self, bound: SocketAddr) -> Result<String, String> {
+        match &self.public_url {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Ok(url.trim_end_matches('/').to_owned())
+            }
+            Some(url) => Err(format!("public_url: {url:?} must start with http:// or https://")),
+            None => Ok(format!("http://{bound}")),
+        }
+    }
+
+    /// Checks every value that can be checked without touching the network or the database.
+    pub fn validate(&self) -> Result<(), String> {
+        self.listen_addr()?;
+        self.database()?;
+        if self.max_body_bytes < 1024 {
+            return Err("max_body_bytes: must be at least 1024".into());
+        }
+        if self.db_pool_size == 0 || self.db_pool_size > 1000 {
+            return Err("db_pool_size: must be between 1 and 1000".into());
+        }
+        if self.workers == Some(0) {
+            return Err("workers: must be at least 1".into());
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(format!("log_format: {:?} is not one of text, json", self.log_format));
+        }
+        if let Some(url) = &self.smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err("smtp_url: must start with smtp:// or smtps://".into());
+        }
+        if let Some(url) = &self.sms_gateway_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err("sms_gateway_url: must start with http:// or https://".into());
+        }
+        if !self.mail_from.contains('@') {
+            return Err(format!("mail_from: {:?} is not an email address", self.mail_from));
+        }
+        Ok(())
+    }
+}
+
+/// Reads a secret from its inline value or its file (the file wins), trimming a final newline.
+pub fn read_secret(
+    key: &str,
+    inline: &Option<String>,
+    file: &Option<PathBuf>,
+) -> Result<Option<String>, String> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{key}_file: cannot read {}: {e}", path.display()))?;
+        return Ok(Some(text.trim_end_matches(['\n', '\r']).to_owned()));
+    }
+    Ok(inline.clone())
+}

@@ -1,0 +1,121 @@
+//! The `users` table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::{DbConn, lower, lower_nullable};
+
+/// A row of `users`.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub state: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A new row of `users`.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub state: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Changes to a row (`None` leaves a column; `Some(None)` clears a nullable one).
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    pub given_name: Option<Option<String>>,
+    pub family_name: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub state: Option<String>,
+    pub version: Option<i64>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// Filters for listing.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub state: Option<String>,
+    pub q: Option<String>,
+    pub after_username: Option<String>,
+}
+
+/// Finds a user by id or by username.
+pub fn find(conn: &mut DbConn, id_or_username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::id.eq(id_or_username).or(users::username.eq(id_or_username.to_lowercase())))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Users whose usernames are in `usernames`.
+pub fn find_by_usernames(conn: &mut DbConn, usernames: &[String]) -> QueryResult<Vec<User>> {
+    users::table.filter(users::username.eq_any(usernames)).select(User::as_select()).load(conn)
+}
+
+/// Inserts users.
+pub fn insert(conn: &mut DbConn, rows: &[NewUser]) -> QueryResult<usize> {
+    crate::on_backend!(conn, |c| diesel::insert_into(users::table).values(rows).execute(c))
+}
+
+/// Updates a user if its version is still `expected_version`; returns the rows changed (0 or 1).
+pub fn update(conn: &mut DbConn, id: &str, expected_version: i64, changes: &UserChanges) -> QueryResult<usize> {
+    diesel::update(users::table.filter(users::id.eq(id)).filter(users::version.eq(expected_version)))
+        .set(changes)
+        .execute(conn)
+}
+
+/// Deletes a user if its version is still `expected_version`.
+pub fn delete(conn: &mut DbConn, id: &str, expected_version: i64) -> QueryResult<usize> {
+    diesel::delete(users::table.filter(users::id.eq(id)).filter(users::version.eq(expected_version))).execute(conn)
+}
+
+/// One page of users ordered by username.
+pub fn list(conn: &mut DbConn, filter: &UserFilter, limit: i64) -> QueryResult<Vec<User>> {
+    let mut query = users::table.select(User::as_select()).order(users::username.asc()).limit(limit).into_boxed();
+    if let Some(state) = &filter.state {
+        query = query.filter(users::state.eq(state.clone()));
+    }
+    if let Some(q) = &filter.q {
+        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        query = query.filter(
+            users::username
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(users::display_name).like(pattern.clone()).escape('\\'))
+                .or(lower_nullable(users::email).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(after) = &filter.after_username {
+        query = query.filter(users::username.gt(after.clone()));
+    }
+    query.load(conn)
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

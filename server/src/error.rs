@@ -1,0 +1,116 @@
+//! The one domain error. It knows nothing about HTTP: `api::problem` maps it to RFC 9457 responses.
+
+use crate::auth::scopes::Scope;
+
+/// One invalid input: which field, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field, as a JSON pointer-like path (`users[3].email`), or the query/header parameter name.
+    pub field: String,
+    /// What is wrong with it, for a person to read.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// Everything a service can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The named thing does not exist.
+    #[error("{kind} {id:?} does not exist")]
+    NotFound {
+        /// What kind of thing (`user`, `identity service`).
+        kind: &'static str,
+        /// The identifier that was asked for.
+        id: String,
+    },
+    /// The request conflicts with the current state.
+    #[error("{message}")]
+    Conflict {
+        /// Stable machine code.
+        code: &'static str,
+        /// What conflicts.
+        message: String,
+    },
+    /// One or more inputs are invalid.
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// The request is well-formed but cannot be carried out as asked.
+    #[error("{message}")]
+    Unprocessable {
+        /// Stable machine code.
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// No valid operator credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The operator lacks a scope.
+    #[error("this operation needs the scope {missing_scope}")]
+    Forbidden {
+        /// The scope that is needed.
+        missing_scope: Scope,
+    },
+    /// `If-Match` named an older version.
+    #[error("the resource has changed since it was read (ETag {current})")]
+    PreconditionFailed {
+        /// The current ETag.
+        current: String,
+    },
+    /// Too many requests.
+    #[error("too many requests; retry after {retry_after} seconds")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// Something broke inside; the detail is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// One invalid field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// An internal failure with a description for the log.
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        Self::Internal(what.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => Self::NotFound { kind: "resource", id: String::new() },
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict {
+                code: "conflict",
+                message: format!("a record with the same unique value exists ({})", info.message()),
+            },
+            other => Self::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        Self::Internal(format!("database pool: {error}"))
+    }
+}
+
+/// Result of a service call.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl From<String> for AppError {
+    fn from(message: String) -> Self {
+        Self::Internal(message)
+    }
+}

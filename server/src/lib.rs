@@ -1,0 +1,17 @@
+//! Enrolld: the operator REST API for identity enrollment.
+//!
+//! Data flows one way: `api` (HTTP) → `service` (rules, one transaction with its audit row) → `db`
+//! (queries). `main.rs` only parses the command line; [`server::start`] builds and runs the app.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod metrics;
+pub mod model;
+pub mod server;
+pub mod service;
+pub mod state;

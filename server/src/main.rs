@@ -1,0 +1,5 @@
+//! The `enrolld` command.
+
+fn main() -> std::process::ExitCode {
+    enrolld::cli::main()
+}

@@ -1,0 +1,126 @@
+//! Builds the application from a configuration and runs it; tests bind `127.0.0.1:0` through this.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpServer, middleware, web};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::api::{self, route_table::RouteTable};
+use crate::auth::{jwt::Verifier, keys};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::metrics::Metrics;
+use crate::state::AppState;
+
+/// A server that is listening.
+pub struct RunningServer {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// Stops the server.
+    pub handle: ServerHandle,
+    /// Resolves when the server has stopped; must be polled (awaited or spawned) for it to serve.
+    pub server: Server,
+    /// The shared state (tests use its clock and database).
+    pub state: web::Data<AppState>,
+}
+
+/// The application for one worker.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, _) = App::new().into_utoipa_app().configure(api::routes).split_for_parts();
+    app.app_data(state)
+        .service(
+            SwaggerUi::new("/swagger-ui/{_:.*}")
+                .config(SwaggerConfig::new(["/openapi.json"]).persist_authorization(true).display_operation_id(true)),
+        )
+        .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .wrap(middleware::from_fn(api::middleware::around))
+}
+
+/// The file that keeps the `--dev` signing key, next to the database.
+pub fn dev_key_path(config: &Config) -> Result<PathBuf, String> {
+    Ok(config.database()?.state_dir().join("enrolld-dev-jwt.key"))
+}
+
+/// Reads the `--dev` signing key, creating it when `create` is set and it does not exist yet.
+pub fn dev_secret(config: &Config, create: bool) -> Result<Option<Vec<u8>>, String> {
+    use base64::Engine;
+    let path = dev_key_path(config)?;
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text.trim().as_bytes().to_vec())),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && create => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            let mut bytes = [0u8; 32];
+            rand::fill(&mut bytes);
+            let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+            write_private(&path, &text)?;
+            Ok(Some(text.into_bytes()))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(format!("cannot read {}: {error}", path.display())),
+    }
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Opens the database (running migrations), loads the keys, binds and starts serving.
+pub async fn start(config: Config, clock: Clock, dev_secret: Option<Vec<u8>>) -> Result<RunningServer, String> {
+    config.validate()?;
+    let location = config.database()?;
+    let pool_size = config.db_pool_size;
+    let pool = tokio::task::spawn_blocking(move || db::connect(&location, pool_size))
+        .await
+        .map_err(|e| format!("database start-up failed: {e}"))??;
+    let keys = keys::load(&config, dev_secret).await?;
+    let verifier = Verifier::new(keys, config.jwt_issuer.clone(), config.jwt_audience.clone());
+    let listener = TcpListener::bind(config.listen_addr()?).map_err(|e| format!("listen: cannot bind {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| format!("listen: {e}"))?;
+    let workers = config.workers;
+    let openapi_json = api::openapi::document_text();
+    let spec: serde_json::Value = serde_json::from_str(&openapi_json).map_err(|e| format!("openapi: {e}"))?;
+    let routes = RouteTable::from_spec(&spec)?;
+    let state = web::Data::new(AppState {
+        db: Db::new(pool),
+        verifier,
+        clock,
+        public_url: config.public_base_url(addr)?,
+        config,
+        routes,
+        openapi_json,
+        metrics: Metrics::default(),
+    });
+    let factory_state = state.clone();
+    let mut http = HttpServer::new(move || build_app(factory_state.clone())).shutdown_timeout(30);
+    if let Some(workers) = workers {
+        http = http.workers(workers as usize);
+    }
+    let server = http.listen(listener).map_err(|e| format!("listen: {e}"))?.run();
+    Ok(RunningServer { addr, handle: server.handle(), server, state })
+}

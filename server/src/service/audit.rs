@@ -1,0 +1,131 @@
+//! Writing and reading the audit log.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{Context, page};
+use crate::auth::Operator;
+use crate::auth::scopes::Scope;
+use crate::db::audit_events::{self, AuditEventRow, AuditFilter};
+use crate::db::{Db, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::model::audit::{AuditActor, AuditEvent, AuditEventPage, AuditTarget, ListAuditEventsQuery};
+
+/// How an audited event ended.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome {
+    /// It was done.
+    Success,
+    /// It was tried and failed (e.g. a wrong code).
+    Failure,
+    /// It was refused before it started (authentication or authorization).
+    Denied,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Denied => "denied",
+        }
+    }
+}
+
+/// One event to record.
+pub struct Entry<'a> {
+    /// Kind of target (`user`, `identity_service`).
+    pub target_type: &'a str,
+    /// The target's id.
+    pub target_id: &'a str,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Extra facts (never secrets).
+    pub detail: Option<Value>,
+}
+
+/// A successful change to a target.
+pub fn success<'a>(target_type: &'a str, target_id: &'a str, detail: Option<Value>) -> Entry<'a> {
+    Entry { target_type, target_id, outcome: Outcome::Success, detail }
+}
+
+/// The row for an operator's event within a request.
+pub fn row(ctx: &Context, now: DateTime<Utc>, entry: Entry<'_>) -> AuditEventRow {
+    AuditEventRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        occurred_at: now.naive_utc(),
+        actor_type: "operator".into(),
+        actor_id: Some(ctx.operator.id.clone()),
+        actor_name: ctx.operator.name.clone(),
+        action: ctx.operation_id.to_owned(),
+        target_type: Some(entry.target_type.to_owned()),
+        target_id: Some(entry.target_id.to_owned()),
+        outcome: entry.outcome.as_str().into(),
+        request_id: Some(ctx.request_id.clone()),
+        detail: entry.detail.map(|d| d.to_string()),
+    }
+}
+
+/// Records one event in the caller's transaction.
+pub fn record(conn: &mut DbConn, ctx: &Context, now: DateTime<Utc>, entry: Entry<'_>) -> AppResult<()> {
+    audit_events::insert(conn, &[row(ctx, now, entry)])?;
+    Ok(())
+}
+
+/// Records a refused request (bad token, missing scope) in its own transaction.
+pub async fn record_denied(
+    db: &Db,
+    now: DateTime<Utc>,
+    operator: Option<&Operator>,
+    action: &str,
+    request_id: &str,
+    detail: Value,
+) -> AppResult<()> {
+    let row = AuditEventRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        occurred_at: now.naive_utc(),
+        actor_type: if operator.is_some() { "operator" } else { "anonymous" }.into(),
+        actor_id: operator.map(|o| o.id.clone()),
+        actor_name: operator.and_then(|o| o.name.clone()),
+        action: action.to_owned(),
+        target_type: None,
+        target_id: None,
+        outcome: Outcome::Denied.as_str().into(),
+        request_id: Some(request_id.to_owned()),
+        detail: Some(detail.to_string()),
+    };
+    db.run(move |conn| audit_events::insert(conn, &[row]).map_err(AppError::from)).await.map(|_| ())
+}
+
+/// One page of events, newest first.
+pub async fn list(db: &Db, ctx: &Context, query: ListAuditEventsQuery) -> AppResult<AuditEventPage> {
+    ctx.operator.require(Scope::AuditRead)?;
+    let limit = page::limit(query.limit)?;
+    let filter = AuditFilter {
+        actor: query.actor,
+        action: query.action,
+        target: query.target,
+        since: query.since.map(|t| t.naive_utc()),
+        until: query.until.map(|t| t.naive_utc()),
+        before_id: query.cursor.as_deref().map(|c| page::decode_cursor("audit", c)).transpose()?,
+    };
+    let rows = db.run(move |conn| audit_events::list(conn, &filter, limit + 1).map_err(AppError::from)).await?;
+    let (rows, next_cursor) = page::split(rows, limit, "audit", |row| row.id.clone());
+    Ok(AuditEventPage { items: rows.into_iter().map(to_model).collect(), next_cursor })
+}
+
+fn to_model(row: AuditEventRow) -> AuditEvent {
+    AuditEvent {
+        id: row.id,
+        occurred_at: row.occurred_at.and_utc(),
+        actor: AuditActor { actor_type: row.actor_type, id: row.actor_id, name: row.actor_name },
+        action: row.action,
+        target: match (row.target_type, row.target_id) {
+            (Some(target_type), Some(id)) => Some(AuditTarget { target_type, id }),
+            _ => None,
+        },
+        outcome: row.outcome,
+        request_id: row.request_id,
+        detail: row.detail.and_then(|d| serde_json::from_str(&d).ok()),
+    }
+}

@@ -1,0 +1,346 @@
+//! The user directory.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::validate::Checks;
+use super::{Context, audit, page, transaction};
+use crate::auth::scopes::Scope;
+use crate::db::users::{self as rows, NewUser, UserChanges, UserFilter};
+use crate::db::{Db, DbConn, audit_events};
+use crate::error::{AppError, AppResult};
+use crate::model::users::{
+    CreateUser, ImportRowResult, ImportStatus, ImportUsers, ImportUsersResult, ListUsersQuery, UpdateUser, User,
+    UserPage, UserState,
+};
+
+/// Rows written per INSERT statement during imports.
+const IMPORT_BATCH: usize = 500;
+
+/// The ETag of a user version.
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+fn to_model(row: rows::User) -> User {
+    User {
+        id: row.id,
+        username: row.username,
+        display_name: row.display_name,
+        given_name: row.given_name,
+        family_name: row.family_name,
+        email: row.email,
+        phone: row.phone,
+        state: UserState::from_db(&row.state),
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+    }
+}
+
+/// A user with its version (for the ETag).
+pub struct Versioned {
+    /// The user.
+    pub user: User,
+    /// Its ETag.
+    pub etag: String,
+}
+
+fn versioned(row: rows::User) -> Versioned {
+    let etag = etag(row.version);
+    Versioned { user: to_model(row), etag }
+}
+
+/// Finds a user by id or username inside a transaction, or `NotFound`.
+pub fn find_required(conn: &mut DbConn, user: &str) -> AppResult<rows::User> {
+    rows::find(conn, user)?.ok_or_else(|| AppError::NotFound { kind: "user", id: user.to_owned() })
+}
+
+/// Checks a new user, returning the row to insert (id and times filled) or the field errors.
+fn check_new(input: &CreateUser, prefix: &str, now: DateTime<Utc>) -> Result<NewUser, Vec<crate::error::FieldError>> {
+    let mut checks = Checks::with_prefix(prefix);
+    let username = checks.username("username", &input.username);
+    let display_name = checks
+        .optional_text("display_name", input.display_name.as_deref(), 200)
+        .unwrap_or_else(|| username.clone());
+    let row = NewUser {
+        id: uuid::Uuid::now_v7().to_string(),
+        display_name,
+        given_name: checks.optional_text("given_name", input.given_name.as_deref(), 100),
+        family_name: checks.optional_text("family_name", input.family_name.as_deref(), 100),
+        email: checks.email("email", input.email.as_deref()),
+        phone: checks.phone("phone", input.phone.as_deref()),
+        username,
+        state: input.state.unwrap_or(UserState::Active).as_str().into(),
+        version: 1,
+        created_at: now.naive_utc(),
+        updated_at: now.naive_utc(),
+    };
+    if checks.errors.is_empty() { Ok(row) } else { Err(checks.errors) }
+}
+
+/// Creates a user.
+pub async fn create(db: &Db, ctx: &Context, now: DateTime<Utc>, input: CreateUser, dry_run: bool) -> AppResult<Versioned> {
+    ctx.operator.require(Scope::UsersWrite)?;
+    let row = check_new(&input, "", now).map_err(AppError::Invalid)?;
+    let ctx = ctx.clone();
+    db.run(move |conn| {
+        transaction(conn, dry_run, |tx| {
+            if rows::find(tx, &row.username)?.is_some() {
+                return Err(AppError::Conflict {
+                    code: "username_taken",
+                    message: format!("a user named {:?} exists", row.username),
+                });
+            }
+            rows::insert(tx, std::slice::from_ref(&row))?;
+            audit::record(tx, &ctx, now, audit::success("user", &row.id, Some(json!({"username": row.username}))))?;
+            find_required(tx, &row.id).map(versioned)
+        })
+    })
+    .await
+}
+
+/// One user.
+pub async fn get(db: &Db, ctx: &Context, user: String) -> AppResult<Versioned> {
+    ctx.operator.require(Scope::UsersRead)?;
+    db.run(move |conn| find_required(conn, &user).map(versioned)).await
+}
+
+/// A page of users.
+pub async fn list(db: &Db, ctx: &Context, query: ListUsersQuery) -> AppResult<UserPage> {
+    ctx.operator.require(Scope::UsersRead)?;
+    let limit = page::limit(query.limit)?;
+    let filter = UserFilter {
+        state: query.state.map(|s| s.as_str().to_owned()),
+        q: query.q.filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_owned()),
+        after_username: query.cursor.as_deref().map(|c| page::decode_cursor("users", c)).transpose()?,
+    };
+    let rows = db.run(move |conn| rows::list(conn, &filter, limit + 1).map_err(AppError::from)).await?;
+    let (rows, next_cursor) = page::split(rows, limit, "users", |row| row.username.clone());
+    Ok(UserPage { items: rows.into_iter().map(to_model).collect(), next_cursor })
+}
+
+fn check_if_match(if_match: Option<&str>, current: &rows::User) -> AppResult<()> {
+    let current_tag = etag(current.version);
+    match if_match {
+        Some(tag) if tag != "*" && !tag.split(',').any(|t| t.trim().trim_start_matches("W/") == current_tag) => {
+            Err(AppError::PreconditionFailed { current: current_tag })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Changes a user; with `if_match`, only if the user is still at that version.
+pub async fn update(
+    db: &Db,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: String,
+    input: UpdateUser,
+    if_match: Option<String>,
+    dry_run: bool,
+) -> AppResult<Versioned> {
+    ctx.operator.require(Scope::UsersWrite)?;
+    let mut checks = Checks::default();
+    let changes = UserChanges {
+        username: input.username.as_deref().map(|u| checks.username("username", u)),
+        display_name: input.display_name.as_deref().map(|d| checks.text("display_name", d, 200)),
+        given_name: input.given_name.as_ref().map(|g| checks.optional_text("given_name", g.as_deref(), 100)),
+        family_name: input.family_name.as_ref().map(|f| checks.optional_text("family_name", f.as_deref(), 100)),
+        email: input.email.as_ref().map(|e| checks.email("email", e.as_deref())),
+        phone: input.phone.as_ref().map(|p| checks.phone("phone", p.as_deref())),
+        state: input.state.map(|s| s.as_str().to_owned()),
+        version: None,
+        updated_at: Some(now.naive_utc()),
+    };
+    if !checks.errors.is_empty() {
+        return Err(AppError::Invalid(checks.errors));
+    }
+    let ctx = ctx.clone();
+    db.run(move |conn| {
+        transaction(conn, dry_run, |tx| {
+            let current = find_required(tx, &user)?;
+            check_if_match(if_match.as_deref(), &current)?;
+            if let Some(username) = &changes.username
+                && *username != current.username
+                && rows::find(tx, username)?.is_some()
+            {
+                return Err(AppError::Conflict {
+                    code: "username_taken",
+                    message: format!("a user named {username:?} exists"),
+                });
+            }
+            let changes = UserChanges { version: Some(current.version + 1), ..changes };
+            if rows::update(tx, &current.id, current.version, &changes)? == 0 {
+                let now_current = find_required(tx, &current.id)?;
+                return Err(AppError::PreconditionFailed { current: etag(now_current.version) });
+            }
+            let changed: Vec<&str> = [
+                ("username", changes.username.is_some()),
+                ("display_name", changes.display_name.is_some()),
+                ("given_name", changes.given_name.is_some()),
+                ("family_name", changes.family_name.is_some()),
+                ("email", changes.email.is_some()),
+                ("phone", changes.phone.is_some()),
+                ("state", changes.state.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(name, set)| set.then_some(name))
+            .collect();
+            audit::record(tx, &ctx, now, audit::success("user", &current.id, Some(json!({"changed": changed}))))?;
+            find_required(tx, &current.id).map(versioned)
+        })
+    })
+    .await
+}
+
+/// Deletes a user; with `if_match`, only if the user is still at that version.
+pub async fn delete(
+    db: &Db,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: String,
+    if_match: Option<String>,
+    dry_run: bool,
+) -> AppResult<()> {
+    ctx.operator.require(Scope::UsersWrite)?;
+    let ctx = ctx.clone();
+    db.run(move |conn| {
+        transaction(conn, dry_run, |tx| {
+            let current = find_required(tx, &user)?;
+            check_if_match(if_match.as_deref(), &current)?;
+            if rows::delete(tx, &current.id, current.version)? == 0 {
+                return Err(AppError::PreconditionFailed { current: etag(current.version + 1) });
+            }
+            let detail = json!({"username": current.username});
+            audit::record(tx, &ctx, now, audit::success("user", &current.id, Some(detail)))
+        })
+    })
+    .await
+}
+
+/// Whether an existing row already has every field of a checked import row.
+fn same_fields(existing: &rows::User, row: &NewUser) -> bool {
+    existing.display_name == row.display_name
+        && existing.given_name == row.given_name
+        && existing.family_name == row.family_name
+        && existing.email == row.email
+        && existing.phone == row.phone
+        && existing.state == row.state
+}
+
+/// Creates or updates many users in one transaction, answering per row.
+pub async fn import(
+    db: &Db,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    input: ImportUsers,
+    dry_run: bool,
+) -> AppResult<ImportUsersResult> {
+    ctx.operator.require(Scope::UsersWrite)?;
+    let mut results = Vec::with_capacity(input.users.len());
+    let mut checked: Vec<(usize, NewUser)> = Vec::with_capacity(input.users.len());
+    let mut seen = HashSet::new();
+    for (index, user) in input.users.iter().enumerate() {
+        let index_u32 = u32::try_from(index).unwrap_or(u32::MAX);
+        let prefix = format!("users[{index}]");
+        match check_new(user, &prefix, now) {
+            Ok(row) if !seen.insert(row.username.clone()) => results.push(ImportRowResult {
+                index: index_u32,
+                username: user.username.clone(),
+                status: ImportStatus::Error,
+                id: None,
+                errors: vec![crate::error::FieldError::new(
+                    format!("{prefix}.username"),
+                    "appears more than once in this import",
+                )],
+            }),
+            Ok(row) => {
+                checked.push((results.len(), row));
+                results.push(ImportRowResult {
+                    index: index_u32,
+                    username: user.username.clone(),
+                    status: ImportStatus::Created,
+                    id: None,
+                    errors: Vec::new(),
+                });
+            }
+            Err(errors) => results.push(ImportRowResult {
+                index: index_u32,
+                username: user.username.clone(),
+                status: ImportStatus::Error,
+                id: None,
+                errors,
+            }),
+        }
+    }
+    let ctx = ctx.clone();
+    db.run(move |conn| {
+        transaction(conn, dry_run, |tx| {
+            let mut existing = HashMap::new();
+            for chunk in checked.chunks(IMPORT_BATCH) {
+                let names: Vec<String> = chunk.iter().map(|(_, row)| row.username.clone()).collect();
+                for user in rows::find_by_usernames(tx, &names)? {
+                    existing.insert(user.username.clone(), user);
+                }
+            }
+            let mut inserts = Vec::new();
+            let mut audit_rows = Vec::new();
+            for (slot, row) in &checked {
+                let result = &mut results[*slot];
+                match existing.get(&row.username) {
+                    None => {
+                        result.status = ImportStatus::Created;
+                        result.id = (!dry_run).then(|| row.id.clone());
+                        audit_rows.push(audit::row(
+                            &ctx,
+                            now,
+                            audit::success("user", &row.id, Some(json!({"username": row.username, "import": "created"}))),
+                        ));
+                        inserts.push(row.clone());
+                    }
+                    Some(current) if same_fields(current, row) => {
+                        result.status = ImportStatus::Unchanged;
+                        result.id = Some(current.id.clone());
+                    }
+                    Some(current) => {
+                        let changes = UserChanges {
+                            display_name: Some(row.display_name.clone()),
+                            given_name: Some(row.given_name.clone()),
+                            family_name: Some(row.family_name.clone()),
+                            email: Some(row.email.clone()),
+                            phone: Some(row.phone.clone()),
+                            state: Some(row.state.clone()),
+                            version: Some(current.version + 1),
+                            updated_at: Some(now.naive_utc()),
+                            username: None,
+                        };
+                        rows::update(tx, &current.id, current.version, &changes)?;
+                        result.status = ImportStatus::Updated;
+                        result.id = Some(current.id.clone());
+                        audit_rows.push(audit::row(
+                            &ctx,
+                            now,
+                            audit::success("user", &current.id, Some(json!({"username": row.username, "import": "updated"}))),
+                        ));
+                    }
+                }
+            }
+            for chunk in inserts.chunks(IMPORT_BATCH) {
+                rows::insert(tx, chunk)?;
+            }
+            audit_events::insert(tx, &audit_rows)?;
+            let count = |status| u32::try_from(results.iter().filter(|r| r.status == status).count()).unwrap_or(u32::MAX);
+            Ok(ImportUsersResult {
+                dry_run,
+                created: count(ImportStatus::Created),
+                updated: count(ImportStatus::Updated),
+                unchanged: count(ImportStatus::Unchanged),
+                failed: count(ImportStatus::Error),
+                results: std::mem::take(&mut results),
+            })
+        })
+    })
+    .await
+}
