@@ -172,7 +172,8 @@ async fn serve(config: Config, dev: bool) -> Result<(), String> {
         println!("Swagger UI:     {base}/swagger-ui/");
         if let Some(secret) = secret {
             let scopes = Role::Administrator.scopes();
-            let token = jwt::mint(&secret, &issuer, &audience, "dev-admin", Some("Dev Administrator"), &scopes, 12 * 3600)?;
+            let token =
+                jwt::mint(&secret, &issuer, &audience, "dev-admin", Some("Dev Administrator"), &scopes, 12 * 3600)?;
             println!("Administrator token (12 h; paste it into Swagger UI's Authorize):\n{token}");
         } else {
             println!("(tokens come from the configured identity provider)");

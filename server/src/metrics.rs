@@ -42,14 +42,19 @@ impl Metrics {
         out.push_str("# HELP enrolld_http_requests_total HTTP requests by operation and status.\n");
         out.push_str("# TYPE enrolld_http_requests_total counter\n");
         for ((operation, status), s) in series.iter() {
-            let _ = writeln!(out, "enrolld_http_requests_total{{operation=\"{operation}\",status=\"{status}\"}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "enrolld_http_requests_total{{operation=\"{operation}\",status=\"{status}\"}} {}",
+                s.count
+            );
         }
         out.push_str("# HELP enrolld_http_request_duration_seconds HTTP request latency by operation and status.\n");
         out.push_str("# TYPE enrolld_http_request_duration_seconds histogram\n");
         for ((operation, status), s) in series.iter() {
             let labels = format!("operation=\"{operation}\",status=\"{status}\"");
             for (bound, count) in BUCKETS.iter().zip(s.buckets) {
-                let _ = writeln!(out, "enrolld_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+                let _ =
+                    writeln!(out, "enrolld_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
             }
             let _ = writeln!(out, "enrolld_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
             let _ = writeln!(out, "enrolld_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);

@@ -98,9 +98,10 @@ pub async fn start(config: Config, clock: Clock, dev_secret: Option<Vec<u8>>) ->
     let pool = tokio::task::spawn_blocking(move || db::connect(&location, pool_size))
         .await
         .map_err(|e| format!("database start-up failed: {e}"))??;
-    let keys = keys::load(&config, dev_secret).await?;
+    let keys = keys::load(&config, dev_secret, &clock).await?;
     let verifier = Verifier::new(keys, config.jwt_issuer.clone(), config.jwt_audience.clone());
-    let listener = TcpListener::bind(config.listen_addr()?).map_err(|e| format!("listen: cannot bind {}: {e}", config.listen))?;
+    let listener =
+        TcpListener::bind(config.listen_addr()?).map_err(|e| format!("listen: cannot bind {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| format!("listen: {e}"))?;
     let workers = config.workers;
     let openapi_json = api::openapi::document_text();

@@ -1,0 +1,172 @@
+//! The end-to-end harness: starts the real server on `127.0.0.1:0` with a fresh database per test
+//! (a SQLite file in a temporary directory, or a fresh PostgreSQL database when
+//! `ENROLLD_TEST_POSTGRES_URL` is set), mints tokens, and hands out the generated client.
+
+use std::path::PathBuf;
+
+use actix_web::web;
+use diesel::{Connection, RunQueryDsl};
+use enrolld::auth::jwt;
+use enrolld::auth::scopes::Scope;
+use enrolld::clock::Clock;
+use enrolld::config::Config;
+use enrolld::state::AppState;
+
+pub use enrolld_client::{Client, types};
+
+/// The HS256 secret every test server is configured with.
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+/// A running server for one test.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+    /// The server's clock; tests move it instead of sleeping.
+    pub clock: Clock,
+    /// The server's shared state.
+    pub state: web::Data<AppState>,
+    /// The configuration it runs with.
+    pub config: Config,
+    handle: actix_web::dev::ServerHandle,
+    dir: PathBuf,
+}
+
+/// A fresh directory under the system temp dir, removed when the server is dropped.
+pub fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("enrolld-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The database URL for a new test: a fresh PostgreSQL database, or a SQLite file in `dir`.
+pub fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("ENROLLD_TEST_POSTGRES_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("enrolld_test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = diesel::PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("ENROLLD_TEST_POSTGRES_URL: cannot connect: {e}"));
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
+            with_database(&admin_url, &name)
+        }
+        _ => format!("sqlite://{}", dir.join("enrolld.db").display()),
+    }
+}
+
+/// Replaces the database name of a PostgreSQL URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
+    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl TestServer {
+    /// A server with the default test configuration.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose configuration `adjust` may change first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = temp_dir();
+        let mut config = Config {
+            listen: "127.0.0.1:0".into(),
+            database_url: fresh_database_url(&dir),
+            jwt_secret: Some(SECRET.into()),
+            workers: Some(2),
+            db_pool_size: 8,
+            ..Config::default()
+        };
+        adjust(&mut config);
+        Self::start_config(config, dir).await.unwrap_or_else(|e| panic!("server did not start: {e}"))
+    }
+
+    /// A server for exactly this configuration; the error is what `enrolld serve` would print.
+    pub async fn start_config(config: Config, dir: PathBuf) -> Result<Self, String> {
+        let clock = Clock::system();
+        let running = enrolld::server::start(config.clone(), clock.clone(), None).await?;
+        let handle = running.handle.clone();
+        tokio::spawn(running.server);
+        Ok(Self { base_url: format!("http://{}", running.addr), clock, state: running.state, config, handle, dir })
+    }
+
+    /// A token for `sub` with exactly these scopes.
+    pub fn token(&self, sub: &str, scopes: &[Scope]) -> String {
+        jwt::mint(SECRET.as_bytes(), "enrolld", "enrolld", sub, Some("Test Operator"), scopes, 3600).unwrap()
+    }
+
+    /// A client with a token holding every scope.
+    pub fn admin(&self) -> Client {
+        self.client(&self.token("admin", Scope::ALL))
+    }
+
+    /// A client with a token holding these scopes.
+    pub fn client_with(&self, sub: &str, scopes: &[Scope]) -> Client {
+        self.client(&self.token(sub, scopes))
+    }
+
+    /// A client that sends this bearer token.
+    pub fn client(&self, token: &str) -> Client {
+        Client::with_token(&self.base_url, token).unwrap()
+    }
+
+    /// A plain HTTP client, for what the generated client cannot send.
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    /// `base_url` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A connection straight to the server's database (for checks the API cannot make).
+    pub fn database(&self) -> enrolld::db::PooledConn {
+        let location = self.config.database().unwrap();
+        enrolld::db::connect(&location, 1).unwrap().get().unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        drop(handle.stop(false));
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A user to create, with only a username.
+pub fn new_user(username: &str) -> types::CreateUser {
+    types::CreateUser {
+        username: username.into(),
+        display_name: None,
+        given_name: None,
+        family_name: None,
+        email: None,
+        phone: None,
+        state: None,
+    }
+}
+
+/// The status of a failed client call (panics on success).
+pub fn status_of<T: std::fmt::Debug, E: std::fmt::Debug>(result: Result<T, enrolld_client::Error<E>>) -> u16 {
+    match result {
+        Ok(value) => panic!("expected an error, got {value:?}"),
+        Err(error) => error.status().map(|s| s.as_u16()).unwrap_or_else(|| panic!("no status: {error:?}")),
+    }
+}
+
+/// The problem body of a failed client call (panics on success or on a non-problem error).
+pub fn problem_of<T: std::fmt::Debug>(result: Result<T, enrolld_client::Error<types::Problem>>) -> types::Problem {
+    match result {
+        Ok(value) => panic!("expected a problem, got {value:?}"),
+        Err(enrolld_client::Error::ErrorResponse(response)) => response.into_inner(),
+        Err(other) => panic!("expected a problem, got {other:?}"),
+    }
+}

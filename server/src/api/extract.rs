@@ -10,8 +10,8 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
-use crate::service::Context;
 use crate::error::FieldError;
+use crate::service::Context;
 use crate::state::AppState;
 
 /// A JSON request body. Unknown fields, wrong types and missing fields are 422 problems naming the
@@ -43,7 +43,8 @@ impl<T: DeserializeOwned + 'static, const FACTOR: usize> FromRequest for ApiJson
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable_body", format!("cannot read the body: {e}")))?;
+                let chunk = chunk
+                    .map_err(|e| ApiError::bad_request("unreadable_body", format!("cannot read the body: {e}")))?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large(limit));
                 }
@@ -81,23 +82,15 @@ fn check_json_media_type(content_type: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-/// Parses JSON, naming the field of a shape error.
+/// Parses JSON: text that is not JSON is a 400; JSON of the wrong shape a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let field = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {inner}"))
-        } else {
-            let field = if field == "." { "body".to_owned() } else { field };
-            ApiError::validation(vec![FieldError::new(field, strip_position(&inner.to_string()))])
-        }
-    })?;
-    deserializer
-        .end()
+    let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")))?;
-    Ok(value)
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let field = error.path().to_string();
+        let field = if field == "." { "body".to_owned() } else { field };
+        ApiError::validation(vec![FieldError::new(field, strip_position(&error.into_inner().to_string()))])
+    })
 }
 
 fn strip_position(message: &str) -> String {

@@ -63,17 +63,17 @@ impl utoipa::Modify for BearerScheme {
             .bearer_format("JWT")
             .description(Some(description))
             .build();
-        openapi.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
 }
 
 /// The committed-form (3.0.3) document as a JSON value.
 pub fn document() -> Value {
-    let (_, mut openapi) = actix_web::App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(super::routes)
-        .split_for_parts();
+    let (_, mut openapi) =
+        actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(super::routes).split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let mut doc = serde_json::to_value(&openapi).unwrap_or(Value::Null);
     add_standard_errors(&mut doc);
@@ -150,32 +150,66 @@ fn add_standard_errors(doc: &mut Value) {
                 .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
             let mut standard: Vec<(u16, String, &str, String)> = Vec::new();
             if has_body || has_query {
-                standard.push((400, "The request could not be read (malformed JSON, bad query parameter)".into(),
+                standard.push((
+                    400,
+                    "The request could not be read (malformed JSON, bad query parameter)".into(),
                     if has_body { "malformed_json" } else { "invalid_query" },
-                    if has_body { "the body is not valid JSON: expected value at line 1 column 1".into() }
-                    else { "query parameter limit: invalid digit found in string".into() }));
+                    if has_body {
+                        "the body is not valid JSON: expected value at line 1 column 1".into()
+                    } else {
+                        "query parameter limit: invalid digit found in string".into()
+                    },
+                ));
             }
             if secured {
-                standard.push((401, "The bearer token is missing or invalid".into(), "invalid_token",
-                    "the token has expired".into()));
+                standard.push((
+                    401,
+                    "The bearer token is missing or invalid".into(),
+                    "invalid_token",
+                    "the token has expired".into(),
+                ));
                 let needed = scopes.join(", ");
-                standard.push((403, format!("The token lacks the scope `{needed}`"), "insufficient_scope",
-                    format!("this operation needs the scope {needed}")));
+                standard.push((
+                    403,
+                    format!("The token lacks the scope `{needed}`"),
+                    "insufficient_scope",
+                    format!("this operation needs the scope {needed}"),
+                ));
             }
             if template.contains('{') {
-                standard.push((404, "The resource does not exist".into(), "not_found",
-                    "user \"bob\" does not exist".into()));
+                standard.push((
+                    404,
+                    "The resource does not exist".into(),
+                    "not_found",
+                    "user \"bob\" does not exist".into(),
+                ));
             }
             if has_body {
-                standard.push((413, "The body is larger than the limit".into(), "payload_too_large",
-                    "the request body is larger than 1048576 bytes".into()));
-                standard.push((415, "The body is not application/json".into(), "unsupported_media_type",
-                    "the body must be application/json, not text/plain".into()));
-                standard.push((422, "A field is invalid; `errors` names each".into(), "validation_failed",
-                    "email: is not an email address".into()));
+                standard.push((
+                    413,
+                    "The body is larger than the limit".into(),
+                    "payload_too_large",
+                    "the request body is larger than 1048576 bytes".into(),
+                ));
+                standard.push((
+                    415,
+                    "The body is not application/json".into(),
+                    "unsupported_media_type",
+                    "the body must be application/json, not text/plain".into(),
+                ));
+                standard.push((
+                    422,
+                    "A field is invalid; `errors` names each".into(),
+                    "validation_failed",
+                    "email: is not an email address".into(),
+                ));
             }
-            standard.push((500, "The server failed; quote `instance` to an administrator".into(), "internal_error",
-                "the server failed to handle the request; quote the instance id to an administrator".into()));
+            standard.push((
+                500,
+                "The server failed; quote `instance` to an administrator".into(),
+                "internal_error",
+                "the server failed to handle the request; quote the instance id to an administrator".into(),
+            ));
             let responses = operation.entry("responses").or_insert_with(|| Value::Object(Map::new()));
             let Some(responses) = responses.as_object_mut() else { continue };
             for (status, description, code, detail) in standard {

@@ -42,7 +42,9 @@ pub fn convert(doc: &mut Value) {
 fn convert_operation(operation: &mut Value) {
     let Some(operation) = operation.as_object_mut() else { return };
     convert_parameters(operation.get_mut("parameters"));
-    if let Some(content) = operation.get_mut("requestBody").and_then(|b| b.get_mut("content")).and_then(Value::as_object_mut) {
+    if let Some(content) =
+        operation.get_mut("requestBody").and_then(|b| b.get_mut("content")).and_then(Value::as_object_mut)
+    {
         for media in content.values_mut() {
             convert_media(media);
         }

@@ -153,19 +153,16 @@ impl From<AppError> for ApiError {
             AppError::Invalid(errors) => Self::validation(errors),
             AppError::Unprocessable { code, .. } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail),
             AppError::Unauthenticated(detail) => Self::unauthenticated(detail),
-            AppError::Forbidden { missing_scope } => {
-                Self::new(StatusCode::FORBIDDEN, "insufficient_scope", detail).with_header(
+            AppError::Forbidden { missing_scope } => Self::new(StatusCode::FORBIDDEN, "insufficient_scope", detail)
+                .with_header(
                     header::WWW_AUTHENTICATE,
                     format!("Bearer error=\"insufficient_scope\", scope=\"{missing_scope}\""),
-                )
-            }
+                ),
             AppError::PreconditionFailed { .. } => {
                 Self::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", detail)
             }
-            AppError::RateLimited { retry_after } => {
-                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
-                    .with_header(header::RETRY_AFTER, retry_after.to_string())
-            }
+            AppError::RateLimited { retry_after } => Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+                .with_header(header::RETRY_AFTER, retry_after.to_string()),
             AppError::Internal(internal) => Self {
                 internal: Some(internal),
                 ..Self::new(

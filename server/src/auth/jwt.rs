@@ -83,10 +83,9 @@ impl Verifier {
         let key = match &self.keys.source {
             KeySource::Secret(secret) => DecodingKey::from_secret(secret),
             KeySource::PublicKey(key) => key.clone(),
-            KeySource::Jwks(jwks) => jwks
-                .find(header.kid.as_deref())
-                .await
-                .ok_or_else(|| "the token's key id is not known".to_owned())?,
+            KeySource::Jwks(jwks) => {
+                jwks.find(header.kid.as_deref()).await.ok_or_else(|| "the token's key id is not known".to_owned())?
+            }
         };
         if key.family() != header.alg.family() {
             return Err(format!("the token's algorithm {:?} does not fit the key", header.alg));
@@ -106,12 +105,8 @@ impl Verifier {
         if claims.sub.trim().is_empty() {
             return Err("the token has an empty sub".into());
         }
-        let scopes: BTreeSet<Scope> = claims
-            .scope
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|s| s.parse().ok())
-            .collect();
+        let scopes: BTreeSet<Scope> =
+            claims.scope.unwrap_or_default().split_whitespace().filter_map(|s| s.parse().ok()).collect();
         Ok(Operator { id: claims.sub, name: claims.name.filter(|n| !n.is_empty()), scopes })
     }
 }

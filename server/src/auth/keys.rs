@@ -1,15 +1,18 @@
 //! Where the verification keys come from: an HS256 secret, a PEM public key, or a JWKS file/URL.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 use tokio::sync::{Mutex, RwLock};
 
+use crate::clock::Clock;
 use crate::config::{Config, read_secret};
 
-/// The least time between two JWKS fetches caused by an unknown `kid`.
-const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+/// The least time between two JWKS fetches caused by an unknown `kid`, in seconds.
+const JWKS_REFETCH_SECONDS: i64 = 60;
 
 /// The verification keys.
 pub enum KeySource {
@@ -25,8 +28,9 @@ pub enum KeySource {
 pub struct JwksKeys {
     set: RwLock<JwkSet>,
     url: Option<String>,
-    last_fetch: Mutex<Option<Instant>>,
+    last_fetch: Mutex<Option<DateTime<Utc>>>,
     http: reqwest::Client,
+    clock: Clock,
 }
 
 impl JwksKeys {
@@ -53,10 +57,11 @@ impl JwksKeys {
     async fn refetch(&self) {
         let Some(url) = &self.url else { return };
         let mut last = self.last_fetch.lock().await;
-        if last.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
+        let now = self.clock.now();
+        if last.is_some_and(|at| (now - at).num_seconds() < JWKS_REFETCH_SECONDS) {
             return;
         }
-        *last = Some(Instant::now());
+        *last = Some(now);
         match fetch_jwks(&self.http, url).await {
             Ok(set) => *self.set.write().await = set,
             Err(error) => tracing::warn!(%error, "could not refresh the JWKS"),
@@ -81,7 +86,7 @@ pub struct VerificationKeys {
 }
 
 /// Builds the key source from the configuration; `dev_secret` is used when no key is configured.
-pub async fn load(config: &Config, dev_secret: Option<Vec<u8>>) -> Result<VerificationKeys, String> {
+pub async fn load(config: &Config, dev_secret: Option<Vec<u8>>, clock: &Clock) -> Result<VerificationKeys, String> {
     let secret = read_secret("jwt_secret", &config.jwt_secret, &config.jwt_secret_file)?;
     let configured = [
         secret.is_some(),
@@ -101,8 +106,8 @@ pub async fn load(config: &Config, dev_secret: Option<Vec<u8>>) -> Result<Verifi
         }
         (KeySource::Secret(secret.into_bytes()), vec![AlgorithmFamily::Hmac])
     } else if let Some(path) = &config.jwt_public_key_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("jwt_public_key_file: cannot read {}: {e}", path.display()))?;
+        let pem =
+            std::fs::read(path).map_err(|e| format!("jwt_public_key_file: cannot read {}: {e}", path.display()))?;
         let key = DecodingKey::from_rsa_pem(&pem)
             .or_else(|_| DecodingKey::from_ec_pem(&pem))
             .or_else(|_| DecodingKey::from_ed_pem(&pem))
@@ -130,7 +135,7 @@ pub async fn load(config: &Config, dev_secret: Option<Vec<u8>>) -> Result<Verifi
         {
             return Err("jwt_jwks_url: must start with http:// or https://".into());
         }
-        let jwks = JwksKeys { set: RwLock::new(set), url, last_fetch: Mutex::new(None), http };
+        let jwks = JwksKeys { set: RwLock::new(set), url, last_fetch: Mutex::new(None), http, clock: clock.clone() };
         jwks.refetch().await;
         let families = vec![AlgorithmFamily::Rsa, AlgorithmFamily::Ec, AlgorithmFamily::Ed];
         (KeySource::Jwks(jwks), families)
@@ -175,9 +180,9 @@ fn default_algorithms(source: &KeySource, families: &[AlgorithmFamily]) -> Vec<A
 fn parse_algorithms(list: &str, families: &[AlgorithmFamily]) -> Result<Vec<Algorithm>, String> {
     let mut algorithms = Vec::new();
     for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let alg: Algorithm = name
-            .parse()
-            .map_err(|_| format!("jwt_algorithms: {name:?} is not a JWS algorithm (e.g. HS256, RS256, ES256, EdDSA)"))?;
+        let alg: Algorithm = name.parse().map_err(|_| {
+            format!("jwt_algorithms: {name:?} is not a JWS algorithm (e.g. HS256, RS256, ES256, EdDSA)")
+        })?;
         if !families.contains(&alg.family()) {
             return Err(format!("jwt_algorithms: {name} does not fit the configured key"));
         }

@@ -92,14 +92,9 @@ impl Role {
                 NotificationsRead,
                 TokensRead,
             ],
-            Role::ProvisioningOperator => vec![
-                UsersRead,
-                ProvisioningRead,
-                ProvisioningWrite,
-                ProvisioningManage,
-                TokensRead,
-                NotificationsRead,
-            ],
+            Role::ProvisioningOperator => {
+                vec![UsersRead, ProvisioningRead, ProvisioningWrite, ProvisioningManage, TokensRead, NotificationsRead]
+            }
             Role::Administrator => Scope::ALL.to_vec(),
         }
     }

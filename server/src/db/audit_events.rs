@@ -45,11 +45,8 @@ pub fn insert(conn: &mut DbConn, rows: &[AuditEventRow]) -> QueryResult<usize> {
 
 /// One page of events, newest first (ids are time-ordered UUIDv7).
 pub fn list(conn: &mut DbConn, filter: &AuditFilter, limit: i64) -> QueryResult<Vec<AuditEventRow>> {
-    let mut query = audit_events::table
-        .select(AuditEventRow::as_select())
-        .order(audit_events::id.desc())
-        .limit(limit)
-        .into_boxed();
+    let mut query =
+        audit_events::table.select(AuditEventRow::as_select()).order(audit_events::id.desc()).limit(limit).into_boxed();
     if let Some(actor) = &filter.actor {
         query = query.filter(audit_events::actor_id.eq(actor.clone()));
     }

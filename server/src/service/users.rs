@@ -61,9 +61,8 @@ pub fn find_required(conn: &mut DbConn, user: &str) -> AppResult<rows::User> {
 fn check_new(input: &CreateUser, prefix: &str, now: DateTime<Utc>) -> Result<NewUser, Vec<crate::error::FieldError>> {
     let mut checks = Checks::with_prefix(prefix);
     let username = checks.username("username", &input.username);
-    let display_name = checks
-        .optional_text("display_name", input.display_name.as_deref(), 200)
-        .unwrap_or_else(|| username.clone());
+    let display_name =
+        checks.optional_text("display_name", input.display_name.as_deref(), 200).unwrap_or_else(|| username.clone());
     let row = NewUser {
         id: uuid::Uuid::now_v7().to_string(),
         display_name,
@@ -81,7 +80,13 @@ fn check_new(input: &CreateUser, prefix: &str, now: DateTime<Utc>) -> Result<New
 }
 
 /// Creates a user.
-pub async fn create(db: &Db, ctx: &Context, now: DateTime<Utc>, input: CreateUser, dry_run: bool) -> AppResult<Versioned> {
+pub async fn create(
+    db: &Db,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    input: CreateUser,
+    dry_run: bool,
+) -> AppResult<Versioned> {
     ctx.operator.require(Scope::UsersWrite)?;
     let row = check_new(&input, "", now).map_err(AppError::Invalid)?;
     let ctx = ctx.clone();
@@ -296,7 +301,11 @@ pub async fn import(
                         audit_rows.push(audit::row(
                             &ctx,
                             now,
-                            audit::success("user", &row.id, Some(json!({"username": row.username, "import": "created"}))),
+                            audit::success(
+                                "user",
+                                &row.id,
+                                Some(json!({"username": row.username, "import": "created"})),
+                            ),
                         ));
                         inserts.push(row.clone());
                     }
@@ -322,7 +331,11 @@ pub async fn import(
                         audit_rows.push(audit::row(
                             &ctx,
                             now,
-                            audit::success("user", &current.id, Some(json!({"username": row.username, "import": "updated"}))),
+                            audit::success(
+                                "user",
+                                &current.id,
+                                Some(json!({"username": row.username, "import": "updated"})),
+                            ),
                         ));
                     }
                 }
@@ -331,7 +344,8 @@ pub async fn import(
                 rows::insert(tx, chunk)?;
             }
             audit_events::insert(tx, &audit_rows)?;
-            let count = |status| u32::try_from(results.iter().filter(|r| r.status == status).count()).unwrap_or(u32::MAX);
+            let count =
+                |status| u32::try_from(results.iter().filter(|r| r.status == status).count()).unwrap_or(u32::MAX);
             Ok(ImportUsersResult {
                 dry_run,
                 created: count(ImportStatus::Created),

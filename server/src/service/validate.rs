@@ -80,9 +80,7 @@ pub fn is_email(value: &str) -> bool {
 /// Whether `value` is an E.164 number: `+`, then 8 to 15 digits, the first not 0.
 pub fn is_e164(value: &str) -> bool {
     let Some(digits) = value.strip_prefix('+') else { return false };
-    (8..=15).contains(&digits.len())
-        && digits.chars().all(|c| c.is_ascii_digit())
-        && !digits.starts_with('0')
+    (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0')
 }
 
 #[cfg(test)]
