@@ -1,0 +1,112 @@
+//! The `enrolld` binary as a user runs it: the command line, `--dev` first run, token minting, and a
+//! SIGTERM that lets the request in flight finish before exiting 0.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn enrolld() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_enrolld"));
+    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("enrolld-process-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn openapi_prints_exactly_the_committed_document() {
+    let output = enrolld().arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    let committed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json")).unwrap();
+    assert!(output.stdout == committed, "run: cargo run -p enrolld -- openapi > openapi/openapi.json");
+}
+
+#[test]
+fn serve_without_a_key_explains_itself_in_one_line() {
+    let dir = temp_dir();
+    let output = enrolld()
+        .current_dir(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("ENROLLD_LOG", "off")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("enrolld: no JWT verification key"), "{stderr}");
+    let output = enrolld()
+        .current_dir(&dir)
+        .args(["serve"])
+        .env("ENROLLD_LOG", "off")
+        .env("ENROLLD_LISTEN", "not-an-address")
+        .env("ENROLLD_JWT_SECRET", "x".repeat(40))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim(), "enrolld: listen: \"not-an-address\" is not an address like 127.0.0.1:8080");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn dev_mode_token_issue_and_graceful_sigterm() {
+    let dir = temp_dir();
+    let database = format!("sqlite://{}", dir.join("data/enrolld.db").display());
+    let mut child = enrolld()
+        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--database", &database])
+        .env("ENROLLD_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first.rsplit(' ').next().unwrap().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+    assert!(lines.next().unwrap().unwrap().contains(&format!("{base}/swagger-ui/")));
+    let _ = lines.next();
+    let admin_token = lines.next().unwrap().unwrap();
+    assert!(dir.join("data/enrolld-dev-jwt.key").exists());
+
+    // `token issue` finds the key `--dev` keeps next to the database.
+    let issued = enrolld()
+        .args(["token", "issue", "--sub", "ada", "--scope", "users:read,users:write", "--ttl", "10m"])
+        .args(["--database", &database])
+        .output()
+        .unwrap();
+    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+    let agent_token = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
+    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+    let listed = http.get(format!("{base}/v1/users")).bearer_auth(&agent_token).send().unwrap();
+    assert_eq!(listed.status(), 200);
+    let audit = http.get(format!("{base}/v1/audit-events")).bearer_auth(&agent_token).send().unwrap();
+    assert_eq!(audit.status(), 403);
+    let audit = http.get(format!("{base}/v1/audit-events")).bearer_auth(&admin_token).send().unwrap();
+    assert_eq!(audit.status(), 200);
+
+    // A long import is in flight when SIGTERM arrives: it completes, then the process exits 0.
+    let users: Vec<serde_json::Value> = (0..30_000)
+        .map(|i| serde_json::json!({"username": format!("u{i}"), "email": format!("u{i}@example.com")}))
+        .collect();
+    let body = serde_json::json!({ "users": users }).to_string();
+    let import = std::thread::spawn({
+        let http = http.clone();
+        let url = format!("{base}/v1/users/import");
+        let token = admin_token.clone();
+        move || http.post(url).bearer_auth(token).header("content-type", "application/json").body(body).send()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let response = import.join().unwrap().unwrap();
+    assert_eq!(response.status(), 200);
+    let result: serde_json::Value = response.json().unwrap();
+    assert_eq!(result["created"], 30_000);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(dir);
+}
