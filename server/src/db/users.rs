@@ -6,27 +6,10 @@ use diesel::prelude::*;
 use super::schema::users;
 use super::{DbConn, lower, lower_nullable};
 
-/// A row of `users`.
-#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+/// A row of `users` (also what is inserted).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, PartialEq)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: String,
-    pub username: String,
-    pub display_name: String,
-    pub given_name: Option<String>,
-    pub family_name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub state: String,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-/// A new row of `users`.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = users)]
-pub struct NewUser {
     pub id: String,
     pub username: String,
     pub display_name: String,
@@ -78,7 +61,7 @@ pub fn find_by_usernames(conn: &mut DbConn, usernames: &[String]) -> QueryResult
 }
 
 /// Inserts users.
-pub fn insert(conn: &mut DbConn, rows: &[NewUser]) -> QueryResult<usize> {
+pub fn insert(conn: &mut DbConn, rows: &[User]) -> QueryResult<usize> {
     crate::on_backend!(conn, |c| diesel::insert_into(users::table).values(rows).execute(c))
 }
 

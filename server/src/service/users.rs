@@ -8,7 +8,7 @@ use serde_json::json;
 use super::validate::Checks;
 use super::{Context, audit, page, transaction};
 use crate::auth::scopes::Scope;
-use crate::db::users::{self as rows, NewUser, UserChanges, UserFilter};
+use crate::db::users::{self as rows, UserChanges, UserFilter};
 use crate::db::{Db, DbConn, audit_events};
 use crate::error::{AppError, AppResult};
 use crate::model::users::{
@@ -58,12 +58,16 @@ pub fn find_required(conn: &mut DbConn, user: &str) -> AppResult<rows::User> {
 }
 
 /// Checks a new user, returning the row to insert (id and times filled) or the field errors.
-fn check_new(input: &CreateUser, prefix: &str, now: DateTime<Utc>) -> Result<NewUser, Vec<crate::error::FieldError>> {
+fn check_new(
+    input: &CreateUser,
+    prefix: &str,
+    now: DateTime<Utc>,
+) -> Result<rows::User, Vec<crate::error::FieldError>> {
     let mut checks = Checks::with_prefix(prefix);
     let username = checks.username("username", &input.username);
     let display_name =
         checks.optional_text("display_name", input.display_name.as_deref(), 200).unwrap_or_else(|| username.clone());
-    let row = NewUser {
+    let row = rows::User {
         id: uuid::Uuid::now_v7().to_string(),
         display_name,
         given_name: checks.optional_text("given_name", input.given_name.as_deref(), 100),
@@ -226,7 +230,7 @@ pub async fn delete(
 }
 
 /// Whether an existing row already has every field of a checked import row.
-fn same_fields(existing: &rows::User, row: &NewUser) -> bool {
+fn same_fields(existing: &rows::User, row: &rows::User) -> bool {
     existing.display_name == row.display_name
         && existing.given_name == row.given_name
         && existing.family_name == row.family_name
@@ -245,7 +249,7 @@ pub async fn import(
 ) -> AppResult<ImportUsersResult> {
     ctx.operator.require(Scope::UsersWrite)?;
     let mut results = Vec::with_capacity(input.users.len());
-    let mut checked: Vec<(usize, NewUser)> = Vec::with_capacity(input.users.len());
+    let mut checked: Vec<(usize, rows::User)> = Vec::with_capacity(input.users.len());
     let mut seen = HashSet::new();
     for (index, user) in input.users.iter().enumerate() {
         let index_u32 = u32::try_from(index).unwrap_or(u32::MAX);

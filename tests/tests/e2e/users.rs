@@ -1,5 +1,18 @@
 use enrolld_tests::{TestServer, new_user, problem_of, status_of, types};
 
+/// A change of display name only.
+fn rename(display_name: &str) -> types::UpdateUser {
+    types::UpdateUser {
+        display_name: Some(display_name.into()),
+        state: None,
+        email: None,
+        family_name: None,
+        given_name: None,
+        phone: None,
+        username: None,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_get_update_delete_with_etags() {
     let server = TestServer::start().await;
@@ -31,38 +44,14 @@ async fn create_get_update_delete_with_etags() {
         .update_user()
         .user("bob")
         .if_match(&etag)
-        .body(types::UpdateUser {
-            display_name: Some("Robert Example".into()),
-            state: Some(types::UserState::Disabled),
-            email: None,
-            family_name: None,
-            given_name: None,
-            phone: None,
-            username: None,
-        })
+        .body(types::UpdateUser { state: Some(types::UserState::Disabled), ..rename("Robert Example") })
         .send()
         .await
         .unwrap();
     let new_etag = changed.headers()["etag"].to_str().unwrap().to_owned();
     assert_ne!(new_etag, etag);
     assert_eq!(changed.into_inner().display_name, "Robert Example");
-    let stale = problem_of(
-        client
-            .update_user()
-            .user("bob")
-            .if_match(&etag)
-            .body(types::UpdateUser {
-                display_name: Some("Stale".into()),
-                state: None,
-                email: None,
-                family_name: None,
-                given_name: None,
-                phone: None,
-                username: None,
-            })
-            .send()
-            .await,
-    );
+    let stale = problem_of(client.update_user().user("bob").if_match(&etag).body(rename("Stale")).send().await);
     assert_eq!(stale.status, 412);
     assert_eq!(status_of(client.delete_user().user("bob").if_match(&etag).send().await), 412);
 
