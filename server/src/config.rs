@@ -58,6 +58,8 @@ pub struct Config {
     pub workers: Option<u32>,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// How often the outbox relay looks for due messages, in milliseconds (it is also woken on commit).
+    pub outbox_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -86,12 +88,13 @@ impl Default for Config {
             db_pool_size: 10,
             workers: None,
             log_format: "text".into(),
+            outbox_poll_ms: 1000,
         }
     }
 }
 
 /// The keys whose values are whole numbers (everything else is text).
-const NUMERIC_KEYS: &[&str] = &["max_body_bytes", "db_pool_size", "workers"];
+const NUMERIC_KEYS: &[&str] = &["max_body_bytes", "db_pool_size", "workers", "outbox_poll_ms"];
 
 /// Every key of [`Config`] (a test checks this list against the struct).
 pub const KEYS: &[&str] = &[
@@ -118,6 +121,7 @@ pub const KEYS: &[&str] = &[
     "db_pool_size",
     "workers",
     "log_format",
+    "outbox_poll_ms",
 ];
 
 /// The environment variable for a key.

@@ -8,6 +8,8 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod crypto;
+pub mod delivery;
 pub mod db;
 pub mod error;
 pub mod metrics;

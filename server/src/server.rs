@@ -12,7 +12,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::api::{self, route_table::RouteTable};
 use crate::auth::{jwt::Verifier, keys};
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, read_secret};
 use crate::db::{self, Db};
 use crate::metrics::Metrics;
 use crate::state::AppState;
@@ -77,7 +77,7 @@ pub fn dev_secret(config: &Config, create: bool) -> Result<Option<Vec<u8>>, Stri
     }
 }
 
-fn write_private(path: &std::path::Path, text: &str) -> Result<(), String> {
+pub(crate) fn write_private(path: &std::path::Path, text: &str) -> Result<(), String> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -104,6 +104,9 @@ pub async fn start(config: Config, clock: Clock, dev_secret: Option<Vec<u8>>) ->
         TcpListener::bind(config.listen_addr()?).map_err(|e| format!("listen: cannot bind {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| format!("listen: {e}"))?;
     let workers = config.workers;
+    let secret = read_secret("secret_key", &config.secret_key, &config.secret_key_file)?;
+    let key = crate::crypto::load_server_key(secret, &config.database()?.state_dir())?;
+    let deliverer = crate::delivery::Deliverer::from_config(&config)?;
     let openapi_json = api::openapi::document_text();
     let spec: serde_json::Value = serde_json::from_str(&openapi_json).map_err(|e| format!("openapi: {e}"))?;
     let routes = RouteTable::from_spec(&spec)?;
@@ -116,7 +119,11 @@ pub async fn start(config: Config, clock: Clock, dev_secret: Option<Vec<u8>>) ->
         routes,
         openapi_json,
         metrics: Metrics::default(),
+        key,
+        deliverer,
+        outbox_wakeup: Default::default(),
     });
+    crate::delivery::relay::spawn(state.clone());
     let factory_state = state.clone();
     let mut http = HttpServer::new(move || build_app(factory_state.clone())).shutdown_timeout(30);
     if let Some(workers) = workers {

@@ -4,6 +4,9 @@ use crate::api::route_table::RouteTable;
 use crate::auth::jwt::Verifier;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::ServerKey;
+use crate::delivery::Deliverer;
+use crate::delivery::relay::Wakeup;
 use crate::db::Db;
 use crate::metrics::Metrics;
 
@@ -25,4 +28,10 @@ pub struct AppState {
     pub openapi_json: String,
     /// Request metrics.
     pub metrics: Metrics,
+    /// Keys derived from the server key (code hashes, sealed outbox payloads).
+    pub key: ServerKey,
+    /// Email and SMS transports.
+    pub deliverer: Deliverer,
+    /// Wakes the outbox relay after a commit that queued messages.
+    pub outbox_wakeup: Wakeup,
 }

@@ -2,14 +2,20 @@
 //! Handlers parse the request, call one service function, and shape the response.
 
 pub mod audit_events;
+pub mod enrollment_challenges;
+pub mod enrollments;
 pub mod extract;
 pub mod identity_services;
+pub mod identity_verifications;
 pub mod middleware;
+pub mod notification_templates;
+pub mod notifications;
 pub mod openapi;
 pub mod openapi30;
 pub mod operations;
 pub mod problem;
 pub mod route_table;
+pub mod settings;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -31,6 +37,23 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(users::delete::delete_user)
                 .service(identity_services::list::list_identity_services)
                 .service(identity_services::update::update_identity_service)
-                .service(audit_events::list::list_audit_events),
+                .service(audit_events::list::list_audit_events)
+                .service(identity_verifications::create::create_identity_verification)
+                .service(identity_verifications::confirm::confirm_identity_verification)
+                .service(identity_verifications::status::get_identity_verification_status)
+                .service(enrollments::list::list_enrollments)
+                .service(enrollments::delete::delete_enrollment)
+                .service(enrollments::batch::create_enrollment_batch)
+                .service(enrollment_challenges::create::create_enrollment_challenge)
+                .service(enrollment_challenges::get::get_enrollment_challenge)
+                .service(enrollment_challenges::verify::verify_enrollment_challenge)
+                .service(enrollment_challenges::resend::resend_enrollment_challenge)
+                .service(notifications::list::list_notifications)
+                .service(notification_templates::list::list_notification_templates)
+                .service(notification_templates::get::get_notification_template)
+                .service(notification_templates::update::update_notification_template)
+                .service(notification_templates::preview::preview_notification_template)
+                .service(settings::get_identity_verification::get_identity_verification_settings)
+                .service(settings::update_identity_verification::update_identity_verification_settings),
         );
 }

@@ -43,6 +43,10 @@ id or username. Every change is recorded in the audit log together with the chan
     tags(
         (name = "users", description = "The user directory: the people who enroll."),
         (name = "identity-services", description = "The identity services users can enroll with, and their settings."),
+        (name = "identity-verification", description = "Verifying a user's identity with a code the user reads back."),
+        (name = "enrollments", description = "Which identity services users are enrolled with; enrolling by a code read back."),
+        (name = "notifications", description = "Emails and SMS: delivery status and templates."),
+        (name = "settings", description = "Policies."),
         (name = "audit", description = "The append-only audit log of changes and security events."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),

@@ -3,8 +3,14 @@
 //! Backend-specific SQL lives only in this file (pragmas, migrations); everything else is portable.
 
 pub mod audit_events;
+pub mod challenges;
+pub mod enrollments;
 pub mod identity_services;
+pub mod notifications;
+pub mod rate_limits;
 pub mod schema;
+pub mod settings;
+pub mod templates;
 pub mod users;
 
 use std::path::{Path, PathBuf};

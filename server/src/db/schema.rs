@@ -44,4 +44,104 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(users, identity_services, audit_events);
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    enrollments (id) {
+        id -> Text,
+        user_id -> Text,
+        service_id -> Text,
+        address -> Text,
+        method -> Text,
+        detail -> Nullable<Text>,
+        enrolled_at -> Timestamp,
+        enrolled_by -> Text,
+        enrolled_by_name -> Nullable<Text>,
+        removed_at -> Nullable<Timestamp>,
+        removed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    challenges (id) {
+        id -> Text,
+        purpose -> Text,
+        user_id -> Text,
+        operator_id -> Text,
+        service_id -> Nullable<Text>,
+        channel -> Text,
+        address -> Text,
+        code_hash -> Text,
+        expires_at -> Timestamp,
+        failed_attempts -> Integer,
+        max_attempts -> Integer,
+        send_count -> Integer,
+        last_sent_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+        verified_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_limits (key, window_start) {
+        key -> Text,
+        window_start -> BigInt,
+        count -> Integer,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        channel -> Text,
+        recipient -> Text,
+        template -> Text,
+        sealed_content -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        not_after -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notification_templates (service_id, channel, event) {
+        service_id -> Text,
+        channel -> Text,
+        event -> Text,
+        subject -> Nullable<Text>,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(enrollments -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    identity_services,
+    audit_events,
+    settings,
+    enrollments,
+    challenges,
+    rate_limits,
+    notifications,
+    notification_templates,
+);

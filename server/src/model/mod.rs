@@ -1,6 +1,9 @@
 //! The shapes the API reads and writes (documented for OpenAPI), shared by handlers and services.
 
 pub mod audit;
+pub mod enrollments;
+pub mod notifications;
+pub mod templates;
 pub mod identity_services;
 pub mod users;
 

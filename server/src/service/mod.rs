@@ -1,10 +1,19 @@
 //! The rules: scope checks, validation, and one transaction per change (state + audit row).
 
 pub mod audit;
+pub mod challenges;
+pub mod codes;
+pub mod enrollments;
 pub mod identity_services;
+pub mod notification_templates;
+pub mod notifications;
+pub mod notify;
 pub mod page;
+pub mod settings;
+pub mod templates;
 pub mod users;
 pub mod validate;
+pub mod verification;
 
 use diesel::Connection;
 

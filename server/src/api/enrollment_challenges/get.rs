@@ -1,0 +1,25 @@
+use actix_web::{get, web};
+
+use crate::api::problem::ApiResult;
+use crate::model::enrollments::EnrollmentChallenge;
+use crate::service::{Context, challenges};
+use crate::state::AppState;
+
+/// Get an enrollment challenge
+///
+/// Shows the state of a challenge this operator started: pending, verified, expired or locked, and the
+/// attempts left.
+#[utoipa::path(
+    tag = "enrollments",
+    params(("id" = String, Path, description = "The enrollment challenge id")),
+    responses((status = 200, description = "The challenge", body = EnrollmentChallenge)),
+    security(("bearer" = ["enrollments:read"])),
+)]
+#[get("/enrollment-challenges/{id}")]
+pub async fn get_enrollment_challenge(
+    state: web::Data<AppState>,
+    ctx: Context,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<EnrollmentChallenge>> {
+    Ok(web::Json(challenges::get(&state, &ctx, id.into_inner()).await?))
+}

@@ -1,0 +1,29 @@
+use actix_web::{HttpResponse, post, web};
+
+use crate::api::problem::ApiResult;
+use crate::model::enrollments::EnrollmentChallenge;
+use crate::service::{Context, challenges};
+use crate::state::AppState;
+
+/// Resend an enrollment code
+///
+/// Sends the challenge again with a new code valid for 10 minutes; the old code stops working and
+/// wrong attempts already made still count. At most once every 30 seconds, within the hourly limits.
+#[utoipa::path(
+    tag = "enrollments",
+    params(("id" = String, Path, description = "The enrollment challenge id")),
+    responses(
+        (status = 202, description = "A new code is on its way", body = EnrollmentChallenge),
+        (status = 409, description = "The challenge was already used"),
+        (status = 429, description = "Sent too recently or too often; see `Retry-After`"),
+    ),
+    security(("bearer" = ["enrollments:write"])),
+)]
+#[post("/enrollment-challenges/{id}/resend")]
+pub async fn resend_enrollment_challenge(
+    state: web::Data<AppState>,
+    ctx: Context,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Accepted().json(challenges::resend(&state, &ctx, id.into_inner()).await?))
+}

@@ -1,0 +1,32 @@
+use actix_web::{post, web};
+
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::problem::ApiResult;
+use crate::model::enrollments::{BatchEnroll, BatchEnrollResponse};
+use crate::model::users::DryRunQuery;
+use crate::service::{Context, enrollments};
+use crate::state::AppState;
+
+/// Enroll users in a batch
+///
+/// For administrators: enrolls many users directly, without codes, recorded as enrolled by the
+/// operator. Each item is checked on its own (user exists and is active, service exists and is on,
+/// address fits the service, not already enrolled) and the answer is per item; failed items do not
+/// stop the others. Each user is told at the directory email. Needs both `enrollments:write` and
+/// `settings:write`.
+#[utoipa::path(
+    tag = "enrollments",
+    params(DryRunQuery),
+    request_body = BatchEnroll,
+    responses((status = 200, description = "What happened to each item", body = BatchEnrollResponse)),
+    security(("bearer" = ["enrollments:write", "settings:write"])),
+)]
+#[post("/enrollments/batch")]
+pub async fn create_enrollment_batch(
+    state: web::Data<AppState>,
+    ctx: Context,
+    query: ApiQuery<DryRunQuery>,
+    body: ApiJson<BatchEnroll, 32>,
+) -> ApiResult<web::Json<BatchEnrollResponse>> {
+    Ok(web::Json(enrollments::batch(&state, &ctx, body.0, query.0.dry_run.unwrap_or(false)).await?))
+}

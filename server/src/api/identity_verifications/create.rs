@@ -1,0 +1,34 @@
+use actix_web::{HttpResponse, post, web};
+
+use crate::api::extract::ApiJson;
+use crate::api::problem::ApiResult;
+use crate::model::enrollments::{IdentityVerification, StartIdentityVerification};
+use crate::service::{Context, verification};
+use crate::state::AppState;
+
+/// Send an identity verification code
+///
+/// Sends a 6-digit code to the user's directory email or phone (else the enrolled one). The user reads
+/// it back and the agent confirms it with `confirm_identity_verification`. Codes last 10 minutes; sends
+/// are rate-limited per user and per operator (429 with `Retry-After`).
+#[utoipa::path(
+    tag = "identity-verification",
+    params(("user" = String, Path, description = "The user's id or username", example = "bob")),
+    request_body = StartIdentityVerification,
+    responses(
+        (status = 201, description = "The code is on its way", body = IdentityVerification),
+        (status = 409, description = "The user is disabled"),
+        (status = 429, description = "Too many codes sent; see `Retry-After`"),
+    ),
+    security(("bearer" = ["identity:verify"])),
+)]
+#[post("/users/{user}/identity-verifications")]
+pub async fn create_identity_verification(
+    state: web::Data<AppState>,
+    ctx: Context,
+    user: web::Path<String>,
+    body: ApiJson<StartIdentityVerification>,
+) -> ApiResult<HttpResponse> {
+    let started = verification::start(&state, &ctx, user.into_inner(), body.0).await?;
+    Ok(HttpResponse::Created().json(started))
+}

@@ -1,0 +1,28 @@
+use actix_web::{get, web};
+
+use crate::api::problem::ApiResult;
+use crate::model::templates::NotificationTemplate;
+use crate::service::{Context, notification_templates};
+use crate::state::AppState;
+
+/// Get a notification template
+///
+/// One template with its placeholders; `customized` tells whether it differs from the shipped one.
+#[utoipa::path(
+    tag = "notifications",
+    params(
+        ("service" = String, Path, description = "Identity service id", example = "mobile-code"),
+        ("channel" = String, Path, description = "`email` or `sms`", example = "sms"),
+        ("event" = String, Path, description = "`identity-verification-code`, `enrollment-code`, `enrollment-added` or `enrollment-removed`", example = "enrollment-code"),
+    ),
+    responses((status = 200, description = "The template", body = NotificationTemplate)),
+    security(("bearer" = ["notifications:read"])),
+)]
+#[get("/notification-templates/{service}/{channel}/{event}")]
+pub async fn get_notification_template(
+    state: web::Data<AppState>,
+    ctx: Context,
+    path: web::Path<(String, String, String)>,
+) -> ApiResult<web::Json<NotificationTemplate>> {
+    Ok(web::Json(notification_templates::get(&state.db, &ctx, path.into_inner()).await?))
+}

@@ -1,0 +1,3 @@
+//! `/v1/notifications`: delivery status.
+
+pub mod list;

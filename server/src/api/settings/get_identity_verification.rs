@@ -1,0 +1,23 @@
+use actix_web::{get, web};
+
+use crate::api::problem::ApiResult;
+use crate::model::enrollments::IdentityVerificationSettings;
+use crate::service::{Context, settings};
+use crate::state::AppState;
+
+/// Get the identity verification policy
+///
+/// Whether agents must verify a user before changing the user's enrollments, and how long a
+/// verification lasts.
+#[utoipa::path(
+    tag = "settings",
+    responses((status = 200, description = "The policy", body = IdentityVerificationSettings)),
+    security(("bearer" = ["settings:write"])),
+)]
+#[get("/settings/identity-verification")]
+pub async fn get_identity_verification_settings(
+    state: web::Data<AppState>,
+    _ctx: Context,
+) -> ApiResult<web::Json<IdentityVerificationSettings>> {
+    Ok(web::Json(settings::get_identity_verification(&state.db).await?))
+}

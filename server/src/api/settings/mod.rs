@@ -1,0 +1,4 @@
+//! `/v1/settings`: policies.
+
+pub mod get_identity_verification;
+pub mod update_identity_verification;

@@ -1,0 +1,163 @@
+//! Sending what the outbox holds: email over SMTP (lettre) and SMS through an HTTP gateway.
+
+pub mod relay;
+
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, read_secret};
+
+/// An image shown inside an HTML email (`<img src="cid:…">`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InlineImage {
+    /// The Content-ID the HTML refers to.
+    pub cid: String,
+    /// e.g. `image/png`.
+    pub content_type: String,
+    /// The image bytes, base64.
+    pub data_base64: String,
+}
+
+/// A rendered message, as sealed in the outbox.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Content {
+    /// Email subject (none for SMS).
+    pub subject: Option<String>,
+    /// The plain-text body (the whole SMS).
+    pub text: String,
+    /// The HTML body of an email.
+    pub html: Option<String>,
+    /// Images the HTML shows inline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inline_images: Vec<InlineImage>,
+}
+
+/// The configured ways to send.
+pub struct Deliverer {
+    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    mail_from: Option<Mailbox>,
+    sms: Option<SmsGateway>,
+}
+
+struct SmsGateway {
+    url: String,
+    token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl Deliverer {
+    /// Builds the transports from the configuration.
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let smtp = match &config.smtp_url {
+            None => None,
+            Some(url) => {
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("smtp_url: {e}"))?
+                    .timeout(Some(Duration::from_secs(20)));
+                if let Some(password) = read_secret("smtp_password", &None, &config.smtp_password_file)? {
+                    let user = url
+                        .split_once("://")
+                        .and_then(|(_, rest)| rest.split_once('@'))
+                        .map(|(userinfo, _)| userinfo.split(':').next().unwrap_or_default().to_owned())
+                        .unwrap_or_default();
+                    builder = builder.credentials(Credentials::new(user, password));
+                }
+                Some(builder.build())
+            }
+        };
+        let mail_from = config
+            .mail_from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("mail_from: {:?} is not an address: {e}", config.mail_from))?;
+        let sms = match &config.sms_gateway_url {
+            None => None,
+            Some(url) => Some(SmsGateway {
+                url: url.clone(),
+                token: read_secret("sms_gateway_token", &config.sms_gateway_token, &config.sms_gateway_token_file)?,
+                http: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(20))
+                    .build()
+                    .map_err(|e| format!("sms_gateway_url: {e}"))?,
+            }),
+        };
+        Ok(Self { smtp, mail_from: Some(mail_from), sms })
+    }
+
+    /// Sends one message; the error says why it was not accepted (no addresses or content in it).
+    pub async fn deliver(&self, channel: &str, recipient: &str, content: &Content) -> Result<(), String> {
+        match channel {
+            "email" => self.send_email(recipient, content).await,
+            "sms" => self.send_sms(recipient, content).await,
+            other => Err(format!("unknown channel {other}")),
+        }
+    }
+
+    async fn send_email(&self, recipient: &str, content: &Content) -> Result<(), String> {
+        let (Some(transport), Some(from)) = (&self.smtp, &self.mail_from) else {
+            return Err("no SMTP server is configured".into());
+        };
+        let to = recipient.parse::<Mailbox>().map_err(|_| "the recipient is not an email address".to_owned())?;
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(content.subject.clone().unwrap_or_default())
+            .multipart(email_body(content)?)
+            .map_err(|e| format!("cannot build the email: {e}"))?;
+        transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+    }
+
+    async fn send_sms(&self, recipient: &str, content: &Content) -> Result<(), String> {
+        let Some(gateway) = &self.sms else { return Err("no SMS gateway is configured".into()) };
+        let mut request = gateway.http.post(&gateway.url).json(&serde_json::json!({"to": recipient, "body": content.text}));
+        if let Some(token) = &gateway.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| format!("SMS gateway: {}", e.without_url()))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("SMS gateway answered {}", response.status()))
+        }
+    }
+}
+
+/// text + HTML alternatives; with inline images the HTML part is multipart/related.
+fn email_body(content: &Content) -> Result<MultiPart, String> {
+    let html = content.html.clone().unwrap_or_else(|| text_to_html(&content.text));
+    if content.inline_images.is_empty() {
+        return Ok(MultiPart::alternative_plain_html(content.text.clone(), html));
+    }
+    let mut related = MultiPart::related().singlepart(SinglePart::html(html));
+    for image in &content.inline_images {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&image.data_base64)
+            .map_err(|_| "an inline image is not base64".to_owned())?;
+        let content_type =
+            ContentType::parse(&image.content_type).map_err(|_| "an inline image has a bad content type".to_owned())?;
+        related = related.singlepart(Attachment::new_inline(image.cid.clone()).body(bytes, content_type));
+    }
+    Ok(MultiPart::alternative().singlepart(SinglePart::plain(content.text.clone())).multipart(related))
+}
+
+/// Escapes text for HTML.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// A minimal HTML rendering of a plain-text body.
+pub fn text_to_html(text: &str) -> String {
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(|p| format!("<p>{}</p>", escape_html(p.trim()).replace('\n', "<br>")))
+        .collect();
+    format!(
+        "<!DOCTYPE html><html><body style=\"font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5;\">{}</body></html>",
+        paragraphs.join("")
+    )
+}

@@ -1,0 +1,121 @@
+//! The outbox relay: a background task in every server process that claims due notifications with a
+//! lease, delivers them, and records the outcome. Failed deliveries are retried with exponential backoff
+//! and jitter; a message past its `not_after` is marked `expired` instead of being sent.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use rand::Rng;
+
+use crate::db::notifications::{self, NotificationRow};
+use crate::delivery::Content;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// How long a claimed message is reserved for this process.
+const LEASE_SECONDS: i64 = 120;
+/// Attempts before a message without a deadline is given up as `failed`.
+const MAX_ATTEMPTS: i32 = 12;
+/// Messages claimed per round.
+const BATCH: i64 = 20;
+
+/// The delay before attempt `attempts + 1`: 5 s doubling to at most 15 min, ±20 % jitter.
+pub fn backoff(attempts: i32) -> chrono::Duration {
+    let base = 5_i64.saturating_mul(1_i64 << attempts.clamp(0, 20)).min(900);
+    let jitter = rand::rng().random_range(0.8..1.2);
+    chrono::Duration::milliseconds((base as f64 * 1000.0 * jitter) as i64)
+}
+
+/// Starts the relay for this process.
+pub fn spawn(state: web::Data<AppState>) {
+    let owner = format!("relay-{}", uuid::Uuid::new_v4().simple());
+    let interval = Duration::from_millis(state.config.outbox_poll_ms.max(10));
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = run_once(&state, &owner).await {
+                tracing::warn!(%error, "outbox relay round failed");
+            }
+            tokio::select! {
+                _ = state.outbox_wakeup.notified() => {}
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    });
+}
+
+/// One round: claims the due messages and delivers them. Returns how many were handled.
+pub async fn run_once(state: &AppState, owner: &str) -> Result<usize, AppError> {
+    let now = state.clock.now();
+    let ids = state.db.run(move |conn| notifications::due(conn, now.naive_utc(), BATCH).map_err(AppError::from)).await?;
+    let mut handled = 0;
+    for id in ids {
+        let owner_id = owner.to_owned();
+        let until = now + chrono::Duration::seconds(LEASE_SECONDS);
+        let claimed = state
+            .db
+            .run(move |conn| {
+                notifications::claim(conn, &id, &owner_id, now.naive_utc(), until.naive_utc()).map_err(AppError::from)
+            })
+            .await?;
+        if let Some(row) = claimed {
+            handle(state, owner, row, now).await?;
+            handled += 1;
+        }
+    }
+    Ok(handled)
+}
+
+async fn handle(state: &AppState, owner: &str, row: NotificationRow, now: DateTime<Utc>) -> Result<(), AppError> {
+    let id = row.id.clone();
+    let owner = owner.to_owned();
+    if row.not_after.is_some_and(|deadline| now.naive_utc() >= deadline) {
+        tracing::info!(notification.id = %id, "notification expired before it could be delivered");
+        return state
+            .db
+            .run(move |conn| {
+                notifications::finish(conn, &id, &owner, "expired", now.naive_utc(), Some("expired before delivery"))
+                    .map(|_| ())
+                    .map_err(AppError::from)
+            })
+            .await;
+    }
+    let outcome = match open(state, &row) {
+        Ok(content) => state.deliverer.deliver(&row.channel, &row.recipient, &content).await,
+        Err(error) => Err(error),
+    };
+    let attempts = row.attempts;
+    state
+        .db
+        .run(move |conn| {
+            let done = match outcome {
+                Ok(()) => notifications::finish(conn, &id, &owner, "sent", now.naive_utc(), None),
+                Err(error) if attempts + 1 >= MAX_ATTEMPTS => {
+                    tracing::warn!(notification.id = %id, %error, "notification failed for good");
+                    notifications::finish(conn, &id, &owner, "failed", now.naive_utc(), Some(&error))
+                }
+                Err(error) => {
+                    tracing::info!(notification.id = %id, %error, attempts = attempts + 1, "delivery failed; will retry");
+                    let next = now + backoff(attempts);
+                    notifications::retry_later(conn, &id, &owner, next.naive_utc(), &error)
+                }
+            };
+            done.map(|_| ()).map_err(AppError::from)
+        })
+        .await
+}
+
+fn open(state: &AppState, row: &NotificationRow) -> Result<Content, String> {
+    let sealed = row.sealed_content.as_deref().ok_or("the message has no content")?;
+    let bytes = state.key.open(sealed)?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("unreadable message content: {e}"))
+}
+
+/// Wakes this process's relay (after a commit that queued messages).
+pub fn wake(state: &AppState) {
+    state.outbox_wakeup.notify_one();
+}
+
+/// Shared wake-up signal.
+pub type Wakeup = Arc<tokio::sync::Notify>;

@@ -1,0 +1,159 @@
+//! Enrollment by a code read back: a code goes to the new address, the user reads it back, and the
+//! address is enrolled.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::codes::{self, ChallengeTarget, Issued};
+use super::notify::{self, Outgoing};
+use super::{Context, audit, enrollments, templates, transaction, users, verification};
+use crate::auth::scopes::Scope;
+use crate::db::challenges::ChallengeRow;
+use crate::db::{DbConn, users as user_rows};
+use crate::error::{AppError, AppResult};
+use crate::model::enrollments::{CodeService, Enrollment, EnrollmentChallenge, StartEnrollmentChallenge};
+use crate::state::AppState;
+
+const PURPOSE: &str = "enrollment";
+const KIND: &str = "enrollment challenge";
+
+fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> EnrollmentChallenge {
+    EnrollmentChallenge {
+        id: row.id.clone(),
+        user_id: row.user_id.clone(),
+        service: if row.service_id.as_deref() == Some("mobile-code") { CodeService::MobileCode } else { CodeService::PersonalEmail },
+        destination: notify::mask(&row.address),
+        status: codes::status(row, now),
+        expires_at: row.expires_at.and_utc(),
+        attempts_left: codes::attempts_left(row),
+        sends: u32::try_from(row.send_count).unwrap_or(0),
+    }
+}
+
+/// Queues the message carrying a challenge's code.
+fn send_code(conn: &mut DbConn, state_key: &crate::crypto::ServerKey, ctx: &Context, now: DateTime<Utc>, user: &user_rows::User, issued: &Issued) -> AppResult<()> {
+    let service_id = issued.row.service_id.clone().unwrap_or_default();
+    let service = enrollments::find_service(conn, &service_id)?;
+    let spec = templates::spec(&service_id, &issued.row.channel, "enrollment-code")?;
+    let expires_at = issued.row.expires_at.and_utc();
+    let mut values = verification::code_values(user, ctx, &issued.code, expires_at, &service.display_name);
+    values.insert("Address", notify::mask(&issued.row.address));
+    notify::queue(conn, state_key, now, Outgoing {
+        user_id: Some(&user.id),
+        recipient: &issued.row.address,
+        spec,
+        values,
+        not_after: Some(expires_at),
+        inline_images: Vec::new(),
+    })?;
+    Ok(())
+}
+
+/// Sends a code to the address to enroll.
+pub async fn start(state: &AppState, ctx: &Context, user: String, input: StartEnrollmentChallenge) -> AppResult<EnrollmentChallenge> {
+    ctx.operator.require(Scope::EnrollmentsWrite)?;
+    let service_id = input.service.as_str();
+    let address = enrollments::check_address(service_id, &input.address).map_err(|m| AppError::invalid("address", m))?;
+    let now = state.clock.now();
+    let key = state.key.clone();
+    let config = state.config.clone();
+    let ctx = ctx.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            transaction(conn, false, |tx| {
+                let user = users::find_required(tx, &user)?;
+                if user.state != "active" {
+                    return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
+                }
+                let service = enrollments::find_service(tx, service_id)?;
+                enrollments::require_usable(&config, &service)?;
+                if !service.agent_can_enroll {
+                    return Err(AppError::Unprocessable {
+                        code: "agent_enrollment_not_allowed",
+                        message: format!("agents may not enroll users in {} (see update_identity_service)", service.display_name),
+                    });
+                }
+                verification::require_verified(tx, &ctx, &user.id, now)?;
+                if crate::db::enrollments::active(tx, &user.id, service_id)?.is_some() {
+                    return Err(AppError::Conflict {
+                        code: "already_enrolled",
+                        message: format!("the user is already enrolled in {service_id}; remove that enrollment first"),
+                    });
+                }
+                let issued = codes::issue(tx, &key, &ctx, now, ChallengeTarget {
+                    purpose: PURPOSE,
+                    user_id: &user.id,
+                    service_id: Some(service_id),
+                    channel: input.service.channel().as_str(),
+                    address: &address,
+                })?;
+                send_code(tx, &key, &ctx, now, &user, &issued)?;
+                let detail = json!({"challenge": issued.row.id, "service": service_id});
+                audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+                Ok(to_model(&issued.row, now))
+            })
+        })
+        .await?;
+    crate::delivery::relay::wake(state);
+    Ok(result)
+}
+
+/// Sends the challenge again with a new code (the failure count is kept).
+pub async fn resend(state: &AppState, ctx: &Context, id: String) -> AppResult<EnrollmentChallenge> {
+    ctx.operator.require(Scope::EnrollmentsWrite)?;
+    let now = state.clock.now();
+    let key = state.key.clone();
+    let ctx = ctx.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            transaction(conn, false, |tx| {
+                let row = codes::find_own(tx, &ctx, &id, PURPOSE, KIND)?;
+                let user = users::find_required(tx, &row.user_id)?;
+                let issued = codes::reissue(tx, &key, &ctx, now, &row)?;
+                send_code(tx, &key, &ctx, now, &user, &issued)?;
+                let detail = json!({"challenge": issued.row.id, "sends": issued.row.send_count});
+                audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+                Ok(to_model(&issued.row, now))
+            })
+        })
+        .await?;
+    crate::delivery::relay::wake(state);
+    Ok(result)
+}
+
+/// Checks the code read back and enrolls the address.
+pub async fn verify(state: &AppState, ctx: &Context, id: String, code: String) -> AppResult<Enrollment> {
+    ctx.operator.require(Scope::EnrollmentsWrite)?;
+    let now = state.clock.now();
+    let row = codes::check(&state.db, &state.key, ctx, now, id, code, PURPOSE, KIND).await?;
+    let key = state.key.clone();
+    let config = state.config.clone();
+    let ctx = ctx.clone();
+    let enrollment = state
+        .db
+        .run(move |conn| {
+            transaction(conn, false, |tx| {
+                codes::consume(tx, &row, now, None)?;
+                let user = users::find_required(tx, &row.user_id)?;
+                verification::require_verified(tx, &ctx, &user.id, now)?;
+                let service_id = row.service_id.clone().unwrap_or_default();
+                let enrollment = enrollments::add(tx, &ctx, now, &user, &service_id, &row.address, "code")?;
+                enrollments::queue_notice(tx, &key, &config, &ctx, now, &user, &enrollment, "enrollment-added")?;
+                Ok(enrollments::to_model(enrollment))
+            })
+        })
+        .await?;
+    crate::delivery::relay::wake(state);
+    Ok(enrollment)
+}
+
+/// One challenge (for status polling).
+pub async fn get(state: &AppState, ctx: &Context, id: String) -> AppResult<EnrollmentChallenge> {
+    ctx.operator.require(Scope::EnrollmentsRead)?;
+    let now = state.clock.now();
+    let ctx = ctx.clone();
+    state.db.run(move |conn| codes::find_own(conn, &ctx, &id, PURPOSE, KIND).map(|row| to_model(&row, now))).await
+}
+

@@ -1,0 +1,233 @@
+//! Codes a user reads back: issuing, rate limits, and checking (shared by identity verification and
+//! enrollment challenges). The numbers are DESIGN.md's: 6 digits, 10 minutes, 5 failed attempts.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::{Context, audit};
+use crate::crypto::{ServerKey, six_digit_code};
+use crate::db::audit_events;
+use crate::db::challenges::{self, ChallengeRow};
+use crate::db::{Db, DbConn, rate_limits};
+use crate::error::{AppError, AppResult};
+use crate::model::enrollments::ChallengeStatus;
+
+/// How long a code is valid.
+pub const CODE_TTL_MINUTES: i64 = 10;
+/// Wrong codes before a challenge locks (a resend never resets the count).
+pub const MAX_FAILED_ATTEMPTS: i32 = 5;
+/// Least time between two sends of one challenge.
+pub const RESEND_INTERVAL_SECONDS: i64 = 30;
+/// Codes sent to one user per hour, across all operators and replicas.
+pub const USER_SENDS_PER_HOUR: i32 = 10;
+/// Codes one operator may send per hour, across all replicas.
+pub const OPERATOR_SENDS_PER_HOUR: i32 = 100;
+
+/// A new code and its challenge row.
+pub struct Issued {
+    /// The stored challenge (the code only as a keyed hash).
+    pub row: ChallengeRow,
+    /// The code, for the message and nothing else.
+    pub code: String,
+}
+
+/// What a new challenge is for.
+pub struct ChallengeTarget<'a> {
+    /// `identity_verification` or `enrollment`.
+    pub purpose: &'static str,
+    /// The user's id.
+    pub user_id: &'a str,
+    /// For enrollments: the service.
+    pub service_id: Option<&'a str>,
+    /// `email` or `sms`.
+    pub channel: &'a str,
+    /// Where the code goes.
+    pub address: &'a str,
+}
+
+/// Takes one send from the per-user and per-operator hourly allowances, or refuses with 429.
+pub fn take_send_allowance(conn: &mut DbConn, now: DateTime<Utc>, user_id: &str, operator_id: &str) -> AppResult<()> {
+    let window = now.timestamp() - now.timestamp().rem_euclid(3600);
+    let retry_after = u64::try_from(window + 3600 - now.timestamp()).unwrap_or(3600).max(1);
+    if !rate_limits::take(conn, &format!("code-send:user:{user_id}"), window, USER_SENDS_PER_HOUR)? {
+        return Err(AppError::RateLimited { retry_after });
+    }
+    if !rate_limits::take(conn, &format!("code-send:operator:{operator_id}"), window, OPERATOR_SENDS_PER_HOUR)? {
+        return Err(AppError::RateLimited { retry_after });
+    }
+    Ok(())
+}
+
+/// Creates a challenge with a fresh code.
+pub fn issue(
+    conn: &mut DbConn,
+    key: &ServerKey,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    target: ChallengeTarget<'_>,
+) -> AppResult<Issued> {
+    take_send_allowance(conn, now, target.user_id, &ctx.operator.id)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let code = six_digit_code()?;
+    let row = ChallengeRow {
+        code_hash: key.hash(&id, &code),
+        id,
+        purpose: target.purpose.to_owned(),
+        user_id: target.user_id.to_owned(),
+        operator_id: ctx.operator.id.clone(),
+        service_id: target.service_id.map(str::to_owned),
+        channel: target.channel.to_owned(),
+        address: target.address.to_owned(),
+        expires_at: (now + Duration::minutes(CODE_TTL_MINUTES)).naive_utc(),
+        failed_attempts: 0,
+        max_attempts: MAX_FAILED_ATTEMPTS,
+        send_count: 1,
+        last_sent_at: now.naive_utc(),
+        consumed_at: None,
+        verified_until: None,
+        created_at: now.naive_utc(),
+    };
+    challenges::insert(conn, &row)?;
+    Ok(Issued { row, code })
+}
+
+/// Replaces the code of an open challenge (the failure count stays), after the resend interval.
+pub fn reissue(conn: &mut DbConn, key: &ServerKey, ctx: &Context, now: DateTime<Utc>, row: &ChallengeRow) -> AppResult<Issued> {
+    match status(row, now) {
+        ChallengeStatus::Verified => return Err(used()),
+        ChallengeStatus::Locked => return Err(locked()),
+        ChallengeStatus::Pending | ChallengeStatus::Expired => {}
+    }
+    let since = (now.naive_utc() - row.last_sent_at).num_seconds();
+    if since < RESEND_INTERVAL_SECONDS {
+        let retry_after = u64::try_from(RESEND_INTERVAL_SECONDS - since).unwrap_or(1);
+        return Err(AppError::RateLimited { retry_after });
+    }
+    take_send_allowance(conn, now, &row.user_id, &ctx.operator.id)?;
+    let code = six_digit_code()?;
+    let code_hash = key.hash(&row.id, &code);
+    let expires_at = (now + Duration::minutes(CODE_TTL_MINUTES)).naive_utc();
+    if challenges::resend(conn, &row.id, &code_hash, now.naive_utc(), expires_at)? == 0 {
+        return Err(used());
+    }
+    let row = challenges::find(conn, &row.id)?.ok_or_else(|| AppError::internal("challenge vanished"))?;
+    Ok(Issued { row, code })
+}
+
+/// A challenge's state at `now`.
+pub fn status(row: &ChallengeRow, now: DateTime<Utc>) -> ChallengeStatus {
+    if row.consumed_at.is_some() {
+        ChallengeStatus::Verified
+    } else if row.failed_attempts >= row.max_attempts {
+        ChallengeStatus::Locked
+    } else if now.naive_utc() >= row.expires_at {
+        ChallengeStatus::Expired
+    } else {
+        ChallengeStatus::Pending
+    }
+}
+
+/// Wrong codes still allowed.
+pub fn attempts_left(row: &ChallengeRow) -> u32 {
+    u32::try_from(row.max_attempts - row.failed_attempts).unwrap_or(0)
+}
+
+fn used() -> AppError {
+    AppError::Conflict { code: "challenge_used", message: "this code was already used".into() }
+}
+
+fn locked() -> AppError {
+    AppError::Unprocessable {
+        code: "challenge_locked",
+        message: format!("{MAX_FAILED_ATTEMPTS} wrong codes were entered; start a new challenge"),
+    }
+}
+
+/// Loads a challenge of `purpose` started by the calling operator, or `NotFound`.
+pub fn find_own(conn: &mut DbConn, ctx: &Context, id: &str, purpose: &str, kind: &'static str) -> AppResult<ChallengeRow> {
+    challenges::find(conn, id)?
+        .filter(|row| row.purpose == purpose && row.operator_id == ctx.operator.id)
+        .ok_or_else(|| AppError::NotFound { kind, id: id.to_owned() })
+}
+
+/// Checks a code read back. The attempt is counted in its own transaction before the comparison, so
+/// parallel guesses cannot exceed the cap; wrong codes and lockouts are audited. On success the
+/// challenge row is returned, still unconsumed: the caller consumes it (exactly one caller wins).
+pub async fn check(
+    db: &Db,
+    key: &ServerKey,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    id: String,
+    code: String,
+    purpose: &'static str,
+    kind: &'static str,
+) -> AppResult<ChallengeRow> {
+    let code = code.trim().to_owned();
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return Err(AppError::invalid("code", "must be the 6 digits the user read back"));
+    }
+    let counted_ctx = ctx.clone();
+    let row = db
+        .run(move |conn| {
+            find_own(conn, &counted_ctx, &id, purpose, kind)?;
+            let counted = challenges::count_attempt(conn, &id, now.naive_utc())?;
+            let row = find_own(conn, &counted_ctx, &id, purpose, kind)?;
+            if counted == 0 {
+                return Err(match status(&row, now) {
+                    ChallengeStatus::Verified => used(),
+                    ChallengeStatus::Locked => locked(),
+                    _ => AppError::Unprocessable { code: "code_expired", message: "the code has expired; send a new one".into() },
+                });
+            }
+            Ok(row)
+        })
+        .await?;
+    if key.verify(&row.id, &code, &row.code_hash) {
+        return Ok(row);
+    }
+    let failures = row.failed_attempts;
+    let ctx = ctx.clone();
+    let target_id = row.user_id.clone();
+    let challenge_id = row.id.clone();
+    db.run(move |conn| {
+        let detail = json!({"challenge": challenge_id, "failed_attempts": failures});
+        let mut rows = vec![audit::row(
+            &ctx,
+            now,
+            audit::Entry { target_type: "user", target_id: &target_id, outcome: audit::Outcome::Failure, detail: Some(detail) },
+        )];
+        if failures >= MAX_FAILED_ATTEMPTS {
+            let mut lockout = audit::row(
+                &ctx,
+                now,
+                audit::Entry {
+                    target_type: "user",
+                    target_id: &target_id,
+                    outcome: audit::Outcome::Failure,
+                    detail: Some(json!({"challenge": challenge_id})),
+                },
+            );
+            lockout.action = "challenge_locked".into();
+            rows.push(lockout);
+        }
+        audit_events::insert(conn, &rows).map_err(AppError::from)
+    })
+    .await?;
+    if failures >= MAX_FAILED_ATTEMPTS {
+        return Err(locked());
+    }
+    Err(AppError::Unprocessable {
+        code: "invalid_code",
+        message: format!("the code is wrong; {} attempts left", MAX_FAILED_ATTEMPTS - failures),
+    })
+}
+
+/// Consumes a checked challenge; `Conflict` when another request consumed it first.
+pub fn consume(conn: &mut DbConn, row: &ChallengeRow, now: DateTime<Utc>, verified_until: Option<DateTime<Utc>>) -> AppResult<()> {
+    if challenges::consume(conn, &row.id, now.naive_utc(), verified_until.map(|t| t.naive_utc()))? == 1 {
+        Ok(())
+    } else {
+        Err(used())
+    }
+}

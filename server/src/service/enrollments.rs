@@ -1,0 +1,260 @@
+//! Enrollments: listing, adding (after a code, or in batches by an administrator), removing, and the
+//! notices that tell the user at the directory email.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::notify::{self, Outgoing};
+use super::validate::{is_e164, is_email};
+use super::{Context, audit, identity_services, templates, transaction, users, verification};
+use crate::auth::scopes::Scope;
+use crate::config::Config;
+use crate::crypto::ServerKey;
+use crate::db::enrollments::{self as rows, EnrollmentRow};
+use crate::db::identity_services as service_rows;
+use crate::db::{DbConn, users as user_rows};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::model::enrollments::{
+    Actor, BatchEnroll, BatchEnrollResponse, BatchEnrollResult, Enrollment, EnrollmentList,
+};
+use crate::state::AppState;
+
+/// The API shape of a row (address masked).
+pub fn to_model(row: EnrollmentRow) -> Enrollment {
+    Enrollment {
+        id: row.id,
+        user_id: row.user_id,
+        service: row.service_id,
+        address: notify::mask(&row.address),
+        method: row.method,
+        enrolled_at: row.enrolled_at.and_utc(),
+        enrolled_by: Actor { id: row.enrolled_by, name: row.enrolled_by_name },
+        removed_at: row.removed_at.map(|t| t.and_utc()),
+        removed_by: row.removed_by,
+    }
+}
+
+/// A service by id, or `NotFound`.
+pub fn find_service(conn: &mut DbConn, service_id: &str) -> AppResult<service_rows::IdentityServiceRow> {
+    service_rows::find(conn, service_id)?.ok_or_else(|| AppError::NotFound { kind: "identity service", id: service_id.to_owned() })
+}
+
+/// Checks that an address fits the service, returning it trimmed.
+pub fn check_address(service_id: &str, address: &str) -> Result<String, String> {
+    let address = address.trim();
+    let ok = match service_id {
+        "personal-email" => is_email(address),
+        "mobile-code" => is_e164(address),
+        _ => !address.is_empty() && address.chars().count() <= 200 && !address.chars().any(char::is_control),
+    };
+    if ok {
+        Ok(address.to_owned())
+    } else {
+        Err(match service_id {
+            "personal-email" => "is not an email address".into(),
+            "mobile-code" => "must be a mobile number in E.164 form, e.g. +15551234567".into(),
+            _ => "must be 1 to 200 characters".into(),
+        })
+    }
+}
+
+/// Refuses a service that is switched off or not configured.
+pub fn require_usable(config: &Config, service: &service_rows::IdentityServiceRow) -> AppResult<()> {
+    if !service.enabled {
+        return Err(AppError::Unprocessable { code: "service_disabled", message: format!("{} is switched off", service.display_name) });
+    }
+    if let Some(reason) = identity_services::not_configured_reason(config, &service.id) {
+        return Err(AppError::Unprocessable {
+            code: "service_not_configured",
+            message: format!("{} is not configured: {reason}", service.display_name),
+        });
+    }
+    Ok(())
+}
+
+/// Adds an enrollment row (and its audit row); `Conflict` when the user is already enrolled.
+pub fn add(
+    conn: &mut DbConn,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: &user_rows::User,
+    service_id: &str,
+    address: &str,
+    method: &str,
+) -> AppResult<EnrollmentRow> {
+    if rows::active(conn, &user.id, service_id)?.is_some() {
+        return Err(already_enrolled(service_id));
+    }
+    let row = EnrollmentRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: user.id.clone(),
+        service_id: service_id.to_owned(),
+        address: address.to_owned(),
+        method: method.to_owned(),
+        detail: None,
+        enrolled_at: now.naive_utc(),
+        enrolled_by: ctx.operator.id.clone(),
+        enrolled_by_name: ctx.operator.name.clone(),
+        removed_at: None,
+        removed_by: None,
+    };
+    rows::insert(conn, std::slice::from_ref(&row)).map_err(|e| match e {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => already_enrolled(service_id),
+        other => other.into(),
+    })?;
+    let detail = json!({"enrollment": row.id, "service": service_id, "method": method});
+    audit::record(conn, ctx, now, audit::Entry { target_type: "user", target_id: &user.id, outcome: audit::Outcome::Success, detail: Some(detail) })?;
+    Ok(row)
+}
+
+fn already_enrolled(service_id: &str) -> AppError {
+    AppError::Conflict { code: "already_enrolled", message: format!("the user is already enrolled in {service_id}") }
+}
+
+/// Queues the notice of an added or removed enrollment to the user's directory email, when there is
+/// one and email is configured.
+pub fn queue_notice(
+    conn: &mut DbConn,
+    key: &ServerKey,
+    config: &Config,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: &user_rows::User,
+    enrollment: &EnrollmentRow,
+    event: &str,
+) -> AppResult<()> {
+    let Some(email) = &user.email else { return Ok(()) };
+    if identity_services::not_configured_reason(config, "personal-email").is_some() {
+        return Ok(());
+    }
+    let service = find_service(conn, &enrollment.service_id)?;
+    let spec = templates::spec(&enrollment.service_id, "email", event)?;
+    let values = BTreeMap::from([
+        ("UserDisplayName", user.display_name.clone()),
+        ("Username", user.username.clone()),
+        ("ServiceName", service.display_name),
+        ("OperatorName", ctx.operator.name.clone().unwrap_or_else(|| ctx.operator.id.clone())),
+        ("Address", notify::mask(&enrollment.address)),
+        ("EventTime", notify::display_time(now)),
+    ]);
+    notify::queue(conn, key, now, Outgoing { user_id: Some(&user.id), recipient: email, spec, values, not_after: None, inline_images: Vec::new() })?;
+    Ok(())
+}
+
+/// The user's enrollments.
+pub async fn list(state: &AppState, ctx: &Context, user: String, include_removed: bool) -> AppResult<EnrollmentList> {
+    ctx.operator.require(Scope::EnrollmentsRead)?;
+    state
+        .db
+        .run(move |conn| {
+            let user = users::find_required(conn, &user)?;
+            let items = rows::for_user(conn, &user.id, include_removed)?.into_iter().map(to_model).collect();
+            Ok(EnrollmentList { items })
+        })
+        .await
+}
+
+/// Removes the user's enrollment in a service, so the user can enroll again; the user is told.
+pub async fn remove(state: &AppState, ctx: &Context, user: String, service_id: String, dry_run: bool) -> AppResult<()> {
+    ctx.operator.require(Scope::EnrollmentsWrite)?;
+    let now = state.clock.now();
+    let key = state.key.clone();
+    let config = state.config.clone();
+    let ctx = ctx.clone();
+    state
+        .db
+        .run(move |conn| {
+            transaction(conn, dry_run, |tx| {
+                let user = users::find_required(tx, &user)?;
+                let service = find_service(tx, &service_id)?;
+                if !service.removable {
+                    return Err(AppError::Conflict {
+                        code: "not_removable",
+                        message: format!("enrollments in {} cannot be removed (see update_identity_service)", service.display_name),
+                    });
+                }
+                let enrollment = rows::active(tx, &user.id, &service_id)?.ok_or_else(|| AppError::NotFound {
+                    kind: "enrollment",
+                    id: format!("{}/{service_id}", user.username),
+                })?;
+                verification::require_verified(tx, &ctx, &user.id, now)?;
+                if rows::remove(tx, &enrollment.id, now.naive_utc(), &ctx.operator.id)? == 0 {
+                    return Err(AppError::NotFound { kind: "enrollment", id: enrollment.id });
+                }
+                let detail = json!({"enrollment": enrollment.id, "service": service_id});
+                audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+                queue_notice(tx, &key, &config, &ctx, now, &user, &enrollment, "enrollment-removed")
+            })
+        })
+        .await?;
+    crate::delivery::relay::wake(state);
+    Ok(())
+}
+
+/// Enrolls many users directly, recorded as enrolled by the operator (no code); answers per item.
+pub async fn batch(state: &AppState, ctx: &Context, input: BatchEnroll, dry_run: bool) -> AppResult<BatchEnrollResponse> {
+    ctx.operator.require(Scope::EnrollmentsWrite)?;
+    ctx.operator.require(Scope::SettingsWrite)?;
+    let now = state.clock.now();
+    let key = state.key.clone();
+    let config = state.config.clone();
+    let ctx = ctx.clone();
+    let response = state
+        .db
+        .run(move |conn| {
+            transaction(conn, dry_run, |tx| {
+                let mut results = Vec::with_capacity(input.items.len());
+                for (index, item) in input.items.iter().enumerate() {
+                    let index = u32::try_from(index).unwrap_or(u32::MAX);
+                    // Each item in a savepoint: a failed one leaves no trace and does not sink the rest.
+                    let outcome = diesel::Connection::transaction(tx, |item_tx| batch_item(item_tx, &key, &config, &ctx, now, index, item));
+                    results.push(match outcome {
+                        Ok(row) => BatchEnrollResult { index, status: "enrolled".into(), enrollment_id: (!dry_run).then_some(row.id), errors: Vec::new() },
+                        Err(error) => BatchEnrollResult { index, status: "error".into(), enrollment_id: None, errors: item_errors(index, error)? },
+                    });
+                }
+                let enrolled = u32::try_from(results.iter().filter(|r| r.status == "enrolled").count()).unwrap_or(u32::MAX);
+                let failed = u32::try_from(results.len()).unwrap_or(u32::MAX) - enrolled;
+                Ok(BatchEnrollResponse { dry_run, enrolled, failed, results })
+            })
+        })
+        .await?;
+    crate::delivery::relay::wake(state);
+    Ok(response)
+}
+
+fn batch_item(
+    conn: &mut DbConn,
+    key: &ServerKey,
+    config: &Config,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    index: u32,
+    item: &crate::model::enrollments::BatchEnrollItem,
+) -> AppResult<EnrollmentRow> {
+    let field = |name: &str| format!("items[{index}].{name}");
+    let user = user_rows::find(conn, &item.user)?.ok_or_else(|| AppError::invalid(field("user"), "no such user"))?;
+    if user.state != "active" {
+        return Err(AppError::invalid(field("user"), "the user is disabled"));
+    }
+    let service = service_rows::find(conn, &item.service)?
+        .ok_or_else(|| AppError::invalid(field("service"), "no such identity service"))?;
+    if !service.enabled {
+        return Err(AppError::invalid(field("service"), "the service is switched off"));
+    }
+    let address = check_address(&service.id, &item.address).map_err(|m| AppError::invalid(field("address"), m))?;
+    let row = add(conn, ctx, now, &user, &service.id, &address, "batch")
+        .map_err(|e| match e { AppError::Conflict { message, .. } => AppError::invalid(field("service"), message), other => other })?;
+    queue_notice(conn, key, config, ctx, now, &user, &row, "enrollment-added")?;
+    Ok(row)
+}
+
+fn item_errors(index: u32, error: AppError) -> AppResult<Vec<FieldError>> {
+    match error {
+        AppError::Invalid(errors) => Ok(errors),
+        AppError::Internal(message) => Err(AppError::Internal(message)),
+        other => Ok(vec![FieldError::new(format!("items[{index}]"), other.to_string())]),
+    }
+}

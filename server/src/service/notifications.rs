@@ -1,0 +1,58 @@
+//! Delivery status for operators.
+
+use super::{Context, notify, page, users};
+use crate::auth::scopes::Scope;
+use crate::db::Db;
+use crate::db::notifications::{self, NotificationFilter, NotificationRow};
+use crate::error::AppResult;
+use crate::model::notifications::{ListNotificationsQuery, Notification, NotificationPage, NotificationStatus};
+
+fn to_model(row: NotificationRow) -> Notification {
+    Notification {
+        id: row.id,
+        user_id: row.user_id,
+        channel: row.channel,
+        recipient: notify::mask(&row.recipient),
+        template: row.template,
+        status: match row.status.as_str() {
+            "sent" => NotificationStatus::Sent,
+            "expired" => NotificationStatus::Expired,
+            "failed" => NotificationStatus::Failed,
+            _ => NotificationStatus::Pending,
+        },
+        attempts: u32::try_from(row.attempts).unwrap_or(0),
+        created_at: row.created_at.and_utc(),
+        next_attempt_at: row.next_attempt_at.and_utc(),
+        not_after: row.not_after.map(|t| t.and_utc()),
+        sent_at: row.sent_at.map(|t| t.and_utc()),
+        last_error: row.last_error,
+    }
+}
+
+fn status_name(status: NotificationStatus) -> &'static str {
+    match status {
+        NotificationStatus::Pending => "pending",
+        NotificationStatus::Sent => "sent",
+        NotificationStatus::Expired => "expired",
+        NotificationStatus::Failed => "failed",
+    }
+}
+
+/// A page of notifications, newest first.
+pub async fn list(db: &Db, ctx: &Context, query: ListNotificationsQuery) -> AppResult<NotificationPage> {
+    ctx.operator.require(Scope::NotificationsRead)?;
+    let limit = page::limit(query.limit)?;
+    let before_id = query.cursor.as_deref().map(|c| page::decode_cursor("notifications", c)).transpose()?;
+    let page_rows = db
+        .run(move |conn| {
+            let user_id = match &query.user {
+                Some(user) => Some(users::find_required(conn, user)?.id),
+                None => None,
+            };
+            let filter = NotificationFilter { user_id, status: query.status.map(|s| status_name(s).to_owned()), before_id };
+            Ok::<_, crate::error::AppError>(notifications::list(conn, &filter, limit + 1)?)
+        })
+        .await?;
+    let (rows, next_cursor) = page::split(page_rows, limit, "notifications", |row| row.id.clone());
+    Ok(NotificationPage { items: rows.into_iter().map(to_model).collect(), next_cursor })
+}

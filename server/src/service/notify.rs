@@ -1,0 +1,85 @@
+//! Queuing messages in the outbox, inside the transaction of the change that causes them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::templates::{TemplateParts, TemplateSpec};
+use crate::crypto::ServerKey;
+use crate::db::notifications::{self, NotificationRow};
+use crate::db::{DbConn, templates as template_rows};
+use crate::delivery::InlineImage;
+use crate::error::{AppError, AppResult};
+
+/// A message to queue.
+pub struct Outgoing<'a> {
+    /// The user it concerns.
+    pub user_id: Option<&'a str>,
+    /// Where it goes (an email address or an E.164 number, by the spec's channel).
+    pub recipient: &'a str,
+    /// Which template.
+    pub spec: &'static TemplateSpec,
+    /// Placeholder values.
+    pub values: BTreeMap<&'static str, String>,
+    /// Not to be sent after this (e.g. when the code in it expires).
+    pub not_after: Option<DateTime<Utc>>,
+    /// Images the HTML shows inline.
+    pub inline_images: Vec<InlineImage>,
+}
+
+/// The template in force for a spec: the operator's override, or the shipped default.
+pub fn current_parts(conn: &mut DbConn, spec: &TemplateSpec) -> AppResult<(TemplateParts, Option<template_rows::TemplateRow>)> {
+    let stored = template_rows::find(conn, spec.service, spec.channel, spec.event)?;
+    let parts = match &stored {
+        Some(row) => TemplateParts { subject: row.subject.clone(), text: row.body_text.clone(), html: row.body_html.clone() },
+        None => spec.default_parts(),
+    };
+    Ok((parts, stored))
+}
+
+/// Renders and seals a message and adds it to the outbox.
+pub fn queue(conn: &mut DbConn, key: &ServerKey, now: DateTime<Utc>, outgoing: Outgoing<'_>) -> AppResult<NotificationRow> {
+    let (parts, _) = current_parts(conn, outgoing.spec)?;
+    let mut content = super::templates::render(&parts, &outgoing.values);
+    content.inline_images = outgoing.inline_images;
+    let plaintext = serde_json::to_vec(&content).map_err(AppError::internal)?;
+    let row = NotificationRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: outgoing.user_id.map(str::to_owned),
+        channel: outgoing.spec.channel.to_owned(),
+        recipient: outgoing.recipient.to_owned(),
+        template: format!("{}/{}/{}", outgoing.spec.service, outgoing.spec.channel, outgoing.spec.event),
+        sealed_content: Some(key.seal(&plaintext)?),
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at: now.naive_utc(),
+        not_after: outgoing.not_after.map(|t| t.naive_utc()),
+        lease_owner: None,
+        lease_until: None,
+        last_error: None,
+        created_at: now.naive_utc(),
+        sent_at: None,
+    };
+    notifications::insert(conn, std::slice::from_ref(&row))?;
+    Ok(row)
+}
+
+/// Hides most of an address for display: `b***@example.com`, `+15*******67`.
+pub fn mask(address: &str) -> String {
+    if let Some((local, domain)) = address.split_once('@') {
+        let first: String = local.chars().take(1).collect();
+        return format!("{first}***@{domain}");
+    }
+    if address.starts_with('+') && address.len() > 6 {
+        let chars: Vec<char> = address.chars().collect();
+        let head: String = chars[..3].iter().collect();
+        let tail: String = chars[chars.len() - 2..].iter().collect();
+        return format!("{head}{}{tail}", "*".repeat(chars.len() - 5));
+    }
+    address.to_owned()
+}
+
+/// A time as people read it in messages.
+pub fn display_time(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M UTC").to_string()
+}

@@ -1,0 +1,330 @@
+//! Notification templates: the shipped defaults, operator overrides, placeholders, and rendering.
+
+use std::collections::BTreeMap;
+
+use crate::delivery::{Content, escape_html, text_to_html};
+use crate::error::{AppError, FieldError};
+
+/// One kind of message: service × channel × event, and the placeholders it may and must use.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateSpec {
+    /// Identity service id.
+    pub service: &'static str,
+    /// `email` or `sms`.
+    pub channel: &'static str,
+    /// Event name.
+    pub event: &'static str,
+    /// What the message is for.
+    pub description: &'static str,
+    /// Placeholders that must appear (in the text, and in the HTML when there is one).
+    pub required: &'static [&'static str],
+    /// Placeholders that may appear.
+    pub allowed: &'static [&'static str],
+    /// Default subject (email).
+    pub subject: Option<&'static str>,
+    /// Default text.
+    pub text: &'static str,
+    /// Default HTML (email).
+    pub html: Option<&'static str>,
+}
+
+const CODE_PLACEHOLDERS: &[&str] = &["UserDisplayName", "Username", "Code", "ExpiresAt", "ServiceName", "OperatorName"];
+const ENROLLMENT_CODE_PLACEHOLDERS: &[&str] =
+    &["UserDisplayName", "Username", "Code", "ExpiresAt", "ServiceName", "OperatorName", "Address"];
+const NOTICE_PLACEHOLDERS: &[&str] = &["UserDisplayName", "Username", "ServiceName", "OperatorName", "Address", "EventTime"];
+
+const NOTICE_ADDED_TEXT: &str = "Hello {{UserDisplayName}},\n\n{{ServiceName}} ({{Address}}) was added to your account by {{OperatorName}} at {{EventTime}}.\n\nIf you did not ask for this, contact your service desk at once.";
+const NOTICE_ADDED_HTML: &str = "<p>Hello {{UserDisplayName}},</p><p><strong>{{ServiceName}}</strong> ({{Address}}) was added to your account by {{OperatorName}} at {{EventTime}}.</p><p>If you did not ask for this, contact your service desk at once.</p>";
+const NOTICE_REMOVED_TEXT: &str = "Hello {{UserDisplayName}},\n\n{{ServiceName}} ({{Address}}) was removed from your account by {{OperatorName}} at {{EventTime}}.\n\nIf you did not ask for this, contact your service desk at once.";
+const NOTICE_REMOVED_HTML: &str = "<p>Hello {{UserDisplayName}},</p><p><strong>{{ServiceName}}</strong> ({{Address}}) was removed from your account by {{OperatorName}} at {{EventTime}}.</p><p>If you did not ask for this, contact your service desk at once.</p>";
+
+macro_rules! notices {
+    ($($service:literal),*) => {
+        [$(
+            TemplateSpec {
+                service: $service, channel: "email", event: "enrollment-added",
+                description: "Tells the user, at the directory email, that an enrollment was added.",
+                required: &[], allowed: NOTICE_PLACEHOLDERS,
+                subject: Some("{{ServiceName}} was added to your account"),
+                text: NOTICE_ADDED_TEXT, html: Some(NOTICE_ADDED_HTML),
+            },
+            TemplateSpec {
+                service: $service, channel: "email", event: "enrollment-removed",
+                description: "Tells the user, at the directory email, that an enrollment was removed.",
+                required: &[], allowed: NOTICE_PLACEHOLDERS,
+                subject: Some("{{ServiceName}} was removed from your account"),
+                text: NOTICE_REMOVED_TEXT, html: Some(NOTICE_REMOVED_HTML),
+            },
+        )*]
+    };
+}
+
+const CODE_SPECS: [TemplateSpec; 4] = [
+    TemplateSpec {
+        service: "personal-email",
+        channel: "email",
+        event: "identity-verification-code",
+        description: "The code a user reads back to a service-desk agent to prove who they are (by email).",
+        required: &["Code"],
+        allowed: CODE_PLACEHOLDERS,
+        subject: Some("Your verification code"),
+        text: "Hello {{UserDisplayName}},\n\nyour verification code is {{Code}}. Read it to {{OperatorName}} to confirm it is you. It expires at {{ExpiresAt}}.\n\nIf you are not talking to the service desk, do not share this code.",
+        html: Some("<p>Hello {{UserDisplayName}},</p><p>your verification code is</p><p style=\"font-size: 28px; font-weight: bold; letter-spacing: 4px;\">{{Code}}</p><p>Read it to {{OperatorName}} to confirm it is you. It expires at {{ExpiresAt}}.</p><p>If you are not talking to the service desk, do not share this code.</p>"),
+    },
+    TemplateSpec {
+        service: "mobile-code",
+        channel: "sms",
+        event: "identity-verification-code",
+        description: "The code a user reads back to a service-desk agent to prove who they are (by SMS).",
+        required: &["Code"],
+        allowed: CODE_PLACEHOLDERS,
+        subject: None,
+        text: "Your verification code is {{Code}}. Read it to the service desk only. Expires {{ExpiresAt}}.",
+        html: None,
+    },
+    TemplateSpec {
+        service: "personal-email",
+        channel: "email",
+        event: "enrollment-code",
+        description: "The code sent to a new personal email address; the user reads it back to enroll the address.",
+        required: &["Code"],
+        allowed: ENROLLMENT_CODE_PLACEHOLDERS,
+        subject: Some("Confirm your email address"),
+        text: "Hello {{UserDisplayName}},\n\nyour code to confirm this address is {{Code}}. Read it to {{OperatorName}}. It expires at {{ExpiresAt}}.",
+        html: Some("<p>Hello {{UserDisplayName}},</p><p>your code to confirm this address is</p><p style=\"font-size: 28px; font-weight: bold; letter-spacing: 4px;\">{{Code}}</p><p>Read it to {{OperatorName}}. It expires at {{ExpiresAt}}.</p>"),
+    },
+    TemplateSpec {
+        service: "mobile-code",
+        channel: "sms",
+        event: "enrollment-code",
+        description: "The code sent to a new mobile number; the user reads it back to enroll the number.",
+        required: &["Code"],
+        allowed: ENROLLMENT_CODE_PLACEHOLDERS,
+        subject: None,
+        text: "Your code to confirm this number is {{Code}}. Read it to the service desk only. Expires {{ExpiresAt}}.",
+        html: None,
+    },
+];
+
+const NOTICE_SPECS: [TemplateSpec; 8] = notices!("personal-email", "mobile-code", "mobile-app", "software-token");
+
+/// Every kind of message.
+pub fn specs() -> impl Iterator<Item = &'static TemplateSpec> {
+    CODE_SPECS.iter().chain(NOTICE_SPECS.iter())
+}
+
+/// The spec for a key, or `NotFound`.
+pub fn spec(service: &str, channel: &str, event: &str) -> Result<&'static TemplateSpec, AppError> {
+    specs().find(|s| s.service == service && s.channel == channel && s.event == event).ok_or_else(|| {
+        AppError::NotFound { kind: "notification template", id: format!("{service}/{channel}/{event}") }
+    })
+}
+
+/// A template's parts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateParts {
+    /// Subject (email only).
+    pub subject: Option<String>,
+    /// Plain text (the whole SMS).
+    pub text: String,
+    /// HTML (email only; derived from the text when absent).
+    pub html: Option<String>,
+}
+
+impl TemplateSpec {
+    /// The shipped default.
+    pub fn default_parts(&self) -> TemplateParts {
+        TemplateParts {
+            subject: self.subject.map(str::to_owned),
+            text: self.text.to_owned(),
+            html: self.html.map(str::to_owned),
+        }
+    }
+
+    /// Checks a template against this spec: each part's placeholders known, the required ones present.
+    pub fn check(&self, parts: &TemplateParts) -> Result<(), AppError> {
+        let mut errors = Vec::new();
+        let is_email = self.channel == "email";
+        match (&parts.subject, is_email) {
+            (None, true) => errors.push(FieldError::new("subject", "an email needs a subject")),
+            (Some(s), true) if s.trim().is_empty() || s.contains('\n') => {
+                errors.push(FieldError::new("subject", "must be one non-empty line"))
+            }
+            (Some(_), false) => errors.push(FieldError::new("subject", "an SMS has no subject")),
+            _ => {}
+        }
+        if !is_email && parts.html.is_some() {
+            errors.push(FieldError::new("html", "an SMS has no HTML body"));
+        }
+        if parts.text.trim().is_empty() {
+            errors.push(FieldError::new("text", "must not be empty"));
+        }
+        let mut fields: Vec<(&str, &str)> = vec![("text", &parts.text)];
+        if let Some(subject) = &parts.subject {
+            fields.push(("subject", subject));
+        }
+        if let Some(html) = &parts.html {
+            fields.push(("html", html));
+        }
+        for (field, value) in &fields {
+            for name in placeholders(value) {
+                if !self.allowed.contains(&name.as_str()) {
+                    errors.push(FieldError::new(
+                        *field,
+                        format!("unknown placeholder {{{{{name}}}}}; allowed: {}", self.allowed_list()),
+                    ));
+                }
+            }
+        }
+        for required in self.required {
+            for (field, value) in &fields {
+                if *field != "subject" && !placeholders(value).iter().any(|p| p == required) {
+                    errors.push(FieldError::new(*field, format!("must contain the placeholder {{{{{required}}}}}")));
+                }
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
+    }
+
+    fn allowed_list(&self) -> String {
+        self.allowed.iter().map(|p| format!("{{{{{p}}}}}")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The names of the `{{Placeholders}}` in `text`, in order of appearance.
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        names.push(after[..end].trim().to_owned());
+        rest = &after[end + 2..];
+    }
+    names
+}
+
+fn substitute(template: &str, values: &BTreeMap<&str, String>, escape: bool) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = after[..end].trim();
+        let value = values.get(name).cloned().unwrap_or_default();
+        out.push_str(&if escape { escape_html(&value) } else { value });
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Renders a template with values (HTML-escaped in the HTML body).
+pub fn render(parts: &TemplateParts, values: &BTreeMap<&str, String>) -> Content {
+    let text = substitute(&parts.text, values, false);
+    let html = parts.html.as_ref().map(|html| {
+        let body = substitute(html, values, true);
+        if body.to_ascii_lowercase().contains("<html") {
+            body
+        } else {
+            format!(
+                "<!DOCTYPE html><html><body style=\"font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5;\">{body}</body></html>"
+            )
+        }
+    });
+    Content {
+        subject: parts.subject.as_ref().map(|s| substitute(s, values, false)),
+        html: html.or_else(|| parts.subject.as_ref().map(|_| text_to_html(&text))),
+        text,
+        inline_images: Vec::new(),
+    }
+}
+
+/// Example values for previews.
+pub fn sample_values() -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("UserDisplayName", "Bob Example".to_owned()),
+        ("Username", "bob".to_owned()),
+        ("Code", "123456".to_owned()),
+        ("ExpiresAt", "2026-11-21 09:40 UTC".to_owned()),
+        ("ServiceName", "Personal Email".to_owned()),
+        ("OperatorName", "Ada Agent".to_owned()),
+        ("Address", "b***@example.com".to_owned()),
+        ("EventTime", "2026-11-21 09:30 UTC".to_owned()),
+    ])
+}
+
+/// How an SMS body is encoded and how many parts it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsLength {
+    /// `GSM-7` or `UCS-2`.
+    pub encoding: &'static str,
+    /// Length in encoding units (GSM-7 extension characters count twice).
+    pub units: usize,
+    /// Units that fit in one SMS (160 or 70).
+    pub single_limit: usize,
+    /// Number of SMS parts.
+    pub segments: usize,
+}
+
+const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_EXTENSION: &str = "^{}\\[~]|€\u{c}";
+
+/// Measures an SMS body.
+pub fn sms_length(text: &str) -> SmsLength {
+    let mut units = 0;
+    let mut gsm = true;
+    for c in text.chars() {
+        if GSM7_BASIC.contains(c) {
+            units += 1;
+        } else if GSM7_EXTENSION.contains(c) {
+            units += 2;
+        } else {
+            gsm = false;
+            break;
+        }
+    }
+    let (encoding, units, single, multi) = if gsm {
+        ("GSM-7", units, 160, 153)
+    } else {
+        ("UCS-2", text.encode_utf16().count(), 70, 67)
+    };
+    let segments = if units <= single { 1 } else { units.div_ceil(multi) };
+    SmsLength { encoding, units, single_limit: single, segments }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_checked_and_rendered() {
+        let spec = spec("mobile-code", "sms", "enrollment-code").unwrap();
+        let ok = TemplateParts { subject: None, text: "Code {{Code}}".into(), html: None };
+        assert!(spec.check(&ok).is_ok());
+        let unknown = TemplateParts { subject: None, text: "{{Code}} {{Secret}}".into(), html: None };
+        let AppError::Invalid(errors) = spec.check(&unknown).unwrap_err() else { panic!() };
+        assert!(errors[0].message.contains("{{Secret}}"));
+        let missing = TemplateParts { subject: None, text: "no code".into(), html: None };
+        let AppError::Invalid(errors) = spec.check(&missing).unwrap_err() else { panic!() };
+        assert!(errors[0].message.contains("{{Code}}"));
+        let values = BTreeMap::from([("Code", "<1>".to_owned())]);
+        let email = TemplateParts { subject: Some("S".into()), text: "c {{Code}}".into(), html: Some("<b>{{Code}}</b>".into()) };
+        let content = render(&email, &values);
+        assert_eq!(content.text, "c <1>");
+        assert!(content.html.unwrap().contains("<b>&lt;1&gt;</b>"));
+    }
+
+    #[test]
+    fn sms_lengths_follow_gsm7_and_ucs2() {
+        assert_eq!(sms_length(&"a".repeat(160)).segments, 1);
+        assert_eq!(sms_length(&"a".repeat(161)).segments, 2);
+        assert_eq!(sms_length(&"€".repeat(80)).units, 160);
+        let ucs2 = sms_length(&"ж".repeat(71));
+        assert_eq!((ucs2.encoding, ucs2.segments), ("UCS-2", 2));
+    }
+}

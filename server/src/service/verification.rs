@@ -1,0 +1,175 @@
+//! Identity verification: an agent sends the user a code, the user reads it back, and a window opens
+//! in which this operator (only) may change this user's enrollments.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::codes::{self, ChallengeTarget};
+use super::notify::{self, Outgoing};
+use super::{Context, audit, identity_services, settings, templates, transaction, users};
+use crate::auth::scopes::Scope;
+use crate::db::challenges::{self, ChallengeRow};
+use crate::db::{Db, DbConn, enrollments, users as user_rows};
+use crate::error::{AppError, AppResult};
+use crate::model::enrollments::{
+    CodeChannel, IdentityVerification, IdentityVerificationStatus, StartIdentityVerification,
+};
+use crate::state::AppState;
+
+const PURPOSE: &str = "identity_verification";
+const KIND: &str = "identity verification";
+
+fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> IdentityVerification {
+    IdentityVerification {
+        id: row.id.clone(),
+        user_id: row.user_id.clone(),
+        channel: if row.channel == "sms" { CodeChannel::Sms } else { CodeChannel::Email },
+        destination: notify::mask(&row.address),
+        status: codes::status(row, now),
+        expires_at: row.expires_at.and_utc(),
+        attempts_left: codes::attempts_left(row),
+        verified_until: row.verified_until.map(|t| t.and_utc()),
+    }
+}
+
+/// Where a code for `channel` goes: the directory contact, else the enrolled one.
+fn destination(conn: &mut DbConn, user: &user_rows::User, channel: CodeChannel) -> AppResult<String> {
+    let (directory, service) = match channel {
+        CodeChannel::Email => (user.email.clone(), "personal-email"),
+        CodeChannel::Sms => (user.phone.clone(), "mobile-code"),
+    };
+    if let Some(address) = directory {
+        return Ok(address);
+    }
+    if let Some(enrolled) = enrollments::active(conn, &user.id, service)? {
+        return Ok(enrolled.address);
+    }
+    Err(AppError::Unprocessable {
+        code: "no_contact",
+        message: format!("the user has no {} in the directory and none enrolled", match channel {
+            CodeChannel::Email => "email address",
+            CodeChannel::Sms => "phone number",
+        }),
+    })
+}
+
+/// The values every code message can use.
+pub fn code_values(user: &user_rows::User, ctx: &Context, code: &str, expires_at: DateTime<Utc>, service_name: &str) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("UserDisplayName", user.display_name.clone()),
+        ("Username", user.username.clone()),
+        ("Code", code.to_owned()),
+        ("ExpiresAt", notify::display_time(expires_at)),
+        ("ServiceName", service_name.to_owned()),
+        ("OperatorName", ctx.operator.name.clone().unwrap_or_else(|| "the service desk".into())),
+    ])
+}
+
+/// Sends a verification code to the user.
+pub async fn start(state: &AppState, ctx: &Context, user: String, input: StartIdentityVerification) -> AppResult<IdentityVerification> {
+    ctx.operator.require(Scope::IdentityVerify)?;
+    let service_id = match input.channel {
+        CodeChannel::Email => "personal-email",
+        CodeChannel::Sms => "mobile-code",
+    };
+    if let Some(reason) = identity_services::not_configured_reason(&state.config, service_id) {
+        return Err(AppError::Unprocessable { code: "service_not_configured", message: format!("cannot send by {}: {reason}", input.channel.as_str()) });
+    }
+    let now = state.clock.now();
+    let key = state.key.clone();
+    let ctx = ctx.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            transaction(conn, false, |tx| {
+                let user = users::find_required(tx, &user)?;
+                if user.state != "active" {
+                    return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
+                }
+                let address = destination(tx, &user, input.channel)?;
+                let issued = codes::issue(tx, &key, &ctx, now, ChallengeTarget {
+                    purpose: PURPOSE,
+                    user_id: &user.id,
+                    service_id: None,
+                    channel: input.channel.as_str(),
+                    address: &address,
+                })?;
+                let expires_at = issued.row.expires_at.and_utc();
+                let spec = templates::spec(service_id, input.channel.as_str(), "identity-verification-code")?;
+                let service_name = if input.channel == CodeChannel::Email { "Email" } else { "SMS" };
+                notify::queue(tx, &key, now, Outgoing {
+                    user_id: Some(&user.id),
+                    recipient: &address,
+                    spec,
+                    values: code_values(&user, &ctx, &issued.code, expires_at, service_name),
+                    not_after: Some(expires_at),
+                    inline_images: Vec::new(),
+                })?;
+                let detail = json!({"challenge": issued.row.id, "channel": input.channel.as_str()});
+                audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+                Ok(to_model(&issued.row, now))
+            })
+        })
+        .await?;
+    crate::delivery::relay::wake(state);
+    Ok(result)
+}
+
+/// Checks the code the user read back and opens the verification window.
+pub async fn confirm(state: &AppState, ctx: &Context, id: String, code: String) -> AppResult<IdentityVerification> {
+    ctx.operator.require(Scope::IdentityVerify)?;
+    let now = state.clock.now();
+    let row = codes::check(&state.db, &state.key, ctx, now, id, code, PURPOSE, KIND).await?;
+    let ctx = ctx.clone();
+    state
+        .db
+        .run(move |conn| {
+            transaction(conn, false, |tx| {
+                let policy = settings::identity_verification(tx)?;
+                let until = now + Duration::minutes(i64::from(policy.window_minutes));
+                codes::consume(tx, &row, now, Some(until))?;
+                let detail = json!({"challenge": row.id, "verified_until": until});
+                audit::record(tx, &ctx, now, audit::success("user", &row.user_id, Some(detail)))?;
+                let row = challenges::find(tx, &row.id)?.ok_or_else(|| AppError::internal("challenge vanished"))?;
+                Ok(to_model(&row, now))
+            })
+        })
+        .await
+}
+
+/// Whether the calling operator has an open verification window for the user.
+pub async fn status(db: &Db, ctx: &Context, now: DateTime<Utc>, user: String) -> AppResult<IdentityVerificationStatus> {
+    ctx.operator.require(Scope::IdentityVerify)?;
+    let operator = ctx.operator.id.clone();
+    db.run(move |conn| {
+        let user = users::find_required(conn, &user)?;
+        let policy = settings::identity_verification(conn)?;
+        let open = challenges::open_verification(conn, &user.id, &operator, now.naive_utc())?;
+        Ok(IdentityVerificationStatus {
+            verified: open.is_some(),
+            verified_at: open.as_ref().and_then(|r| r.consumed_at).map(|t| t.and_utc()),
+            expires_at: open.as_ref().and_then(|r| r.verified_until).map(|t| t.and_utc()),
+            channel: open.as_ref().map(|r| if r.channel == "sms" { CodeChannel::Sms } else { CodeChannel::Email }),
+            enforced: policy.enforce,
+        })
+    })
+    .await
+}
+
+/// Refuses (409 `identity_not_verified`) unless the operator verified the user within the window, or
+/// enforcement is off.
+pub fn require_verified(conn: &mut DbConn, ctx: &Context, user_id: &str, now: DateTime<Utc>) -> AppResult<()> {
+    if !settings::identity_verification(conn)?.enforce {
+        return Ok(());
+    }
+    match challenges::open_verification(conn, user_id, &ctx.operator.id, now.naive_utc())? {
+        Some(_) => Ok(()),
+        None => Err(AppError::Conflict {
+            code: "identity_not_verified",
+            message: "verify the user's identity first (create_identity_verification, then confirm_identity_verification)".into(),
+        }),
+    }
+}
+
