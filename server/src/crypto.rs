@@ -42,7 +42,10 @@ impl ServerKey {
         if master.len() < 32 {
             return Err("secret_key: must be at least 32 bytes".into());
         }
-        Ok(Self { hash_key: derive(master, "enrolld code hash v1"), seal_key: derive(master, "enrolld outbox seal v1") })
+        Ok(Self {
+            hash_key: derive(master, "enrolld code hash v1"),
+            seal_key: derive(master, "enrolld outbox seal v1"),
+        })
     }
 
     /// The keyed hash of `secret` bound to `context` (e.g. a challenge id), as hex.
@@ -72,8 +75,7 @@ impl ServerKey {
         let cipher = ChaCha20Poly1305::new(&Key::from(self.seal_key));
         let mut nonce = [0u8; 12];
         OsRng.try_fill_bytes(&mut nonce).map_err(|e| format!("no randomness: {e}"))?;
-        let ciphertext =
-            cipher.encrypt(&Nonce::from(nonce), plaintext).map_err(|_| "sealing failed".to_owned())?;
+        let ciphertext = cipher.encrypt(&Nonce::from(nonce), plaintext).map_err(|_| "sealing failed".to_owned())?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ciphertext);
         Ok(STANDARD.encode(out))
@@ -118,17 +120,14 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// Loads the server key: configured inline or in a file, else generated once and kept in `state_dir`.
-pub fn load_server_key(
-    inline: Option<String>,
-    state_dir: &std::path::Path,
-) -> Result<ServerKey, String> {
+pub fn load_server_key(inline: Option<String>, state_dir: &std::path::Path) -> Result<ServerKey, String> {
     if let Some(text) = inline {
         let bytes = STANDARD.decode(text.trim()).unwrap_or_else(|_| text.into_bytes());
         return ServerKey::from_master(&bytes);

@@ -5,9 +5,9 @@ use crate::auth::jwt::Verifier;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::ServerKey;
+use crate::db::Db;
 use crate::delivery::Deliverer;
 use crate::delivery::relay::Wakeup;
-use crate::db::Db;
 use crate::metrics::Metrics;
 
 /// Shared server state (held in `web::Data`).

@@ -14,6 +14,17 @@ use enrolld::state::AppState;
 
 pub use enrolld_client::{Client, types};
 
+pub mod logs;
+pub mod sinks;
+
+use sinks::{SmsSink, SmtpSink};
+
+/// The server key every test server is configured with.
+pub const SERVER_KEY: &str = "test-server-key-test-server-key-0123456789";
+
+/// The bearer token the SMS gateway expects.
+pub const SMS_TOKEN: &str = "sms-gateway-token";
+
 /// The HS256 secret every test server is configured with.
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
@@ -27,6 +38,10 @@ pub struct TestServer {
     pub state: web::Data<AppState>,
     /// The configuration it runs with.
     pub config: Config,
+    /// The SMTP server the test server sends to.
+    pub smtp: SmtpSink,
+    /// The SMS gateway the test server sends to.
+    pub sms: SmsSink,
     handle: actix_web::dev::ServerHandle,
     dir: PathBuf,
 }
@@ -72,19 +87,32 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
-    /// A server whose configuration `adjust` may change first.
+    /// A server whose configuration `adjust` may change first. Email goes to a real SMTP server and SMS
+    /// to a real HTTP gateway, both started here on loopback.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        logs::capture();
         let dir = temp_dir();
+        let (smtp, smtp_addr) = SmtpSink::start("127.0.0.1:0").await;
+        let (sms, sms_url) = SmsSink::start().await;
         let mut config = Config {
             listen: "127.0.0.1:0".into(),
             database_url: fresh_database_url(&dir),
             jwt_secret: Some(SECRET.into()),
+            secret_key: Some(SERVER_KEY.into()),
+            smtp_url: Some(format!("smtp://{smtp_addr}")),
+            sms_gateway_url: Some(sms_url),
+            sms_gateway_token: Some(SMS_TOKEN.into()),
+            mail_from: "enrolld@example.net".into(),
+            outbox_poll_ms: 50,
             workers: Some(2),
             db_pool_size: 8,
             ..Config::default()
         };
         adjust(&mut config);
-        Self::start_config(config, dir).await.unwrap_or_else(|e| panic!("server did not start: {e}"))
+        let mut server = Self::start_config(config, dir).await.unwrap_or_else(|e| panic!("server did not start: {e}"));
+        server.smtp = smtp;
+        server.sms = sms;
+        server
     }
 
     /// A server for exactly this configuration; the error is what `enrolld serve` would print.
@@ -93,7 +121,16 @@ impl TestServer {
         let running = enrolld::server::start(config.clone(), clock.clone(), None).await?;
         let handle = running.handle.clone();
         tokio::spawn(running.server);
-        Ok(Self { base_url: format!("http://{}", running.addr), clock, state: running.state, config, handle, dir })
+        Ok(Self {
+            base_url: format!("http://{}", running.addr),
+            clock,
+            state: running.state,
+            config,
+            smtp: SmtpSink::default(),
+            sms: SmsSink::default(),
+            handle,
+            dir,
+        })
     }
 
     /// A token for `sub` with exactly these scopes.

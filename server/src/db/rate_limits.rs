@@ -32,12 +32,18 @@ pub fn take(conn: &mut DbConn, key: &str, window_start: i64, limit: i32) -> Quer
         }
         let inserted = conn.transaction(|tx| {
             diesel::insert_into(rate_limits::table)
-                .values((rate_limits::key.eq(key), rate_limits::window_start.eq(window_start), rate_limits::count.eq(1)))
+                .values((
+                    rate_limits::key.eq(key),
+                    rate_limits::window_start.eq(window_start),
+                    rate_limits::count.eq(1),
+                ))
                 .execute(tx)
         });
         match inserted {
             Ok(_) => return Ok(limit >= 1),
-            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => continue,
+            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+                continue;
+            }
             Err(other) => return Err(other),
         }
     }

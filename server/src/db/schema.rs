@@ -44,7 +44,6 @@ diesel::table! {
     }
 }
 
-
 diesel::table! {
     settings (key) {
         key -> Text,

@@ -113,16 +113,13 @@ impl Deliverer {
 
     async fn send_sms(&self, recipient: &str, content: &Content) -> Result<(), String> {
         let Some(gateway) = &self.sms else { return Err("no SMS gateway is configured".into()) };
-        let mut request = gateway.http.post(&gateway.url).json(&serde_json::json!({"to": recipient, "body": content.text}));
+        let mut request =
+            gateway.http.post(&gateway.url).json(&serde_json::json!({"to": recipient, "body": content.text}));
         if let Some(token) = &gateway.token {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.map_err(|e| format!("SMS gateway: {}", e.without_url()))?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("SMS gateway answered {}", response.status()))
-        }
+        if response.status().is_success() { Ok(()) } else { Err(format!("SMS gateway answered {}", response.status())) }
     }
 }
 
@@ -152,10 +149,8 @@ pub fn escape_html(text: &str) -> String {
 
 /// A minimal HTML rendering of a plain-text body.
 pub fn text_to_html(text: &str) -> String {
-    let paragraphs: Vec<String> = text
-        .split("\n\n")
-        .map(|p| format!("<p>{}</p>", escape_html(p.trim()).replace('\n', "<br>")))
-        .collect();
+    let paragraphs: Vec<String> =
+        text.split("\n\n").map(|p| format!("<p>{}</p>", escape_html(p.trim()).replace('\n', "<br>"))).collect();
     format!(
         "<!DOCTYPE html><html><body style=\"font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5;\">{}</body></html>",
         paragraphs.join("")

@@ -48,7 +48,8 @@ pub fn spawn(state: web::Data<AppState>) {
 /// One round: claims the due messages and delivers them. Returns how many were handled.
 pub async fn run_once(state: &AppState, owner: &str) -> Result<usize, AppError> {
     let now = state.clock.now();
-    let ids = state.db.run(move |conn| notifications::due(conn, now.naive_utc(), BATCH).map_err(AppError::from)).await?;
+    let ids =
+        state.db.run(move |conn| notifications::due(conn, now.naive_utc(), BATCH).map_err(AppError::from)).await?;
     let mut handled = 0;
     for id in ids {
         let owner_id = owner.to_owned();

@@ -2,9 +2,9 @@
 
 pub mod audit;
 pub mod enrollments;
+pub mod identity_services;
 pub mod notifications;
 pub mod templates;
-pub mod identity_services;
 pub mod users;
 
 use serde::{Deserialize, Deserializer};

@@ -16,12 +16,17 @@ use crate::state::AppState;
 
 const PURPOSE: &str = "enrollment";
 const KIND: &str = "enrollment challenge";
+const CHALLENGE: codes::ChallengeKind = codes::ChallengeKind { purpose: PURPOSE, name: KIND };
 
 fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> EnrollmentChallenge {
     EnrollmentChallenge {
         id: row.id.clone(),
         user_id: row.user_id.clone(),
-        service: if row.service_id.as_deref() == Some("mobile-code") { CodeService::MobileCode } else { CodeService::PersonalEmail },
+        service: if row.service_id.as_deref() == Some("mobile-code") {
+            CodeService::MobileCode
+        } else {
+            CodeService::PersonalEmail
+        },
         destination: notify::mask(&row.address),
         status: codes::status(row, now),
         expires_at: row.expires_at.and_utc(),
@@ -31,29 +36,47 @@ fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> EnrollmentChallenge {
 }
 
 /// Queues the message carrying a challenge's code.
-fn send_code(conn: &mut DbConn, state_key: &crate::crypto::ServerKey, ctx: &Context, now: DateTime<Utc>, user: &user_rows::User, issued: &Issued) -> AppResult<()> {
+fn send_code(
+    conn: &mut DbConn,
+    state_key: &crate::crypto::ServerKey,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: &user_rows::User,
+    issued: &Issued,
+) -> AppResult<()> {
     let service_id = issued.row.service_id.clone().unwrap_or_default();
     let service = enrollments::find_service(conn, &service_id)?;
     let spec = templates::spec(&service_id, &issued.row.channel, "enrollment-code")?;
     let expires_at = issued.row.expires_at.and_utc();
     let mut values = verification::code_values(user, ctx, &issued.code, expires_at, &service.display_name);
     values.insert("Address", notify::mask(&issued.row.address));
-    notify::queue(conn, state_key, now, Outgoing {
-        user_id: Some(&user.id),
-        recipient: &issued.row.address,
-        spec,
-        values,
-        not_after: Some(expires_at),
-        inline_images: Vec::new(),
-    })?;
+    notify::queue(
+        conn,
+        state_key,
+        now,
+        Outgoing {
+            user_id: Some(&user.id),
+            recipient: &issued.row.address,
+            spec,
+            values,
+            not_after: Some(expires_at),
+            inline_images: Vec::new(),
+        },
+    )?;
     Ok(())
 }
 
 /// Sends a code to the address to enroll.
-pub async fn start(state: &AppState, ctx: &Context, user: String, input: StartEnrollmentChallenge) -> AppResult<EnrollmentChallenge> {
+pub async fn start(
+    state: &AppState,
+    ctx: &Context,
+    user: String,
+    input: StartEnrollmentChallenge,
+) -> AppResult<EnrollmentChallenge> {
     ctx.operator.require(Scope::EnrollmentsWrite)?;
     let service_id = input.service.as_str();
-    let address = enrollments::check_address(service_id, &input.address).map_err(|m| AppError::invalid("address", m))?;
+    let address =
+        enrollments::check_address(service_id, &input.address).map_err(|m| AppError::invalid("address", m))?;
     let now = state.clock.now();
     let key = state.key.clone();
     let config = state.config.clone();
@@ -71,7 +94,10 @@ pub async fn start(state: &AppState, ctx: &Context, user: String, input: StartEn
                 if !service.agent_can_enroll {
                     return Err(AppError::Unprocessable {
                         code: "agent_enrollment_not_allowed",
-                        message: format!("agents may not enroll users in {} (see update_identity_service)", service.display_name),
+                        message: format!(
+                            "agents may not enroll users in {} (see update_identity_service)",
+                            service.display_name
+                        ),
                     });
                 }
                 verification::require_verified(tx, &ctx, &user.id, now)?;
@@ -81,13 +107,19 @@ pub async fn start(state: &AppState, ctx: &Context, user: String, input: StartEn
                         message: format!("the user is already enrolled in {service_id}; remove that enrollment first"),
                     });
                 }
-                let issued = codes::issue(tx, &key, &ctx, now, ChallengeTarget {
-                    purpose: PURPOSE,
-                    user_id: &user.id,
-                    service_id: Some(service_id),
-                    channel: input.service.channel().as_str(),
-                    address: &address,
-                })?;
+                let issued = codes::issue(
+                    tx,
+                    &key,
+                    &ctx,
+                    now,
+                    ChallengeTarget {
+                        purpose: PURPOSE,
+                        user_id: &user.id,
+                        service_id: Some(service_id),
+                        channel: input.service.channel().as_str(),
+                        address: &address,
+                    },
+                )?;
                 send_code(tx, &key, &ctx, now, &user, &issued)?;
                 let detail = json!({"challenge": issued.row.id, "service": service_id});
                 audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
@@ -127,7 +159,7 @@ pub async fn resend(state: &AppState, ctx: &Context, id: String) -> AppResult<En
 pub async fn verify(state: &AppState, ctx: &Context, id: String, code: String) -> AppResult<Enrollment> {
     ctx.operator.require(Scope::EnrollmentsWrite)?;
     let now = state.clock.now();
-    let row = codes::check(&state.db, &state.key, ctx, now, id, code, PURPOSE, KIND).await?;
+    let row = codes::check(&state.db, &state.key, ctx, now, id, code, CHALLENGE).await?;
     let key = state.key.clone();
     let config = state.config.clone();
     let ctx = ctx.clone();
@@ -140,7 +172,8 @@ pub async fn verify(state: &AppState, ctx: &Context, id: String, code: String) -
                 verification::require_verified(tx, &ctx, &user.id, now)?;
                 let service_id = row.service_id.clone().unwrap_or_default();
                 let enrollment = enrollments::add(tx, &ctx, now, &user, &service_id, &row.address, "code")?;
-                enrollments::queue_notice(tx, &key, &config, &ctx, now, &user, &enrollment, "enrollment-added")?;
+                let notices = enrollments::Notices { key: &key, config: &config };
+                enrollments::queue_notice(tx, notices, &ctx, now, &user, &enrollment, "enrollment-added")?;
                 Ok(enrollments::to_model(enrollment))
             })
         })
@@ -156,4 +189,3 @@ pub async fn get(state: &AppState, ctx: &Context, id: String) -> AppResult<Enrol
     let ctx = ctx.clone();
     state.db.run(move |conn| codes::find_own(conn, &ctx, &id, PURPOSE, KIND).map(|row| to_model(&row, now))).await
 }
-

@@ -92,7 +92,13 @@ pub fn issue(
 }
 
 /// Replaces the code of an open challenge (the failure count stays), after the resend interval.
-pub fn reissue(conn: &mut DbConn, key: &ServerKey, ctx: &Context, now: DateTime<Utc>, row: &ChallengeRow) -> AppResult<Issued> {
+pub fn reissue(
+    conn: &mut DbConn,
+    key: &ServerKey,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    row: &ChallengeRow,
+) -> AppResult<Issued> {
     match status(row, now) {
         ChallengeStatus::Verified => return Err(used()),
         ChallengeStatus::Locked => return Err(locked()),
@@ -144,10 +150,25 @@ fn locked() -> AppError {
 }
 
 /// Loads a challenge of `purpose` started by the calling operator, or `NotFound`.
-pub fn find_own(conn: &mut DbConn, ctx: &Context, id: &str, purpose: &str, kind: &'static str) -> AppResult<ChallengeRow> {
+pub fn find_own(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    purpose: &str,
+    kind: &'static str,
+) -> AppResult<ChallengeRow> {
     challenges::find(conn, id)?
         .filter(|row| row.purpose == purpose && row.operator_id == ctx.operator.id)
         .ok_or_else(|| AppError::NotFound { kind, id: id.to_owned() })
+}
+
+/// What kind of challenge a lookup expects.
+#[derive(Debug, Clone, Copy)]
+pub struct ChallengeKind {
+    /// The stored purpose.
+    pub purpose: &'static str,
+    /// The name used in "does not exist" answers.
+    pub name: &'static str,
 }
 
 /// Checks a code read back. The attempt is counted in its own transaction before the comparison, so
@@ -160,9 +181,9 @@ pub async fn check(
     now: DateTime<Utc>,
     id: String,
     code: String,
-    purpose: &'static str,
-    kind: &'static str,
+    kind: ChallengeKind,
 ) -> AppResult<ChallengeRow> {
+    let (purpose, kind) = (kind.purpose, kind.name);
     let code = code.trim().to_owned();
     if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
         return Err(AppError::invalid("code", "must be the 6 digits the user read back"));
@@ -177,7 +198,10 @@ pub async fn check(
                 return Err(match status(&row, now) {
                     ChallengeStatus::Verified => used(),
                     ChallengeStatus::Locked => locked(),
-                    _ => AppError::Unprocessable { code: "code_expired", message: "the code has expired; send a new one".into() },
+                    _ => AppError::Unprocessable {
+                        code: "code_expired",
+                        message: "the code has expired; send a new one".into(),
+                    },
                 });
             }
             Ok(row)
@@ -195,7 +219,12 @@ pub async fn check(
         let mut rows = vec![audit::row(
             &ctx,
             now,
-            audit::Entry { target_type: "user", target_id: &target_id, outcome: audit::Outcome::Failure, detail: Some(detail) },
+            audit::Entry {
+                target_type: "user",
+                target_id: &target_id,
+                outcome: audit::Outcome::Failure,
+                detail: Some(detail),
+            },
         )];
         if failures >= MAX_FAILED_ATTEMPTS {
             let mut lockout = audit::row(
@@ -224,7 +253,12 @@ pub async fn check(
 }
 
 /// Consumes a checked challenge; `Conflict` when another request consumed it first.
-pub fn consume(conn: &mut DbConn, row: &ChallengeRow, now: DateTime<Utc>, verified_until: Option<DateTime<Utc>>) -> AppResult<()> {
+pub fn consume(
+    conn: &mut DbConn,
+    row: &ChallengeRow,
+    now: DateTime<Utc>,
+    verified_until: Option<DateTime<Utc>>,
+) -> AppResult<()> {
     if challenges::consume(conn, &row.id, now.naive_utc(), verified_until.map(|t| t.naive_utc()))? == 1 {
         Ok(())
     } else {

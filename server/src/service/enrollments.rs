@@ -38,7 +38,8 @@ pub fn to_model(row: EnrollmentRow) -> Enrollment {
 
 /// A service by id, or `NotFound`.
 pub fn find_service(conn: &mut DbConn, service_id: &str) -> AppResult<service_rows::IdentityServiceRow> {
-    service_rows::find(conn, service_id)?.ok_or_else(|| AppError::NotFound { kind: "identity service", id: service_id.to_owned() })
+    service_rows::find(conn, service_id)?
+        .ok_or_else(|| AppError::NotFound { kind: "identity service", id: service_id.to_owned() })
 }
 
 /// Checks that an address fits the service, returning it trimmed.
@@ -63,7 +64,10 @@ pub fn check_address(service_id: &str, address: &str) -> Result<String, String> 
 /// Refuses a service that is switched off or not configured.
 pub fn require_usable(config: &Config, service: &service_rows::IdentityServiceRow) -> AppResult<()> {
     if !service.enabled {
-        return Err(AppError::Unprocessable { code: "service_disabled", message: format!("{} is switched off", service.display_name) });
+        return Err(AppError::Unprocessable {
+            code: "service_disabled",
+            message: format!("{} is switched off", service.display_name),
+        });
     }
     if let Some(reason) = identity_services::not_configured_reason(config, &service.id) {
         return Err(AppError::Unprocessable {
@@ -101,11 +105,23 @@ pub fn add(
         removed_by: None,
     };
     rows::insert(conn, std::slice::from_ref(&row)).map_err(|e| match e {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => already_enrolled(service_id),
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            already_enrolled(service_id)
+        }
         other => other.into(),
     })?;
     let detail = json!({"enrollment": row.id, "service": service_id, "method": method});
-    audit::record(conn, ctx, now, audit::Entry { target_type: "user", target_id: &user.id, outcome: audit::Outcome::Success, detail: Some(detail) })?;
+    audit::record(
+        conn,
+        ctx,
+        now,
+        audit::Entry {
+            target_type: "user",
+            target_id: &user.id,
+            outcome: audit::Outcome::Success,
+            detail: Some(detail),
+        },
+    )?;
     Ok(row)
 }
 
@@ -113,18 +129,27 @@ fn already_enrolled(service_id: &str) -> AppError {
     AppError::Conflict { code: "already_enrolled", message: format!("the user is already enrolled in {service_id}") }
 }
 
+/// What it takes to send a notice.
+#[derive(Clone, Copy)]
+pub struct Notices<'a> {
+    /// Seals the message.
+    pub key: &'a ServerKey,
+    /// Says whether email is configured.
+    pub config: &'a Config,
+}
+
 /// Queues the notice of an added or removed enrollment to the user's directory email, when there is
 /// one and email is configured.
 pub fn queue_notice(
     conn: &mut DbConn,
-    key: &ServerKey,
-    config: &Config,
+    notices: Notices<'_>,
     ctx: &Context,
     now: DateTime<Utc>,
     user: &user_rows::User,
     enrollment: &EnrollmentRow,
     event: &str,
 ) -> AppResult<()> {
+    let Notices { key, config } = notices;
     let Some(email) = &user.email else { return Ok(()) };
     if identity_services::not_configured_reason(config, "personal-email").is_some() {
         return Ok(());
@@ -139,7 +164,19 @@ pub fn queue_notice(
         ("Address", notify::mask(&enrollment.address)),
         ("EventTime", notify::display_time(now)),
     ]);
-    notify::queue(conn, key, now, Outgoing { user_id: Some(&user.id), recipient: email, spec, values, not_after: None, inline_images: Vec::new() })?;
+    notify::queue(
+        conn,
+        key,
+        now,
+        Outgoing {
+            user_id: Some(&user.id),
+            recipient: email,
+            spec,
+            values,
+            not_after: None,
+            inline_images: Vec::new(),
+        },
+    )?;
     Ok(())
 }
 
@@ -172,7 +209,10 @@ pub async fn remove(state: &AppState, ctx: &Context, user: String, service_id: S
                 if !service.removable {
                     return Err(AppError::Conflict {
                         code: "not_removable",
-                        message: format!("enrollments in {} cannot be removed (see update_identity_service)", service.display_name),
+                        message: format!(
+                            "enrollments in {} cannot be removed (see update_identity_service)",
+                            service.display_name
+                        ),
                     });
                 }
                 let enrollment = rows::active(tx, &user.id, &service_id)?.ok_or_else(|| AppError::NotFound {
@@ -185,7 +225,15 @@ pub async fn remove(state: &AppState, ctx: &Context, user: String, service_id: S
                 }
                 let detail = json!({"enrollment": enrollment.id, "service": service_id});
                 audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
-                queue_notice(tx, &key, &config, &ctx, now, &user, &enrollment, "enrollment-removed")
+                queue_notice(
+                    tx,
+                    Notices { key: &key, config: &config },
+                    &ctx,
+                    now,
+                    &user,
+                    &enrollment,
+                    "enrollment-removed",
+                )
             })
         })
         .await?;
@@ -194,7 +242,12 @@ pub async fn remove(state: &AppState, ctx: &Context, user: String, service_id: S
 }
 
 /// Enrolls many users directly, recorded as enrolled by the operator (no code); answers per item.
-pub async fn batch(state: &AppState, ctx: &Context, input: BatchEnroll, dry_run: bool) -> AppResult<BatchEnrollResponse> {
+pub async fn batch(
+    state: &AppState,
+    ctx: &Context,
+    input: BatchEnroll,
+    dry_run: bool,
+) -> AppResult<BatchEnrollResponse> {
     ctx.operator.require(Scope::EnrollmentsWrite)?;
     ctx.operator.require(Scope::SettingsWrite)?;
     let now = state.clock.now();
@@ -209,13 +262,26 @@ pub async fn batch(state: &AppState, ctx: &Context, input: BatchEnroll, dry_run:
                 for (index, item) in input.items.iter().enumerate() {
                     let index = u32::try_from(index).unwrap_or(u32::MAX);
                     // Each item in a savepoint: a failed one leaves no trace and does not sink the rest.
-                    let outcome = diesel::Connection::transaction(tx, |item_tx| batch_item(item_tx, &key, &config, &ctx, now, index, item));
+                    let outcome = diesel::Connection::transaction(tx, |item_tx| {
+                        batch_item(item_tx, &key, &config, &ctx, now, index, item)
+                    });
                     results.push(match outcome {
-                        Ok(row) => BatchEnrollResult { index, status: "enrolled".into(), enrollment_id: (!dry_run).then_some(row.id), errors: Vec::new() },
-                        Err(error) => BatchEnrollResult { index, status: "error".into(), enrollment_id: None, errors: item_errors(index, error)? },
+                        Ok(row) => BatchEnrollResult {
+                            index,
+                            status: "enrolled".into(),
+                            enrollment_id: (!dry_run).then_some(row.id),
+                            errors: Vec::new(),
+                        },
+                        Err(error) => BatchEnrollResult {
+                            index,
+                            status: "error".into(),
+                            enrollment_id: None,
+                            errors: item_errors(index, error)?,
+                        },
                     });
                 }
-                let enrolled = u32::try_from(results.iter().filter(|r| r.status == "enrolled").count()).unwrap_or(u32::MAX);
+                let enrolled =
+                    u32::try_from(results.iter().filter(|r| r.status == "enrolled").count()).unwrap_or(u32::MAX);
                 let failed = u32::try_from(results.len()).unwrap_or(u32::MAX) - enrolled;
                 Ok(BatchEnrollResponse { dry_run, enrolled, failed, results })
             })
@@ -245,9 +311,11 @@ fn batch_item(
         return Err(AppError::invalid(field("service"), "the service is switched off"));
     }
     let address = check_address(&service.id, &item.address).map_err(|m| AppError::invalid(field("address"), m))?;
-    let row = add(conn, ctx, now, &user, &service.id, &address, "batch")
-        .map_err(|e| match e { AppError::Conflict { message, .. } => AppError::invalid(field("service"), message), other => other })?;
-    queue_notice(conn, key, config, ctx, now, &user, &row, "enrollment-added")?;
+    let row = add(conn, ctx, now, &user, &service.id, &address, "batch").map_err(|e| match e {
+        AppError::Conflict { message, .. } => AppError::invalid(field("service"), message),
+        other => other,
+    })?;
+    queue_notice(conn, Notices { key, config }, ctx, now, &user, &row, "enrollment-added")?;
     Ok(row)
 }
 

@@ -16,10 +16,11 @@ pub mod validate;
 pub mod verification;
 
 use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 
 use crate::auth::Operator;
 use crate::db::DbConn;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// Who is calling and which request this is.
 #[derive(Debug, Clone)]
@@ -32,37 +33,40 @@ pub struct Context {
     pub operation_id: &'static str,
 }
 
-enum TxError {
-    App(AppError),
-    DryRun,
-}
-
-impl From<diesel::result::Error> for TxError {
-    fn from(error: diesel::result::Error) -> Self {
-        Self::App(error.into())
-    }
-}
-
-impl From<AppError> for TxError {
-    fn from(error: AppError) -> Self {
-        Self::App(error)
-    }
-}
-
 /// Runs `work` in one transaction; with `dry_run` the transaction is rolled back after `work` has
 /// computed its answer, so a dry run sees exactly the checks a real run would make.
+///
+/// On SQLite the outermost transaction begins IMMEDIATE: it takes the write lock up front (waiting
+/// out the busy timeout) instead of failing with "database is locked" when a read turns into a write
+/// while another connection writes.
 pub fn transaction<T>(
     conn: &mut DbConn,
     dry_run: bool,
     work: impl FnOnce(&mut DbConn) -> AppResult<T>,
 ) -> AppResult<T> {
-    let mut answer = None;
-    let outcome = conn.transaction::<(), TxError, _>(|tx| {
-        answer = Some(work(tx)?);
-        if dry_run { Err(TxError::DryRun) } else { Ok(()) }
-    });
-    match outcome {
-        Ok(()) | Err(TxError::DryRun) => answer.ok_or_else(|| AppError::internal("transaction produced no answer")),
-        Err(TxError::App(error)) => Err(error),
+    type Manager = <DbConn as Connection>::TransactionManager;
+    let outermost = Manager::transaction_manager_status_mut(conn).transaction_depth().ok().flatten().is_none();
+    match &mut *conn {
+        DbConn::Sqlite(sqlite) if outermost => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        other => Manager::begin_transaction(other)?,
+    }
+    match work(conn) {
+        Ok(answer) if !dry_run => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(answer),
+            Err(error) => {
+                let _ = Manager::rollback_transaction(conn);
+                Err(error.into())
+            }
+        },
+        Ok(answer) => {
+            Manager::rollback_transaction(conn)?;
+            Ok(answer)
+        }
+        Err(error) => {
+            let _ = Manager::rollback_transaction(conn);
+            Err(error)
+        }
     }
 }

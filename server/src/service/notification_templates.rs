@@ -58,9 +58,15 @@ pub async fn list(db: &Db, ctx: &Context) -> AppResult<NotificationTemplateList>
         let stored = rows::list(conn)?;
         let items = templates::specs()
             .map(|spec| {
-                let row = stored.iter().find(|r| r.service_id == spec.service && r.channel == spec.channel && r.event == spec.event);
+                let row = stored
+                    .iter()
+                    .find(|r| r.service_id == spec.service && r.channel == spec.channel && r.event == spec.event);
                 let parts = match row {
-                    Some(r) => TemplateParts { subject: r.subject.clone(), text: r.body_text.clone(), html: r.body_html.clone() },
+                    Some(r) => TemplateParts {
+                        subject: r.subject.clone(),
+                        text: r.body_text.clone(),
+                        html: r.body_html.clone(),
+                    },
                     None => spec.default_parts(),
                 };
                 to_model(spec, parts, row)
@@ -94,18 +100,26 @@ pub async fn put(
     let ctx = ctx.clone();
     db.run(move |conn| {
         transaction(conn, dry_run, |tx| {
-            rows::put(tx, &TemplateRow {
-                service_id: spec.service.to_owned(),
-                channel: spec.channel.to_owned(),
-                event: spec.event.to_owned(),
-                subject: parts.subject.clone(),
-                body_text: parts.text.clone(),
-                body_html: parts.html.clone(),
-                updated_at: now.naive_utc(),
-                updated_by: Some(ctx.operator.id.clone()),
-            })?;
+            rows::put(
+                tx,
+                &TemplateRow {
+                    service_id: spec.service.to_owned(),
+                    channel: spec.channel.to_owned(),
+                    event: spec.event.to_owned(),
+                    subject: parts.subject.clone(),
+                    body_text: parts.text.clone(),
+                    body_html: parts.html.clone(),
+                    updated_at: now.naive_utc(),
+                    updated_by: Some(ctx.operator.id.clone()),
+                },
+            )?;
             let target = format!("{}/{}/{}", spec.service, spec.channel, spec.event);
-            audit::record(tx, &ctx, now, audit::success("notification_template", &target, Some(json!({"customized": true}))))?;
+            audit::record(
+                tx,
+                &ctx,
+                now,
+                audit::success("notification_template", &target, Some(json!({"customized": true}))),
+            )?;
             load(tx, spec)
         })
     })
@@ -134,5 +148,10 @@ pub async fn preview(
     };
     spec.check(&parts)?;
     let content = templates::render(&parts, &templates::sample_values());
-    Ok(RenderedNotification { sms: analysis(spec, &content.text), subject: content.subject, html: content.html, text: content.text })
+    Ok(RenderedNotification {
+        sms: analysis(spec, &content.text),
+        subject: content.subject,
+        html: content.html,
+        text: content.text,
+    })
 }

@@ -49,7 +49,8 @@ pub async fn list(db: &Db, ctx: &Context, query: ListNotificationsQuery) -> AppR
                 Some(user) => Some(users::find_required(conn, user)?.id),
                 None => None,
             };
-            let filter = NotificationFilter { user_id, status: query.status.map(|s| status_name(s).to_owned()), before_id };
+            let filter =
+                NotificationFilter { user_id, status: query.status.map(|s| status_name(s).to_owned()), before_id };
             Ok::<_, crate::error::AppError>(notifications::list(conn, &filter, limit + 1)?)
         })
         .await?;

@@ -28,17 +28,27 @@ pub struct Outgoing<'a> {
 }
 
 /// The template in force for a spec: the operator's override, or the shipped default.
-pub fn current_parts(conn: &mut DbConn, spec: &TemplateSpec) -> AppResult<(TemplateParts, Option<template_rows::TemplateRow>)> {
+pub fn current_parts(
+    conn: &mut DbConn,
+    spec: &TemplateSpec,
+) -> AppResult<(TemplateParts, Option<template_rows::TemplateRow>)> {
     let stored = template_rows::find(conn, spec.service, spec.channel, spec.event)?;
     let parts = match &stored {
-        Some(row) => TemplateParts { subject: row.subject.clone(), text: row.body_text.clone(), html: row.body_html.clone() },
+        Some(row) => {
+            TemplateParts { subject: row.subject.clone(), text: row.body_text.clone(), html: row.body_html.clone() }
+        }
         None => spec.default_parts(),
     };
     Ok((parts, stored))
 }
 
 /// Renders and seals a message and adds it to the outbox.
-pub fn queue(conn: &mut DbConn, key: &ServerKey, now: DateTime<Utc>, outgoing: Outgoing<'_>) -> AppResult<NotificationRow> {
+pub fn queue(
+    conn: &mut DbConn,
+    key: &ServerKey,
+    now: DateTime<Utc>,
+    outgoing: Outgoing<'_>,
+) -> AppResult<NotificationRow> {
     let (parts, _) = current_parts(conn, outgoing.spec)?;
     let mut content = super::templates::render(&parts, &outgoing.values);
     content.inline_images = outgoing.inline_images;

@@ -31,7 +31,8 @@ pub struct TemplateSpec {
 const CODE_PLACEHOLDERS: &[&str] = &["UserDisplayName", "Username", "Code", "ExpiresAt", "ServiceName", "OperatorName"];
 const ENROLLMENT_CODE_PLACEHOLDERS: &[&str] =
     &["UserDisplayName", "Username", "Code", "ExpiresAt", "ServiceName", "OperatorName", "Address"];
-const NOTICE_PLACEHOLDERS: &[&str] = &["UserDisplayName", "Username", "ServiceName", "OperatorName", "Address", "EventTime"];
+const NOTICE_PLACEHOLDERS: &[&str] =
+    &["UserDisplayName", "Username", "ServiceName", "OperatorName", "Address", "EventTime"];
 
 const NOTICE_ADDED_TEXT: &str = "Hello {{UserDisplayName}},\n\n{{ServiceName}} ({{Address}}) was added to your account by {{OperatorName}} at {{EventTime}}.\n\nIf you did not ask for this, contact your service desk at once.";
 const NOTICE_ADDED_HTML: &str = "<p>Hello {{UserDisplayName}},</p><p><strong>{{ServiceName}}</strong> ({{Address}}) was added to your account by {{OperatorName}} at {{EventTime}}.</p><p>If you did not ask for this, contact your service desk at once.</p>";
@@ -69,7 +70,9 @@ const CODE_SPECS: [TemplateSpec; 4] = [
         allowed: CODE_PLACEHOLDERS,
         subject: Some("Your verification code"),
         text: "Hello {{UserDisplayName}},\n\nyour verification code is {{Code}}. Read it to {{OperatorName}} to confirm it is you. It expires at {{ExpiresAt}}.\n\nIf you are not talking to the service desk, do not share this code.",
-        html: Some("<p>Hello {{UserDisplayName}},</p><p>your verification code is</p><p style=\"font-size: 28px; font-weight: bold; letter-spacing: 4px;\">{{Code}}</p><p>Read it to {{OperatorName}} to confirm it is you. It expires at {{ExpiresAt}}.</p><p>If you are not talking to the service desk, do not share this code.</p>"),
+        html: Some(
+            "<p>Hello {{UserDisplayName}},</p><p>your verification code is</p><p style=\"font-size: 28px; font-weight: bold; letter-spacing: 4px;\">{{Code}}</p><p>Read it to {{OperatorName}} to confirm it is you. It expires at {{ExpiresAt}}.</p><p>If you are not talking to the service desk, do not share this code.</p>",
+        ),
     },
     TemplateSpec {
         service: "mobile-code",
@@ -91,7 +94,9 @@ const CODE_SPECS: [TemplateSpec; 4] = [
         allowed: ENROLLMENT_CODE_PLACEHOLDERS,
         subject: Some("Confirm your email address"),
         text: "Hello {{UserDisplayName}},\n\nyour code to confirm this address is {{Code}}. Read it to {{OperatorName}}. It expires at {{ExpiresAt}}.",
-        html: Some("<p>Hello {{UserDisplayName}},</p><p>your code to confirm this address is</p><p style=\"font-size: 28px; font-weight: bold; letter-spacing: 4px;\">{{Code}}</p><p>Read it to {{OperatorName}}. It expires at {{ExpiresAt}}.</p>"),
+        html: Some(
+            "<p>Hello {{UserDisplayName}},</p><p>your code to confirm this address is</p><p style=\"font-size: 28px; font-weight: bold; letter-spacing: 4px;\">{{Code}}</p><p>Read it to {{OperatorName}}. It expires at {{ExpiresAt}}.</p>",
+        ),
     },
     TemplateSpec {
         service: "mobile-code",
@@ -115,9 +120,9 @@ pub fn specs() -> impl Iterator<Item = &'static TemplateSpec> {
 
 /// The spec for a key, or `NotFound`.
 pub fn spec(service: &str, channel: &str, event: &str) -> Result<&'static TemplateSpec, AppError> {
-    specs().find(|s| s.service == service && s.channel == channel && s.event == event).ok_or_else(|| {
-        AppError::NotFound { kind: "notification template", id: format!("{service}/{channel}/{event}") }
-    })
+    specs()
+        .find(|s| s.service == service && s.channel == channel && s.event == event)
+        .ok_or_else(|| AppError::NotFound { kind: "notification template", id: format!("{service}/{channel}/{event}") })
 }
 
 /// A template's parts.
@@ -288,11 +293,8 @@ pub fn sms_length(text: &str) -> SmsLength {
             break;
         }
     }
-    let (encoding, units, single, multi) = if gsm {
-        ("GSM-7", units, 160, 153)
-    } else {
-        ("UCS-2", text.encode_utf16().count(), 70, 67)
-    };
+    let (encoding, units, single, multi) =
+        if gsm { ("GSM-7", units, 160, 153) } else { ("UCS-2", text.encode_utf16().count(), 70, 67) };
     let segments = if units <= single { 1 } else { units.div_ceil(multi) };
     SmsLength { encoding, units, single_limit: single, segments }
 }
@@ -313,7 +315,11 @@ mod tests {
         let AppError::Invalid(errors) = spec.check(&missing).unwrap_err() else { panic!() };
         assert!(errors[0].message.contains("{{Code}}"));
         let values = BTreeMap::from([("Code", "<1>".to_owned())]);
-        let email = TemplateParts { subject: Some("S".into()), text: "c {{Code}}".into(), html: Some("<b>{{Code}}</b>".into()) };
+        let email = TemplateParts {
+            subject: Some("S".into()),
+            text: "c {{Code}}".into(),
+            html: Some("<b>{{Code}}</b>".into()),
+        };
         let content = render(&email, &values);
         assert_eq!(content.text, "c <1>");
         assert!(content.html.unwrap().contains("<b>&lt;1&gt;</b>"));

@@ -20,6 +20,7 @@ use crate::state::AppState;
 
 const PURPOSE: &str = "identity_verification";
 const KIND: &str = "identity verification";
+const CHALLENGE: codes::ChallengeKind = codes::ChallengeKind { purpose: PURPOSE, name: KIND };
 
 fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> IdentityVerification {
     IdentityVerification {
@@ -48,15 +49,24 @@ fn destination(conn: &mut DbConn, user: &user_rows::User, channel: CodeChannel) 
     }
     Err(AppError::Unprocessable {
         code: "no_contact",
-        message: format!("the user has no {} in the directory and none enrolled", match channel {
-            CodeChannel::Email => "email address",
-            CodeChannel::Sms => "phone number",
-        }),
+        message: format!(
+            "the user has no {} in the directory and none enrolled",
+            match channel {
+                CodeChannel::Email => "email address",
+                CodeChannel::Sms => "phone number",
+            }
+        ),
     })
 }
 
 /// The values every code message can use.
-pub fn code_values(user: &user_rows::User, ctx: &Context, code: &str, expires_at: DateTime<Utc>, service_name: &str) -> BTreeMap<&'static str, String> {
+pub fn code_values(
+    user: &user_rows::User,
+    ctx: &Context,
+    code: &str,
+    expires_at: DateTime<Utc>,
+    service_name: &str,
+) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
         ("UserDisplayName", user.display_name.clone()),
         ("Username", user.username.clone()),
@@ -68,14 +78,22 @@ pub fn code_values(user: &user_rows::User, ctx: &Context, code: &str, expires_at
 }
 
 /// Sends a verification code to the user.
-pub async fn start(state: &AppState, ctx: &Context, user: String, input: StartIdentityVerification) -> AppResult<IdentityVerification> {
+pub async fn start(
+    state: &AppState,
+    ctx: &Context,
+    user: String,
+    input: StartIdentityVerification,
+) -> AppResult<IdentityVerification> {
     ctx.operator.require(Scope::IdentityVerify)?;
     let service_id = match input.channel {
         CodeChannel::Email => "personal-email",
         CodeChannel::Sms => "mobile-code",
     };
     if let Some(reason) = identity_services::not_configured_reason(&state.config, service_id) {
-        return Err(AppError::Unprocessable { code: "service_not_configured", message: format!("cannot send by {}: {reason}", input.channel.as_str()) });
+        return Err(AppError::Unprocessable {
+            code: "service_not_configured",
+            message: format!("cannot send by {}: {reason}", input.channel.as_str()),
+        });
     }
     let now = state.clock.now();
     let key = state.key.clone();
@@ -89,24 +107,35 @@ pub async fn start(state: &AppState, ctx: &Context, user: String, input: StartId
                     return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
                 }
                 let address = destination(tx, &user, input.channel)?;
-                let issued = codes::issue(tx, &key, &ctx, now, ChallengeTarget {
-                    purpose: PURPOSE,
-                    user_id: &user.id,
-                    service_id: None,
-                    channel: input.channel.as_str(),
-                    address: &address,
-                })?;
+                let issued = codes::issue(
+                    tx,
+                    &key,
+                    &ctx,
+                    now,
+                    ChallengeTarget {
+                        purpose: PURPOSE,
+                        user_id: &user.id,
+                        service_id: None,
+                        channel: input.channel.as_str(),
+                        address: &address,
+                    },
+                )?;
                 let expires_at = issued.row.expires_at.and_utc();
                 let spec = templates::spec(service_id, input.channel.as_str(), "identity-verification-code")?;
                 let service_name = if input.channel == CodeChannel::Email { "Email" } else { "SMS" };
-                notify::queue(tx, &key, now, Outgoing {
-                    user_id: Some(&user.id),
-                    recipient: &address,
-                    spec,
-                    values: code_values(&user, &ctx, &issued.code, expires_at, service_name),
-                    not_after: Some(expires_at),
-                    inline_images: Vec::new(),
-                })?;
+                notify::queue(
+                    tx,
+                    &key,
+                    now,
+                    Outgoing {
+                        user_id: Some(&user.id),
+                        recipient: &address,
+                        spec,
+                        values: code_values(&user, &ctx, &issued.code, expires_at, service_name),
+                        not_after: Some(expires_at),
+                        inline_images: Vec::new(),
+                    },
+                )?;
                 let detail = json!({"challenge": issued.row.id, "channel": input.channel.as_str()});
                 audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
                 Ok(to_model(&issued.row, now))
@@ -121,7 +150,7 @@ pub async fn start(state: &AppState, ctx: &Context, user: String, input: StartId
 pub async fn confirm(state: &AppState, ctx: &Context, id: String, code: String) -> AppResult<IdentityVerification> {
     ctx.operator.require(Scope::IdentityVerify)?;
     let now = state.clock.now();
-    let row = codes::check(&state.db, &state.key, ctx, now, id, code, PURPOSE, KIND).await?;
+    let row = codes::check(&state.db, &state.key, ctx, now, id, code, CHALLENGE).await?;
     let ctx = ctx.clone();
     state
         .db
@@ -168,8 +197,9 @@ pub fn require_verified(conn: &mut DbConn, ctx: &Context, user_id: &str, now: Da
         Some(_) => Ok(()),
         None => Err(AppError::Conflict {
             code: "identity_not_verified",
-            message: "verify the user's identity first (create_identity_verification, then confirm_identity_verification)".into(),
+            message:
+                "verify the user's identity first (create_identity_verification, then confirm_identity_verification)"
+                    .into(),
         }),
     }
 }
-

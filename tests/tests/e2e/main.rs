@@ -3,9 +3,13 @@
 mod audit;
 mod authorization;
 mod cli_and_config;
+mod code_security;
+mod delivery;
+mod enrollment_flow;
 mod errors;
 mod identity_services;
 mod jwt;
 mod openapi_document;
 mod operations;
+mod templates;
 mod users;
