@@ -49,6 +49,11 @@ pub fn success<'a>(target_type: &'a str, target_id: &'a str, detail: Option<Valu
     Entry { target_type, target_id, outcome: Outcome::Success, detail }
 }
 
+/// A failed attempt on a target (e.g. a wrong code).
+pub fn failure<'a>(target_type: &'a str, target_id: &'a str, detail: Option<Value>) -> Entry<'a> {
+    Entry { target_type, target_id, outcome: Outcome::Failure, detail }
+}
+
 /// The row for an operator's event within a request.
 pub fn row(ctx: &Context, now: DateTime<Utc>, entry: Entry<'_>) -> AuditEventRow {
     AuditEventRow {

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::codes::{self, ChallengeTarget, Issued};
 use super::notify::{self, Outgoing};
-use super::{Context, audit, enrollments, templates, transaction, users, verification};
+use super::{Context, audit, enrollments, templates, users, verification, with_outbox};
 use crate::auth::scopes::Scope;
 use crate::db::challenges::ChallengeRow;
 use crate::db::{DbConn, users as user_rows};
@@ -81,54 +81,48 @@ pub async fn start(
     let key = state.key.clone();
     let config = state.config.clone();
     let ctx = ctx.clone();
-    let result = state
-        .db
-        .run(move |conn| {
-            transaction(conn, false, |tx| {
-                let user = users::find_required(tx, &user)?;
-                if user.state != "active" {
-                    return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
-                }
-                let service = enrollments::find_service(tx, service_id)?;
-                enrollments::require_usable(&config, &service)?;
-                if !service.agent_can_enroll {
-                    return Err(AppError::Unprocessable {
-                        code: "agent_enrollment_not_allowed",
-                        message: format!(
-                            "agents may not enroll users in {} (see update_identity_service)",
-                            service.display_name
-                        ),
-                    });
-                }
-                verification::require_verified(tx, &ctx, &user.id, now)?;
-                if crate::db::enrollments::active(tx, &user.id, service_id)?.is_some() {
-                    return Err(AppError::Conflict {
-                        code: "already_enrolled",
-                        message: format!("the user is already enrolled in {service_id}; remove that enrollment first"),
-                    });
-                }
-                let issued = codes::issue(
-                    tx,
-                    &key,
-                    &ctx,
-                    now,
-                    ChallengeTarget {
-                        purpose: PURPOSE,
-                        user_id: &user.id,
-                        service_id: Some(service_id),
-                        channel: input.service.channel().as_str(),
-                        address: &address,
-                    },
-                )?;
-                send_code(tx, &key, &ctx, now, &user, &issued)?;
-                let detail = json!({"challenge": issued.row.id, "service": service_id});
-                audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
-                Ok(to_model(&issued.row, now))
-            })
-        })
-        .await?;
-    crate::delivery::relay::wake(state);
-    Ok(result)
+    with_outbox(state, false, move |tx| {
+        let user = users::find_required(tx, &user)?;
+        if user.state != "active" {
+            return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
+        }
+        let service = enrollments::find_service(tx, service_id)?;
+        enrollments::require_usable(&config, &service)?;
+        if !service.agent_can_enroll {
+            return Err(AppError::Unprocessable {
+                code: "agent_enrollment_not_allowed",
+                message: format!(
+                    "agents may not enroll users in {} (see update_identity_service)",
+                    service.display_name
+                ),
+            });
+        }
+        verification::require_verified(tx, &ctx, &user.id, now)?;
+        if crate::db::enrollments::active(tx, &user.id, service_id)?.is_some() {
+            return Err(AppError::Conflict {
+                code: "already_enrolled",
+                message: format!("the user is already enrolled in {service_id}; remove that enrollment first"),
+            });
+        }
+        let issued = codes::issue(
+            tx,
+            &key,
+            &ctx,
+            now,
+            ChallengeTarget {
+                purpose: PURPOSE,
+                user_id: &user.id,
+                service_id: Some(service_id),
+                channel: input.service.channel().as_str(),
+                address: &address,
+            },
+        )?;
+        send_code(tx, &key, &ctx, now, &user, &issued)?;
+        let detail = json!({"challenge": issued.row.id, "service": service_id});
+        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        Ok(to_model(&issued.row, now))
+    })
+    .await
 }
 
 /// Sends the challenge again with a new code (the failure count is kept).
@@ -137,22 +131,16 @@ pub async fn resend(state: &AppState, ctx: &Context, id: String) -> AppResult<En
     let now = state.clock.now();
     let key = state.key.clone();
     let ctx = ctx.clone();
-    let result = state
-        .db
-        .run(move |conn| {
-            transaction(conn, false, |tx| {
-                let row = codes::find_own(tx, &ctx, &id, PURPOSE, KIND)?;
-                let user = users::find_required(tx, &row.user_id)?;
-                let issued = codes::reissue(tx, &key, &ctx, now, &row)?;
-                send_code(tx, &key, &ctx, now, &user, &issued)?;
-                let detail = json!({"challenge": issued.row.id, "sends": issued.row.send_count});
-                audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
-                Ok(to_model(&issued.row, now))
-            })
-        })
-        .await?;
-    crate::delivery::relay::wake(state);
-    Ok(result)
+    with_outbox(state, false, move |tx| {
+        let row = codes::find_own(tx, &ctx, &id, PURPOSE, KIND)?;
+        let user = users::find_required(tx, &row.user_id)?;
+        let issued = codes::reissue(tx, &key, &ctx, now, &row)?;
+        send_code(tx, &key, &ctx, now, &user, &issued)?;
+        let detail = json!({"challenge": issued.row.id, "sends": issued.row.send_count});
+        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        Ok(to_model(&issued.row, now))
+    })
+    .await
 }
 
 /// Checks the code read back and enrolls the address.
@@ -163,23 +151,17 @@ pub async fn verify(state: &AppState, ctx: &Context, id: String, code: String) -
     let key = state.key.clone();
     let config = state.config.clone();
     let ctx = ctx.clone();
-    let enrollment = state
-        .db
-        .run(move |conn| {
-            transaction(conn, false, |tx| {
-                codes::consume(tx, &row, now, None)?;
-                let user = users::find_required(tx, &row.user_id)?;
-                verification::require_verified(tx, &ctx, &user.id, now)?;
-                let service_id = row.service_id.clone().unwrap_or_default();
-                let enrollment = enrollments::add(tx, &ctx, now, &user, &service_id, &row.address, "code")?;
-                let notices = enrollments::Notices { key: &key, config: &config };
-                enrollments::queue_notice(tx, notices, &ctx, now, &user, &enrollment, "enrollment-added")?;
-                Ok(enrollments::to_model(enrollment))
-            })
-        })
-        .await?;
-    crate::delivery::relay::wake(state);
-    Ok(enrollment)
+    with_outbox(state, false, move |tx| {
+        codes::consume(tx, &row, now, None)?;
+        let user = users::find_required(tx, &row.user_id)?;
+        verification::require_verified(tx, &ctx, &user.id, now)?;
+        let service_id = row.service_id.clone().unwrap_or_default();
+        let enrollment = enrollments::add(tx, &ctx, now, &user, &service_id, &row.address, "code")?;
+        let notices = enrollments::Notices { key: &key, config: &config };
+        enrollments::queue_notice(tx, notices, &ctx, now, &user, &enrollment, "enrollment-added")?;
+        Ok(enrollments::to_model(enrollment))
+    })
+    .await
 }
 
 /// One challenge (for status polling).

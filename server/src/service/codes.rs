@@ -216,27 +216,10 @@ pub async fn check(
     let challenge_id = row.id.clone();
     db.run(move |conn| {
         let detail = json!({"challenge": challenge_id, "failed_attempts": failures});
-        let mut rows = vec![audit::row(
-            &ctx,
-            now,
-            audit::Entry {
-                target_type: "user",
-                target_id: &target_id,
-                outcome: audit::Outcome::Failure,
-                detail: Some(detail),
-            },
-        )];
+        let mut rows = vec![audit::row(&ctx, now, audit::failure("user", &target_id, Some(detail)))];
         if failures >= MAX_FAILED_ATTEMPTS {
-            let mut lockout = audit::row(
-                &ctx,
-                now,
-                audit::Entry {
-                    target_type: "user",
-                    target_id: &target_id,
-                    outcome: audit::Outcome::Failure,
-                    detail: Some(json!({"challenge": challenge_id})),
-                },
-            );
+            let mut lockout =
+                audit::row(&ctx, now, audit::failure("user", &target_id, Some(json!({"challenge": challenge_id}))));
             lockout.action = "challenge_locked".into();
             rows.push(lockout);
         }

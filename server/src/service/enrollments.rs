@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::notify::{self, Outgoing};
 use super::validate::{is_e164, is_email};
-use super::{Context, audit, identity_services, templates, transaction, users, verification};
+use super::{Context, audit, identity_services, templates, users, verification, with_outbox};
 use crate::auth::scopes::Scope;
 use crate::config::Config;
 use crate::crypto::ServerKey;
@@ -200,45 +200,29 @@ pub async fn remove(state: &AppState, ctx: &Context, user: String, service_id: S
     let key = state.key.clone();
     let config = state.config.clone();
     let ctx = ctx.clone();
-    state
-        .db
-        .run(move |conn| {
-            transaction(conn, dry_run, |tx| {
-                let user = users::find_required(tx, &user)?;
-                let service = find_service(tx, &service_id)?;
-                if !service.removable {
-                    return Err(AppError::Conflict {
-                        code: "not_removable",
-                        message: format!(
-                            "enrollments in {} cannot be removed (see update_identity_service)",
-                            service.display_name
-                        ),
-                    });
-                }
-                let enrollment = rows::active(tx, &user.id, &service_id)?.ok_or_else(|| AppError::NotFound {
-                    kind: "enrollment",
-                    id: format!("{}/{service_id}", user.username),
-                })?;
-                verification::require_verified(tx, &ctx, &user.id, now)?;
-                if rows::remove(tx, &enrollment.id, now.naive_utc(), &ctx.operator.id)? == 0 {
-                    return Err(AppError::NotFound { kind: "enrollment", id: enrollment.id });
-                }
-                let detail = json!({"enrollment": enrollment.id, "service": service_id});
-                audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
-                queue_notice(
-                    tx,
-                    Notices { key: &key, config: &config },
-                    &ctx,
-                    now,
-                    &user,
-                    &enrollment,
-                    "enrollment-removed",
-                )
-            })
-        })
-        .await?;
-    crate::delivery::relay::wake(state);
-    Ok(())
+    with_outbox(state, dry_run, move |tx| {
+        let user = users::find_required(tx, &user)?;
+        let service = find_service(tx, &service_id)?;
+        if !service.removable {
+            return Err(AppError::Conflict {
+                code: "not_removable",
+                message: format!(
+                    "enrollments in {} cannot be removed (see update_identity_service)",
+                    service.display_name
+                ),
+            });
+        }
+        let enrollment = rows::active(tx, &user.id, &service_id)?
+            .ok_or_else(|| AppError::NotFound { kind: "enrollment", id: format!("{}/{service_id}", user.username) })?;
+        verification::require_verified(tx, &ctx, &user.id, now)?;
+        if rows::remove(tx, &enrollment.id, now.naive_utc(), &ctx.operator.id)? == 0 {
+            return Err(AppError::NotFound { kind: "enrollment", id: enrollment.id });
+        }
+        let detail = json!({"enrollment": enrollment.id, "service": service_id});
+        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        queue_notice(tx, Notices { key: &key, config: &config }, &ctx, now, &user, &enrollment, "enrollment-removed")
+    })
+    .await
 }
 
 /// Enrolls many users directly, recorded as enrolled by the operator (no code); answers per item.
@@ -254,41 +238,34 @@ pub async fn batch(
     let key = state.key.clone();
     let config = state.config.clone();
     let ctx = ctx.clone();
-    let response = state
-        .db
-        .run(move |conn| {
-            transaction(conn, dry_run, |tx| {
-                let mut results = Vec::with_capacity(input.items.len());
-                for (index, item) in input.items.iter().enumerate() {
-                    let index = u32::try_from(index).unwrap_or(u32::MAX);
-                    // Each item in a savepoint: a failed one leaves no trace and does not sink the rest.
-                    let outcome = diesel::Connection::transaction(tx, |item_tx| {
-                        batch_item(item_tx, &key, &config, &ctx, now, index, item)
-                    });
-                    results.push(match outcome {
-                        Ok(row) => BatchEnrollResult {
-                            index,
-                            status: "enrolled".into(),
-                            enrollment_id: (!dry_run).then_some(row.id),
-                            errors: Vec::new(),
-                        },
-                        Err(error) => BatchEnrollResult {
-                            index,
-                            status: "error".into(),
-                            enrollment_id: None,
-                            errors: item_errors(index, error)?,
-                        },
-                    });
-                }
-                let enrolled =
-                    u32::try_from(results.iter().filter(|r| r.status == "enrolled").count()).unwrap_or(u32::MAX);
-                let failed = u32::try_from(results.len()).unwrap_or(u32::MAX) - enrolled;
-                Ok(BatchEnrollResponse { dry_run, enrolled, failed, results })
-            })
-        })
-        .await?;
-    crate::delivery::relay::wake(state);
-    Ok(response)
+    with_outbox(state, dry_run, move |tx| {
+        let mut results = Vec::with_capacity(input.items.len());
+        for (index, item) in input.items.iter().enumerate() {
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            // Each item in a savepoint: a failed one leaves no trace and does not sink the rest.
+            let outcome = diesel::Connection::transaction(tx, |item_tx| {
+                batch_item(item_tx, &key, &config, &ctx, now, index, item)
+            });
+            results.push(match outcome {
+                Ok(row) => BatchEnrollResult {
+                    index,
+                    status: "enrolled".into(),
+                    enrollment_id: (!dry_run).then_some(row.id),
+                    errors: Vec::new(),
+                },
+                Err(error) => BatchEnrollResult {
+                    index,
+                    status: "error".into(),
+                    enrollment_id: None,
+                    errors: item_errors(index, error)?,
+                },
+            });
+        }
+        let enrolled = u32::try_from(results.iter().filter(|r| r.status == "enrolled").count()).unwrap_or(u32::MAX);
+        let failed = u32::try_from(results.len()).unwrap_or(u32::MAX) - enrolled;
+        Ok(BatchEnrollResponse { dry_run, enrolled, failed, results })
+    })
+    .await
 }
 
 fn batch_item(

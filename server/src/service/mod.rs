@@ -33,6 +33,20 @@ pub struct Context {
     pub operation_id: &'static str,
 }
 
+/// Runs `work` in one transaction on the blocking pool, then wakes this process's outbox relay for
+/// the messages the transaction queued.
+pub async fn with_outbox<T: Send + 'static>(
+    state: &crate::state::AppState,
+    dry_run: bool,
+    work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let answer = state.db.run(move |conn| transaction(conn, dry_run, work)).await?;
+    if !dry_run {
+        crate::delivery::relay::wake(state);
+    }
+    Ok(answer)
+}
+
 /// Runs `work` in one transaction; with `dry_run` the transaction is rolled back after `work` has
 /// computed its answer, so a dry run sees exactly the checks a real run would make.
 ///

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::codes::{self, ChallengeTarget};
 use super::notify::{self, Outgoing};
-use super::{Context, audit, identity_services, settings, templates, transaction, users};
+use super::{Context, audit, identity_services, settings, templates, transaction, users, with_outbox};
 use crate::auth::scopes::Scope;
 use crate::db::challenges::{self, ChallengeRow};
 use crate::db::{Db, DbConn, enrollments, users as user_rows};
@@ -98,52 +98,46 @@ pub async fn start(
     let now = state.clock.now();
     let key = state.key.clone();
     let ctx = ctx.clone();
-    let result = state
-        .db
-        .run(move |conn| {
-            transaction(conn, false, |tx| {
-                let user = users::find_required(tx, &user)?;
-                if user.state != "active" {
-                    return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
-                }
-                let address = destination(tx, &user, input.channel)?;
-                let issued = codes::issue(
-                    tx,
-                    &key,
-                    &ctx,
-                    now,
-                    ChallengeTarget {
-                        purpose: PURPOSE,
-                        user_id: &user.id,
-                        service_id: None,
-                        channel: input.channel.as_str(),
-                        address: &address,
-                    },
-                )?;
-                let expires_at = issued.row.expires_at.and_utc();
-                let spec = templates::spec(service_id, input.channel.as_str(), "identity-verification-code")?;
-                let service_name = if input.channel == CodeChannel::Email { "Email" } else { "SMS" };
-                notify::queue(
-                    tx,
-                    &key,
-                    now,
-                    Outgoing {
-                        user_id: Some(&user.id),
-                        recipient: &address,
-                        spec,
-                        values: code_values(&user, &ctx, &issued.code, expires_at, service_name),
-                        not_after: Some(expires_at),
-                        inline_images: Vec::new(),
-                    },
-                )?;
-                let detail = json!({"challenge": issued.row.id, "channel": input.channel.as_str()});
-                audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
-                Ok(to_model(&issued.row, now))
-            })
-        })
-        .await?;
-    crate::delivery::relay::wake(state);
-    Ok(result)
+    with_outbox(state, false, move |tx| {
+        let user = users::find_required(tx, &user)?;
+        if user.state != "active" {
+            return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
+        }
+        let address = destination(tx, &user, input.channel)?;
+        let issued = codes::issue(
+            tx,
+            &key,
+            &ctx,
+            now,
+            ChallengeTarget {
+                purpose: PURPOSE,
+                user_id: &user.id,
+                service_id: None,
+                channel: input.channel.as_str(),
+                address: &address,
+            },
+        )?;
+        let expires_at = issued.row.expires_at.and_utc();
+        let spec = templates::spec(service_id, input.channel.as_str(), "identity-verification-code")?;
+        let service_name = if input.channel == CodeChannel::Email { "Email" } else { "SMS" };
+        notify::queue(
+            tx,
+            &key,
+            now,
+            Outgoing {
+                user_id: Some(&user.id),
+                recipient: &address,
+                spec,
+                values: code_values(&user, &ctx, &issued.code, expires_at, service_name),
+                not_after: Some(expires_at),
+                inline_images: Vec::new(),
+            },
+        )?;
+        let detail = json!({"challenge": issued.row.id, "channel": input.channel.as_str()});
+        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        Ok(to_model(&issued.row, now))
+    })
+    .await
 }
 
 /// Checks the code the user read back and opens the verification window.
