@@ -158,7 +158,11 @@ fn init_logging(config: &Config) {
     }
 }
 
-async fn serve(config: Config, dev: bool) -> Result<(), String> {
+async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
+    if dev && config.outbox_dir.is_none() && (config.smtp_url.is_none() || config.sms_gateway_url.is_none()) {
+        config.outbox_dir = Some(config.database()?.state_dir().join("enrolld-outbox"));
+    }
+    let outbox_dir = config.outbox_dir.clone();
     let dev_secret = if dev { crate::server::dev_secret(&config, true)? } else { None };
     let configured_secret = read_secret("jwt_secret", &config.jwt_secret, &config.jwt_secret_file)?;
     let issuer = config.jwt_issuer.clone();
@@ -170,6 +174,9 @@ async fn serve(config: Config, dev: bool) -> Result<(), String> {
         let base = &running.state.public_url;
         println!("enrolld --dev: serving on {base}");
         println!("Swagger UI:     {base}/swagger-ui/");
+        if let Some(dir) = &outbox_dir {
+            println!("Emails and SMS without a server are written to {}/", dir.display());
+        }
         if let Some(secret) = secret {
             let scopes = Role::Administrator.scopes();
             let token =

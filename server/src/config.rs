@@ -60,6 +60,10 @@ pub struct Config {
     pub log_format: String,
     /// How often the outbox relay looks for due messages, in milliseconds (it is also woken on commit).
     pub outbox_poll_ms: u64,
+    /// For development: a directory where emails (`.eml`) and SMS (`.json`) are written instead of
+    /// sent, for channels without an SMTP server or SMS gateway. `serve --dev` sets it to
+    /// `enrolld-outbox` next to the database.
+    pub outbox_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -89,6 +93,7 @@ impl Default for Config {
             workers: None,
             log_format: "text".into(),
             outbox_poll_ms: 1000,
+            outbox_dir: None,
         }
     }
 }
@@ -122,6 +127,7 @@ pub const KEYS: &[&str] = &[
     "workers",
     "log_format",
     "outbox_poll_ms",
+    "outbox_dir",
 ];
 
 /// The environment variable for a key.

@@ -69,6 +69,8 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     let base = first.rsplit(' ').next().unwrap().to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{first}");
     assert!(lines.next().unwrap().unwrap().contains(&format!("{base}/swagger-ui/")));
+    let outbox_line = lines.next().unwrap().unwrap();
+    assert!(outbox_line.contains("enrolld-outbox"), "{outbox_line}");
     let _ = lines.next();
     let admin_token = lines.next().unwrap().unwrap();
     assert!(dir.join("data/enrolld-dev-jwt.key").exists());
@@ -88,6 +90,29 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     assert_eq!(audit.status(), 403);
     let audit = http.get(format!("{base}/v1/audit-events")).bearer_auth(&admin_token).send().unwrap();
     assert_eq!(audit.status(), 200);
+
+    // Without SMTP, --dev writes emails into the outbox directory: a verification code lands there.
+    let bob = serde_json::json!({"username": "bob", "email": "bob@example.com"});
+    let created = http.post(format!("{base}/v1/users")).bearer_auth(&admin_token).json(&bob).send().unwrap();
+    assert_eq!(created.status(), 201);
+    let started = http
+        .post(format!("{base}/v1/users/bob/identity-verifications"))
+        .bearer_auth(&admin_token)
+        .json(&serde_json::json!({"channel": "email"}))
+        .send()
+        .unwrap();
+    assert_eq!(started.status(), 201);
+    let outbox = dir.join("data/enrolld-outbox");
+    let mut eml = None;
+    for _ in 0..100 {
+        eml = std::fs::read_dir(&outbox).ok().and_then(|mut d| d.next()).map(|e| e.unwrap().path());
+        if eml.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let eml = std::fs::read_to_string(eml.expect("an email in the outbox directory")).unwrap();
+    assert!(eml.contains("To: bob@example.com"), "{eml}");
 
     // A long import is in flight when SIGTERM arrives: it completes, then the process exits 0.
     let users: Vec<serde_json::Value> = (0..30_000)

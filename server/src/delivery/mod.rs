@@ -42,6 +42,7 @@ pub struct Deliverer {
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
     mail_from: Option<Mailbox>,
     sms: Option<SmsGateway>,
+    outbox_dir: Option<std::path::PathBuf>,
 }
 
 struct SmsGateway {
@@ -85,7 +86,7 @@ impl Deliverer {
                     .map_err(|e| format!("sms_gateway_url: {e}"))?,
             }),
         };
-        Ok(Self { smtp, mail_from: Some(mail_from), sms })
+        Ok(Self { smtp, mail_from: Some(mail_from), sms, outbox_dir: config.outbox_dir.clone() })
     }
 
     /// Sends one message; the error says why it was not accepted (no addresses or content in it).
@@ -98,21 +99,27 @@ impl Deliverer {
     }
 
     async fn send_email(&self, recipient: &str, content: &Content) -> Result<(), String> {
-        let (Some(transport), Some(from)) = (&self.smtp, &self.mail_from) else {
-            return Err("no SMTP server is configured".into());
-        };
+        let from = self.mail_from.clone().ok_or("no sender address is configured")?;
         let to = recipient.parse::<Mailbox>().map_err(|_| "the recipient is not an email address".to_owned())?;
         let message = Message::builder()
-            .from(from.clone())
+            .from(from)
             .to(to)
             .subject(content.subject.clone().unwrap_or_default())
             .multipart(email_body(content)?)
             .map_err(|e| format!("cannot build the email: {e}"))?;
-        transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+        match (&self.smtp, &self.outbox_dir) {
+            (Some(transport), _) => transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}")),
+            (None, Some(dir)) => write_to_dir(dir, "eml", &message.formatted()),
+            (None, None) => Err("no SMTP server is configured".into()),
+        }
     }
 
     async fn send_sms(&self, recipient: &str, content: &Content) -> Result<(), String> {
-        let Some(gateway) = &self.sms else { return Err("no SMS gateway is configured".into()) };
+        let Some(gateway) = &self.sms else {
+            let Some(dir) = &self.outbox_dir else { return Err("no SMS gateway is configured".into()) };
+            let json = serde_json::json!({"to": recipient, "body": content.text});
+            return write_to_dir(dir, "sms.json", json.to_string().as_bytes());
+        };
         let mut request =
             gateway.http.post(&gateway.url).json(&serde_json::json!({"to": recipient, "body": content.text}));
         if let Some(token) = &gateway.token {
@@ -121,6 +128,13 @@ impl Deliverer {
         let response = request.send().await.map_err(|e| format!("SMS gateway: {}", e.without_url()))?;
         if response.status().is_success() { Ok(()) } else { Err(format!("SMS gateway answered {}", response.status())) }
     }
+}
+
+/// Writes a message into the development outbox directory.
+fn write_to_dir(dir: &std::path::Path, extension: &str, bytes: &[u8]) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("outbox_dir: cannot create {}: {e}", dir.display()))?;
+    let name = format!("{}.{extension}", uuid::Uuid::now_v7());
+    std::fs::write(dir.join(&name), bytes).map_err(|e| format!("outbox_dir: cannot write {name}: {e}"))
 }
 
 /// text + HTML alternatives; with inline images the HTML part is multipart/related.

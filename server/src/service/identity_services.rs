@@ -13,8 +13,10 @@ use crate::model::identity_services::{IdentityService, IdentityServiceList, Upda
 /// Why a service cannot work with this configuration, if it cannot.
 pub fn not_configured_reason(config: &Config, service_id: &str) -> Option<String> {
     match service_id {
-        "personal-email" if config.smtp_url.is_none() => Some("no SMTP server set (ENROLLD_SMTP_URL)".into()),
-        "mobile-code" if config.sms_gateway_url.is_none() => {
+        "personal-email" if config.smtp_url.is_none() && config.outbox_dir.is_none() => {
+            Some("no SMTP server set (ENROLLD_SMTP_URL)".into())
+        }
+        "mobile-code" if config.sms_gateway_url.is_none() && config.outbox_dir.is_none() => {
             Some("no SMS gateway set (ENROLLD_SMS_GATEWAY_URL)".into())
         }
         _ => None,

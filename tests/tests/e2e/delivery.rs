@@ -152,3 +152,46 @@ async fn a_code_message_is_expired_rather_than_sent_late() {
     assert!(sink.received().is_empty());
     assert!(contents_wiped(&server));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_sharing_one_database_send_each_message_once() {
+    let first = TestServer::start().await;
+    let second = TestServer::start_with(|c| {
+        c.database_url = first.config.database_url.clone();
+        c.smtp_url = first.config.smtp_url.clone();
+    })
+    .await;
+    let admin = first.admin();
+    let mut items = Vec::new();
+    for i in 0..30 {
+        let mut user = enrolld_tests::new_user(&format!("user{i}"));
+        user.email = Some(format!("user{i}@example.com"));
+        admin.create_user().body(user).send().await.unwrap();
+        items.push(types::BatchEnrollItem {
+            user: format!("user{i}"),
+            service: "software-token".into(),
+            address: format!("TOTP-{i:04}"),
+        });
+    }
+    // Queued through the second replica; both relays compete for the 30 notices.
+    let done =
+        second.admin().create_enrollment_batch().body(types::BatchEnroll { items }).send().await.unwrap().into_inner();
+    assert_eq!(done.enrolled, 30);
+    let received = first.smtp.wait_for(30).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(first.smtp.received().len(), 30, "no message was sent twice");
+    let mut recipients: Vec<String> = received.iter().map(|e| e.to[0].clone()).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 30);
+    let sent = admin
+        .list_notifications()
+        .status(types::NotificationStatus::Sent)
+        .limit(100)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(sent.items.len(), 30);
+    assert!(sent.items.iter().all(|n| n.attempts == 1));
+}
