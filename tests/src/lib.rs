@@ -192,9 +192,9 @@ pub fn new_user(username: &str) -> types::CreateUser {
 }
 
 /// The status of a failed client call (panics on success).
-pub fn status_of<T: std::fmt::Debug, E: std::fmt::Debug>(result: Result<T, enrolld_client::Error<E>>) -> u16 {
+pub fn status_of<T, E: std::fmt::Debug>(result: Result<T, enrolld_client::Error<E>>) -> u16 {
     match result {
-        Ok(value) => panic!("expected an error, got {value:?}"),
+        Ok(_) => panic!("expected an error, got a success"),
         Err(error) => error.status().map(|s| s.as_u16()).unwrap_or_else(|| panic!("no status: {error:?}")),
     }
 }
@@ -206,4 +206,19 @@ pub fn problem_of<T: std::fmt::Debug>(result: Result<T, enrolld_client::Error<ty
         Err(enrolld_client::Error::ErrorResponse(response)) => response.into_inner(),
         Err(other) => panic!("expected a problem, got {other:?}"),
     }
+}
+
+/// Decodes the QR code in a PNG image to its text.
+pub fn decode_qr_png(png_bytes: &[u8]) -> String {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buffer).unwrap();
+    let (width, height) = (info.width as usize, info.height as usize);
+    let channels = info.color_type.samples();
+    let luma = |x: usize, y: usize| buffer[(y * width + x) * channels];
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, luma);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "expected one QR code in the image");
+    grids[0].decode().unwrap().1
 }

@@ -150,3 +150,27 @@ impl FromRequest for IfMatch {
         })
     }
 }
+
+/// A request to a public (unauthenticated) operation: its id, operation and source address.
+#[derive(Debug, Clone)]
+pub struct PublicRequest {
+    /// The request id.
+    pub request_id: String,
+    /// The operationId.
+    pub operation_id: &'static str,
+    /// The address the connection came from (not a forwarded header, which a client could forge).
+    pub source: String,
+}
+
+impl FromRequest for PublicRequest {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let extensions = req.extensions();
+        let request_id = extensions.get::<super::middleware::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let operation_id = extensions.get::<super::middleware::OperationId>().map(|o| o.0).unwrap_or("unknown");
+        let source = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
+        std::future::ready(Ok(PublicRequest { request_id, operation_id, source }))
+    }
+}

@@ -21,6 +21,10 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// The operationId of the current request.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationId(pub &'static str);
+
 /// The middleware function (for `actix_web::middleware::from_fn`).
 pub async fn around(
     req: ServiceRequest,
@@ -37,6 +41,7 @@ pub async fn around(
     let (operation, response) = match state.routes.resolve(&method, &path) {
         RouteMatch::Operation(route) => {
             let operation = route.operation_id;
+            req.extensions_mut().insert(OperationId(operation));
             let refused = match &route.scopes {
                 None => None,
                 Some(scopes) => authorize(&state, &req, &request_id, operation, scopes).await.err(),
@@ -106,7 +111,12 @@ async fn authorize(
         record_refusal(state, Some(&operator), "authorization_failed", request_id, detail).await;
         return Err(AppError::Forbidden { missing_scope: *missing }.into());
     }
-    req.extensions_mut().insert(Context { operator, request_id: request_id.to_owned(), operation_id });
+    req.extensions_mut().insert(Context {
+        operator,
+        request_id: request_id.to_owned(),
+        operation_id,
+        self_service: false,
+    });
     Ok(())
 }
 
@@ -117,7 +127,11 @@ async fn record_refusal(
     request_id: &str,
     detail: serde_json::Value,
 ) {
-    if let Err(error) = audit::record_denied(&state.db, state.clock.now(), operator, action, request_id, detail).await {
+    let now = state.clock.now();
+    let outcome = audit::Outcome::Denied;
+    if let Err(error) =
+        audit::record_outside_request(&state.db, now, operator, action, request_id, outcome, detail).await
+    {
         tracing::error!(request.id = %request_id, %error, "could not record a refused request in the audit log");
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP: routes, the OpenAPI document, extractors, problems and the request middleware.
 //! Handlers parse the request, call one service function, and shape the response.
 
+pub mod app;
 pub mod audit_events;
 pub mod enrollment_challenges;
 pub mod enrollments;
@@ -14,6 +15,7 @@ pub mod openapi;
 pub mod openapi30;
 pub mod operations;
 pub mod problem;
+pub mod registration_sessions;
 pub mod route_table;
 pub mod settings;
 pub mod users;
@@ -27,6 +29,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(operations::ready::get_readiness)
         .service(operations::metrics::get_metrics)
         .service(operations::openapi::get_openapi_document)
+        .service(app::enroll_page::get_enroll_page)
         .service(
             scope("/v1")
                 .service(users::list::list_users)
@@ -54,6 +57,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(notification_templates::update::update_notification_template)
                 .service(notification_templates::preview::preview_notification_template)
                 .service(settings::get_identity_verification::get_identity_verification_settings)
-                .service(settings::update_identity_verification::update_identity_verification_settings),
+                .service(settings::update_identity_verification::update_identity_verification_settings)
+                .service(registration_sessions::create::create_registration_session)
+                .service(registration_sessions::current::get_current_registration_session)
+                .service(registration_sessions::list::list_registration_sessions)
+                .service(registration_sessions::get::get_registration_session)
+                .service(registration_sessions::delete::delete_registration_session)
+                .service(registration_sessions::notify::send_registration_session_notifications)
+                .service(registration_sessions::qr_png::get_registration_session_qr_png)
+                .service(registration_sessions::qr_svg::get_registration_session_qr_svg)
+                .service(app::register::register_app),
         );
 }

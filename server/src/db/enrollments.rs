@@ -62,3 +62,8 @@ pub fn remove(conn: &mut DbConn, id: &str, now: NaiveDateTime, by: &str) -> Quer
         .set((enrollments::removed_at.eq(now), enrollments::removed_by.eq(by)))
         .execute(conn)
 }
+
+/// Sets an enrollment's detail (JSON).
+pub fn set_detail(conn: &mut DbConn, id: &str, detail: &str) -> QueryResult<usize> {
+    diesel::update(enrollments::table.filter(enrollments::id.eq(id))).set(enrollments::detail.eq(detail)).execute(conn)
+}

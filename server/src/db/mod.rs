@@ -8,6 +8,7 @@ pub mod enrollments;
 pub mod identity_services;
 pub mod notifications;
 pub mod rate_limits;
+pub mod registration_sessions;
 pub mod schema;
 pub mod settings;
 pub mod templates;

@@ -49,3 +49,14 @@ pub fn take(conn: &mut DbConn, key: &str, window_start: i64, limit: i32) -> Quer
     }
     Ok(false)
 }
+
+/// The counter `key` in window `window_start` (0 when absent).
+pub fn count(conn: &mut DbConn, key: &str, window_start: i64) -> QueryResult<i32> {
+    rate_limits::table
+        .filter(rate_limits::key.eq(key))
+        .filter(rate_limits::window_start.eq(window_start))
+        .select(rate_limits::count)
+        .first(conn)
+        .optional()
+        .map(Option::unwrap_or_default)
+}

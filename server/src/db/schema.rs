@@ -131,6 +131,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    registration_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        created_by_name -> Nullable<Text>,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+        removed_at -> Nullable<Timestamp>,
+        removed_by -> Nullable<Text>,
+        enrollment_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(enrollments -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -143,4 +159,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limits,
     notifications,
     notification_templates,
+    registration_sessions,
 );

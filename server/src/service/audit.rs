@@ -59,7 +59,7 @@ pub fn row(ctx: &Context, now: DateTime<Utc>, entry: Entry<'_>) -> AuditEventRow
     AuditEventRow {
         id: uuid::Uuid::now_v7().to_string(),
         occurred_at: now.naive_utc(),
-        actor_type: "operator".into(),
+        actor_type: if ctx.self_service { "user" } else { "operator" }.into(),
         actor_id: Some(ctx.operator.id.clone()),
         actor_name: ctx.operator.name.clone(),
         action: ctx.operation_id.to_owned(),
@@ -77,13 +77,15 @@ pub fn record(conn: &mut DbConn, ctx: &Context, now: DateTime<Utc>, entry: Entry
     Ok(())
 }
 
-/// Records a refused request (bad token, missing scope) in its own transaction.
-pub async fn record_denied(
+/// Records, in its own transaction, an event with no verified operator behind it or one refused
+/// before it started (bad token, missing scope, a wrong public secret).
+pub async fn record_outside_request(
     db: &Db,
     now: DateTime<Utc>,
     operator: Option<&Operator>,
     action: &str,
     request_id: &str,
+    outcome: Outcome,
     detail: Value,
 ) -> AppResult<()> {
     let row = AuditEventRow {
@@ -95,7 +97,7 @@ pub async fn record_denied(
         action: action.to_owned(),
         target_type: None,
         target_id: None,
-        outcome: Outcome::Denied.as_str().into(),
+        outcome: outcome.as_str().into(),
         request_id: Some(request_id.to_owned()),
         detail: Some(detail.to_string()),
     };

@@ -1,5 +1,6 @@
 //! The rules: scope checks, validation, and one transaction per change (state + audit row).
 
+pub mod app_registrations;
 pub mod audit;
 pub mod challenges;
 pub mod codes;
@@ -9,6 +10,7 @@ pub mod notification_templates;
 pub mod notifications;
 pub mod notify;
 pub mod page;
+pub mod registration_sessions;
 pub mod settings;
 pub mod templates;
 pub mod users;
@@ -31,6 +33,8 @@ pub struct Context {
     pub request_id: String,
     /// The operation being carried out (its OpenAPI operationId), recorded as the audit action.
     pub operation_id: &'static str,
+    /// True when the actor is the user (self-service), not an operator.
+    pub self_service: bool,
 }
 
 /// Runs `work` in one transaction on the blocking pool, then wakes this process's outbox relay for

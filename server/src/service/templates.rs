@@ -34,6 +34,17 @@ const ENROLLMENT_CODE_PLACEHOLDERS: &[&str] =
 const NOTICE_PLACEHOLDERS: &[&str] =
     &["UserDisplayName", "Username", "ServiceName", "OperatorName", "Address", "EventTime"];
 
+const REGISTRATION_EMAIL_PLACEHOLDERS: &[&str] =
+    &["UserDisplayName", "Username", "EnrollUrl", "EnrollQRCode", "ExpiresAt", "OperatorName"];
+const REGISTRATION_SMS_PLACEHOLDERS: &[&str] =
+    &["UserDisplayName", "Username", "EnrollUrl", "ExpiresAt", "OperatorName"];
+
+/// The Content-ID of the QR code image in registration emails.
+pub const QR_CID: &str = "enroll-qr";
+
+/// Placeholders that stand for an image: required in the HTML body (or the text, when there is no HTML).
+const IMAGE_PLACEHOLDERS: &[&str] = &["EnrollQRCode"];
+
 const NOTICE_ADDED_TEXT: &str = "Hello {{UserDisplayName}},\n\n{{ServiceName}} ({{Address}}) was added to your account by {{OperatorName}} at {{EventTime}}.\n\nIf you did not ask for this, contact your service desk at once.";
 const NOTICE_ADDED_HTML: &str = "<p>Hello {{UserDisplayName}},</p><p><strong>{{ServiceName}}</strong> ({{Address}}) was added to your account by {{OperatorName}} at {{EventTime}}.</p><p>If you did not ask for this, contact your service desk at once.</p>";
 const NOTICE_REMOVED_TEXT: &str = "Hello {{UserDisplayName}},\n\n{{ServiceName}} ({{Address}}) was removed from your account by {{OperatorName}} at {{EventTime}}.\n\nIf you did not ask for this, contact your service desk at once.";
@@ -111,11 +122,38 @@ const CODE_SPECS: [TemplateSpec; 4] = [
     },
 ];
 
+const REGISTRATION_SPECS: [TemplateSpec; 2] = [
+    TemplateSpec {
+        service: "mobile-app",
+        channel: "email",
+        event: "registration",
+        description: "Hands the user a registration session for the mobile app: a QR code to scan and a link.",
+        required: &["EnrollQRCode"],
+        allowed: REGISTRATION_EMAIL_PLACEHOLDERS,
+        subject: Some("Set up the mobile app"),
+        text: "Hello {{UserDisplayName}},\n\nto set up the mobile authenticator app, open this link on your phone:\n{{EnrollUrl}}\n\nThe link works once and expires at {{ExpiresAt}}. If you did not expect this, tell your service desk.",
+        html: Some(
+            "<p>Hello {{UserDisplayName}},</p><p>to set up the mobile authenticator app, scan this code with your phone's camera:</p><p>{{EnrollQRCode}}</p><p>or open this link on your phone: <a href=\"{{EnrollUrl}}\">set up the app</a>.</p><p>It works once and expires at {{ExpiresAt}}. If you did not expect this, tell your service desk.</p>",
+        ),
+    },
+    TemplateSpec {
+        service: "mobile-app",
+        channel: "sms",
+        event: "registration",
+        description: "Hands the user a registration session for the mobile app as a link.",
+        required: &["EnrollUrl"],
+        allowed: REGISTRATION_SMS_PLACEHOLDERS,
+        subject: None,
+        text: "Set up the authenticator app: {{EnrollUrl}} (works once, expires {{ExpiresAt}})",
+        html: None,
+    },
+];
+
 const NOTICE_SPECS: [TemplateSpec; 8] = notices!("personal-email", "mobile-code", "mobile-app", "software-token");
 
 /// Every kind of message.
 pub fn specs() -> impl Iterator<Item = &'static TemplateSpec> {
-    CODE_SPECS.iter().chain(NOTICE_SPECS.iter())
+    CODE_SPECS.iter().chain(REGISTRATION_SPECS.iter()).chain(NOTICE_SPECS.iter())
 }
 
 /// The spec for a key, or `NotFound`.
@@ -183,7 +221,13 @@ impl TemplateSpec {
         }
         for required in self.required {
             for (field, value) in &fields {
-                if *field != "subject" && !placeholders(value).iter().any(|p| p == required) {
+                let applies = match *field {
+                    "subject" => false,
+                    // An image shows in the HTML; the text only needs it when it is the HTML's source.
+                    "text" if IMAGE_PLACEHOLDERS.contains(required) => parts.html.is_none(),
+                    _ => true,
+                };
+                if applies && !placeholders(value).iter().any(|p| p == required) {
                     errors.push(FieldError::new(*field, format!("must contain the placeholder {{{{{required}}}}}")));
                 }
             }
@@ -220,8 +264,14 @@ fn substitute(template: &str, values: &BTreeMap<&str, String>, escape: bool) -> 
             return out;
         };
         let name = after[..end].trim();
-        let value = values.get(name).cloned().unwrap_or_default();
-        out.push_str(&if escape { escape_html(&value) } else { value });
+        match (name, escape) {
+            ("EnrollQRCode", true) => out.push_str(&format!(
+                "<img src=\"cid:{QR_CID}\" alt=\"QR code to set up the app\" width=\"240\" height=\"240\" style=\"display: block;\">"
+            )),
+            ("EnrollQRCode", false) => out.push_str(values.get("EnrollUrl").map(String::as_str).unwrap_or_default()),
+            (_, true) => out.push_str(&escape_html(values.get(name).map(String::as_str).unwrap_or_default())),
+            (_, false) => out.push_str(values.get(name).map(String::as_str).unwrap_or_default()),
+        }
         rest = &after[end + 2..];
     }
     out.push_str(rest);
@@ -231,7 +281,12 @@ fn substitute(template: &str, values: &BTreeMap<&str, String>, escape: bool) -> 
 /// Renders a template with values (HTML-escaped in the HTML body).
 pub fn render(parts: &TemplateParts, values: &BTreeMap<&str, String>) -> Content {
     let text = substitute(&parts.text, values, false);
-    let html = parts.html.as_ref().map(|html| {
+    // Without an HTML template, an email's HTML comes from the text template (placeholders and all).
+    let derived = match (&parts.html, &parts.subject) {
+        (None, Some(_)) => Some(text_to_html(&parts.text)),
+        _ => None,
+    };
+    let html = parts.html.as_ref().or(derived.as_ref()).map(|html| {
         let body = substitute(html, values, true);
         if body.to_ascii_lowercase().contains("<html") {
             body
@@ -243,7 +298,7 @@ pub fn render(parts: &TemplateParts, values: &BTreeMap<&str, String>) -> Content
     });
     Content {
         subject: parts.subject.as_ref().map(|s| substitute(s, values, false)),
-        html: html.or_else(|| parts.subject.as_ref().map(|_| text_to_html(&text))),
+        html,
         text,
         inline_images: Vec::new(),
     }
@@ -260,6 +315,7 @@ pub fn sample_values() -> BTreeMap<&'static str, String> {
         ("OperatorName", "Ada Agent".to_owned()),
         ("Address", "b***@example.com".to_owned()),
         ("EventTime", "2026-11-21 09:30 UTC".to_owned()),
+        ("EnrollUrl", "https://enroll.example.com/enroll#Q2FyZWZ1bGx5LXNhbXBsZQ".to_owned()),
     ])
 }
 

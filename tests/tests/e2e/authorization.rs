@@ -21,8 +21,8 @@ async fn every_operation_requires_its_scope() {
                     .body("{}")
             };
             let Some(security) = operation.get("security") else {
-                let response = request().send().await.unwrap();
-                assert!(response.status().is_success(), "public {id} answered {}", response.status());
+                let status = request().send().await.unwrap().status().as_u16();
+                assert!(![401, 403].contains(&status) && status < 500, "public {id} answered {status}");
                 continue;
             };
             secured += 1;

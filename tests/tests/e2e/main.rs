@@ -11,5 +11,6 @@ mod identity_services;
 mod jwt;
 mod openapi_document;
 mod operations;
+mod registration_sessions;
 mod templates;
 mod users;

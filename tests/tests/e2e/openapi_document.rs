@@ -32,7 +32,10 @@ fn every_operation_is_fully_documented() {
             assert_eq!(op["tags"].as_array().map(Vec::len), Some(1), "{id} tag");
             assert!(!op["summary"].as_str().unwrap_or_default().is_empty(), "{id} summary");
             assert!(op["description"].as_str().unwrap_or_default().len() > 20, "{id} description");
-            if path.starts_with("/v1/") {
+            if path.starts_with("/v1/app/") {
+                assert!(op.get("security").is_none(), "{id}: the app's endpoints are public");
+                assert_eq!(op["tags"][0], "app");
+            } else if path.starts_with("/v1/") {
                 let scopes = &op["security"][0]["bearer"];
                 assert!(scopes.as_array().is_some_and(|s| !s.is_empty()), "{id} security");
                 for status in ["401", "403", "500"] {

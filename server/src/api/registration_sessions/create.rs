@@ -1,0 +1,35 @@
+use actix_web::{HttpResponse, post, web};
+
+use crate::api::extract::ApiJson;
+use crate::api::problem::ApiResult;
+use crate::model::registration_sessions::{CreateRegistrationSession, RegistrationSession};
+use crate::service::{Context, registration_sessions};
+use crate::state::AppState;
+
+/// Create a registration session
+///
+/// Creates a short-lived, single-use secret that lets the user register the mobile app, and answers
+/// with its `enroll_url` (the secret is in the URL fragment, so it stays out of server logs). With
+/// `notify` it is sent at once: `email` sends a QR code to the directory email, `sms` the link to the
+/// directory phone. Lifetime: 24 hours unless `hours_to_live` says otherwise, kept within 10 minutes
+/// and 7 days (`ttl_clamped` tells). Refused (409) when the user is already enrolled in `mobile-app`, or
+/// already has a pending session (unless `force`, which removes it), or is disabled.
+#[utoipa::path(
+    tag = "registration-sessions",
+    params(("user" = String, Path, description = "The user's id or username", example = "carol")),
+    request_body = CreateRegistrationSession,
+    responses(
+        (status = 201, description = "The session, with its link", body = RegistrationSession),
+        (status = 409, description = "Already enrolled, a pending session exists, or the user is disabled"),
+    ),
+    security(("bearer" = ["registration-sessions:write"])),
+)]
+#[post("/users/{user}/registration-sessions")]
+pub async fn create_registration_session(
+    state: web::Data<AppState>,
+    ctx: Context,
+    user: web::Path<String>,
+    body: ApiJson<CreateRegistrationSession>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(registration_sessions::create(&state, &ctx, user.into_inner(), body.0).await?))
+}

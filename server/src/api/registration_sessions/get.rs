@@ -1,0 +1,24 @@
+use actix_web::{get, web};
+
+use crate::api::problem::ApiResult;
+use crate::model::registration_sessions::RegistrationSession;
+use crate::service::{Context, registration_sessions};
+use crate::state::AppState;
+
+/// Get a registration session
+///
+/// One session and its state (`pending`, `consumed`, `expired`, `removed`); expiry shows at once.
+#[utoipa::path(
+    tag = "registration-sessions",
+    params(("id" = String, Path, description = "The session id")),
+    responses((status = 200, description = "The session", body = RegistrationSession)),
+    security(("bearer" = ["registration-sessions:read"])),
+)]
+#[get("/registration-sessions/{id}")]
+pub async fn get_registration_session(
+    state: web::Data<AppState>,
+    ctx: Context,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<RegistrationSession>> {
+    Ok(web::Json(registration_sessions::get(&state, &ctx, id.into_inner()).await?))
+}

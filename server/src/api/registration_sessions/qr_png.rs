@@ -1,0 +1,34 @@
+use actix_web::{HttpResponse, get, http::header, web};
+
+use super::Image;
+use crate::api::extract::ApiQuery;
+use crate::api::problem::ApiResult;
+use crate::model::registration_sessions::QrQuery;
+use crate::service::{Context, registration_sessions};
+use crate::state::AppState;
+
+/// Get a registration session's QR code (PNG)
+///
+/// The QR code of the session's `enroll_url` as a PNG, for an agent to show on screen while the user
+/// scans it. Only for pending sessions. Needs `registration-sessions:write`, because the code holds the
+/// secret.
+#[utoipa::path(
+    tag = "registration-sessions",
+    params(("id" = String, Path, description = "The session id"), QrQuery),
+    responses(
+        (status = 200, description = "The QR code", body = Image, content_type = "image/png"),
+        (status = 409, description = "The session is not pending"),
+    ),
+    security(("bearer" = ["registration-sessions:write"])),
+)]
+#[get("/registration-sessions/{id}/qr.png")]
+pub async fn get_registration_session_qr_png(
+    state: web::Data<AppState>,
+    ctx: Context,
+    id: web::Path<String>,
+    query: ApiQuery<QrQuery>,
+) -> ApiResult<HttpResponse> {
+    let QrQuery { size, margin } = query.0;
+    let png = registration_sessions::qr(&state, &ctx, id.into_inner(), false, size, margin).await?;
+    Ok(HttpResponse::Ok().content_type("image/png").insert_header((header::CACHE_CONTROL, "no-store")).body(png))
+}

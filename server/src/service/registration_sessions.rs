@@ -1,0 +1,381 @@
+//! Registration sessions for the mobile app: short-lived, single-use secrets handed to the user as a
+//! QR code (email) or a link (SMS). The secret is never stored: it is derived from the session id with
+//! the server key, so a pending session's QR code can be shown again.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::notify::{self, Outgoing};
+use super::{Context, audit, enrollments, identity_services, page, templates, users, with_outbox};
+use crate::auth::scopes::Scope;
+use crate::crypto::ServerKey;
+use crate::db::registration_sessions::{self as rows, SessionFilter, SessionRow};
+use crate::db::{DbConn, users as user_rows};
+use crate::delivery::InlineImage;
+use crate::error::{AppError, AppResult};
+use crate::model::enrollments::Actor;
+use crate::model::registration_sessions::{
+    CreateRegistrationSession, ListRegistrationSessionsQuery, NotificationsQueued, NotifyChannel, RegistrationSession,
+    RegistrationSessionPage, SessionStatus,
+};
+use crate::state::AppState;
+
+/// Default lifetime.
+pub const DEFAULT_TTL_MINUTES: i64 = 24 * 60;
+/// Shortest lifetime.
+pub const MIN_TTL_MINUTES: i64 = 10;
+/// Longest lifetime.
+pub const MAX_TTL_MINUTES: i64 = 7 * 24 * 60;
+
+const SECRET_CONTEXT: &str = "registration-session";
+
+/// The secret of a session: its id and a keyed tag of the id (256 bits), joined by a dot.
+pub fn secret_for(key: &ServerKey, id: &str) -> String {
+    let simple = id.replace('-', "");
+    format!("{simple}.{}", key.tag(SECRET_CONTEXT, id))
+}
+
+/// The session id a secret names, if the secret is genuine (constant-time check).
+pub fn session_of_secret(key: &ServerKey, secret: &str) -> Option<String> {
+    let (simple, tag) = secret.trim().split_once('.')?;
+    let id = uuid::Uuid::try_parse(simple).ok()?.hyphenated().to_string();
+    key.verify_tag(SECRET_CONTEXT, &id, tag).then_some(id)
+}
+
+/// The link the app opens; the secret is in the fragment, so it never reaches a server log.
+pub fn enroll_url(public_url: &str, secret: &str) -> String {
+    format!("{public_url}/enroll#{secret}")
+}
+
+/// A session's state at `now`.
+pub fn status(row: &SessionRow, now: DateTime<Utc>) -> SessionStatus {
+    match row.status.as_str() {
+        "consumed" => SessionStatus::Consumed,
+        "removed" => SessionStatus::Removed,
+        _ if now.naive_utc() >= row.expires_at => SessionStatus::Expired,
+        _ => SessionStatus::Pending,
+    }
+}
+
+fn to_model(row: SessionRow, now: DateTime<Utc>) -> RegistrationSession {
+    RegistrationSession {
+        status: status(&row, now),
+        id: row.id,
+        user_id: row.user_id,
+        created_at: row.created_at.and_utc(),
+        expires_at: row.expires_at.and_utc(),
+        created_by: Actor { id: row.created_by, name: row.created_by_name },
+        enroll_url: None,
+        ttl_clamped: false,
+        notified: Vec::new(),
+        consumed_at: row.consumed_at.map(|t| t.and_utc()),
+        removed_at: row.removed_at.map(|t| t.and_utc()),
+        enrollment_id: row.enrollment_id,
+    }
+}
+
+/// The lifetime in minutes for a requested number of hours, and whether it was clamped.
+pub fn ttl_minutes(hours: Option<f64>) -> AppResult<(i64, bool)> {
+    let Some(hours) = hours else { return Ok((DEFAULT_TTL_MINUTES, false)) };
+    if !hours.is_finite() || hours <= 0.0 {
+        return Err(AppError::invalid("hours_to_live", "must be a positive number of hours"));
+    }
+    let minutes = (hours * 60.0).round().min(i64::MAX as f64) as i64;
+    let clamped = minutes.clamp(MIN_TTL_MINUTES, MAX_TTL_MINUTES);
+    Ok((clamped, clamped != minutes))
+}
+
+fn not_pending(status: SessionStatus) -> AppError {
+    AppError::Conflict {
+        code: "session_not_pending",
+        message: format!("the registration session is {}", status.as_str()),
+    }
+}
+
+/// Queues the registration message for one channel.
+fn queue_message(
+    conn: &mut DbConn,
+    state: &SessionDeps,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: &user_rows::User,
+    session: &SessionRow,
+    channel: NotifyChannel,
+) -> AppResult<String> {
+    let (recipient, service_for_config, channel_name) = match channel {
+        NotifyChannel::Email => (user.email.clone(), "personal-email", "email"),
+        NotifyChannel::Sms => (user.phone.clone(), "mobile-code", "sms"),
+    };
+    if let Some(reason) = identity_services::not_configured_reason(&state.config, service_for_config) {
+        return Err(AppError::Unprocessable {
+            code: "service_not_configured",
+            message: format!("cannot send by {channel_name}: {reason}"),
+        });
+    }
+    let recipient = recipient.ok_or_else(|| AppError::Unprocessable {
+        code: "no_contact",
+        message: format!(
+            "the user has no {} in the directory",
+            if channel == NotifyChannel::Email { "email address" } else { "phone number" }
+        ),
+    })?;
+    let url = enroll_url(&state.public_url, &secret_for(&state.key, &session.id));
+    let expires_at = session.expires_at.and_utc();
+    let values = BTreeMap::from([
+        ("UserDisplayName", user.display_name.clone()),
+        ("Username", user.username.clone()),
+        ("EnrollUrl", url.clone()),
+        ("ExpiresAt", notify::display_time(expires_at)),
+        ("OperatorName", ctx.operator.name.clone().unwrap_or_else(|| "the service desk".into())),
+    ]);
+    let inline_images = if channel == NotifyChannel::Email {
+        let png = crate::qr::png(&url, 480, 4)?;
+        vec![InlineImage {
+            cid: templates::QR_CID.to_owned(),
+            content_type: "image/png".into(),
+            data_base64: base64::engine::general_purpose::STANDARD.encode(png),
+        }]
+    } else {
+        Vec::new()
+    };
+    let spec = templates::spec("mobile-app", channel_name, "registration")?;
+    let row = notify::queue(
+        conn,
+        &state.key,
+        now,
+        Outgoing {
+            user_id: Some(&user.id),
+            recipient: &recipient,
+            spec,
+            values,
+            not_after: Some(expires_at),
+            inline_images,
+        },
+    )?;
+    Ok(row.id)
+}
+
+/// What the blocking part needs from the state.
+struct SessionDeps {
+    key: ServerKey,
+    config: crate::config::Config,
+    public_url: String,
+}
+
+fn deps(state: &AppState) -> SessionDeps {
+    SessionDeps { key: state.key.clone(), config: state.config.clone(), public_url: state.public_url.clone() }
+}
+
+fn dedup(channels: &[NotifyChannel]) -> Vec<NotifyChannel> {
+    let mut out = Vec::new();
+    for channel in channels {
+        if !out.contains(channel) {
+            out.push(*channel);
+        }
+    }
+    out
+}
+
+/// Creates a session for a user not yet enrolled in the mobile app, and sends it if asked.
+pub async fn create(
+    state: &AppState,
+    ctx: &Context,
+    user: String,
+    input: CreateRegistrationSession,
+) -> AppResult<RegistrationSession> {
+    ctx.operator.require(Scope::RegistrationSessionsWrite)?;
+    let (minutes, ttl_clamped) = ttl_minutes(input.hours_to_live)?;
+    let now = state.clock.now();
+    let deps = deps(state);
+    let ctx = ctx.clone();
+    let channels = dedup(&input.notify);
+    with_outbox(state, false, move |tx| {
+        let user = users::find_required(tx, &user)?;
+        if user.state != "active" {
+            return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
+        }
+        let service = enrollments::find_service(tx, "mobile-app")?;
+        enrollments::require_usable(&deps.config, &service)?;
+        if crate::db::enrollments::active(tx, &user.id, "mobile-app")?.is_some() {
+            return Err(AppError::Conflict {
+                code: "already_enrolled",
+                message: "the user is already enrolled in mobile-app".into(),
+            });
+        }
+        if let Some(existing) = rows::current(tx, &user.id, now.naive_utc())? {
+            if !input.force {
+                return Err(AppError::Conflict {
+                    code: "session_exists",
+                    message: format!(
+                        "the user has a pending registration session ({}); use force to replace it",
+                        existing.id
+                    ),
+                });
+            }
+            rows::remove(tx, &existing.id, now.naive_utc(), &ctx.operator.id)?;
+            let detail = json!({"session": existing.id, "replaced": true});
+            audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        }
+        let row = SessionRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            user_id: user.id.clone(),
+            status: "pending".into(),
+            created_at: now.naive_utc(),
+            created_by: ctx.operator.id.clone(),
+            created_by_name: ctx.operator.name.clone(),
+            expires_at: (now + Duration::minutes(minutes)).naive_utc(),
+            consumed_at: None,
+            removed_at: None,
+            removed_by: None,
+            enrollment_id: None,
+        };
+        rows::insert(tx, &row)?;
+        for channel in &channels {
+            queue_message(tx, &deps, &ctx, now, &user, &row, *channel)?;
+        }
+        let detail = json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
+        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &row.id));
+        let mut session = to_model(row, now);
+        session.enroll_url = Some(url);
+        session.ttl_clamped = ttl_clamped;
+        session.notified = channels;
+        Ok(session)
+    })
+    .await
+}
+
+fn find(conn: &mut DbConn, id: &str) -> AppResult<SessionRow> {
+    rows::find(conn, id)?.ok_or_else(|| AppError::NotFound { kind: "registration session", id: id.to_owned() })
+}
+
+/// One session.
+pub async fn get(state: &AppState, ctx: &Context, id: String) -> AppResult<RegistrationSession> {
+    ctx.operator.require(Scope::RegistrationSessionsRead)?;
+    let now = state.clock.now();
+    state.db.run(move |conn| find(conn, &id).map(|row| to_model(row, now))).await
+}
+
+/// The user's pending session, or `NotFound`.
+pub async fn current(state: &AppState, ctx: &Context, user: String) -> AppResult<RegistrationSession> {
+    ctx.operator.require(Scope::RegistrationSessionsRead)?;
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |conn| {
+            let user = users::find_required(conn, &user)?;
+            rows::current(conn, &user.id, now.naive_utc())?
+                .map(|row| to_model(row, now))
+                .ok_or(AppError::NotFound { kind: "pending registration session for user", id: user.username })
+        })
+        .await
+}
+
+/// A page of sessions.
+pub async fn list(
+    state: &AppState,
+    ctx: &Context,
+    query: ListRegistrationSessionsQuery,
+) -> AppResult<RegistrationSessionPage> {
+    ctx.operator.require(Scope::RegistrationSessionsRead)?;
+    let limit = page::limit(query.limit)?;
+    let before_id = query.cursor.as_deref().map(|c| page::decode_cursor("sessions", c)).transpose()?;
+    let now = state.clock.now();
+    let found = state
+        .db
+        .run(move |conn| {
+            let user_id = match &query.user {
+                Some(user) => Some(users::find_required(conn, user)?.id),
+                None => None,
+            };
+            let filter = SessionFilter {
+                status: query.status.map(|s| s.as_str().to_owned()),
+                user_id,
+                created_by: query.created_by,
+                before_id,
+            };
+            Ok::<_, AppError>(rows::list(conn, &filter, now.naive_utc(), limit + 1)?)
+        })
+        .await?;
+    let (found, next_cursor) = page::split(found, limit, "sessions", |row| row.id.clone());
+    Ok(RegistrationSessionPage { items: found.into_iter().map(|row| to_model(row, now)).collect(), next_cursor })
+}
+
+/// Removes a pending session: its secret stops working at once.
+pub async fn remove(state: &AppState, ctx: &Context, id: String, dry_run: bool) -> AppResult<()> {
+    ctx.operator.require(Scope::RegistrationSessionsWrite)?;
+    let now = state.clock.now();
+    let ctx = ctx.clone();
+    with_outbox(state, dry_run, move |tx| {
+        let row = find(tx, &id)?;
+        if rows::remove(tx, &row.id, now.naive_utc(), &ctx.operator.id)? == 0 {
+            return Err(not_pending(status(&row, now)));
+        }
+        audit::record(tx, &ctx, now, audit::success("user", &row.user_id, Some(json!({"session": row.id}))))
+    })
+    .await
+}
+
+/// Sends a pending session again.
+pub async fn notify(
+    state: &AppState,
+    ctx: &Context,
+    id: String,
+    channels: Vec<NotifyChannel>,
+) -> AppResult<NotificationsQueued> {
+    ctx.operator.require(Scope::RegistrationSessionsWrite)?;
+    if channels.is_empty() {
+        return Err(AppError::invalid("channels", "name at least one channel: email or sms"));
+    }
+    let now = state.clock.now();
+    let deps = deps(state);
+    let ctx = ctx.clone();
+    with_outbox(state, false, move |tx| {
+        let row = find(tx, &id)?;
+        let current = status(&row, now);
+        if current != SessionStatus::Pending {
+            return Err(not_pending(current));
+        }
+        let user = users::find_required(tx, &row.user_id)?;
+        let mut ids = Vec::new();
+        for channel in dedup(&channels) {
+            ids.push(queue_message(tx, &deps, &ctx, now, &user, &row, channel)?);
+        }
+        let detail = json!({"session": row.id, "channels": channels});
+        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        Ok(NotificationsQueued { notification_ids: ids })
+    })
+    .await
+}
+
+/// The QR code of a pending session's link: PNG, or SVG.
+pub async fn qr(
+    state: &AppState,
+    ctx: &Context,
+    id: String,
+    svg: bool,
+    size: Option<u32>,
+    margin: Option<u32>,
+) -> AppResult<Vec<u8>> {
+    ctx.operator.require(Scope::RegistrationSessionsWrite)?;
+    let size = size.unwrap_or(320);
+    if !(64..=crate::qr::MAX_SIZE).contains(&size) {
+        return Err(AppError::invalid("size", format!("must be between 64 and {}", crate::qr::MAX_SIZE)));
+    }
+    let margin = margin.unwrap_or(4);
+    if margin > 16 {
+        return Err(AppError::invalid("margin", "must be between 0 and 16"));
+    }
+    let now = state.clock.now();
+    let row = state.db.run(move |conn| find(conn, &id)).await?;
+    let current = status(&row, now);
+    if current != SessionStatus::Pending {
+        return Err(not_pending(current));
+    }
+    let url = enroll_url(&state.public_url, &secret_for(&state.key, &row.id));
+    if svg { crate::qr::svg(&url, size, margin).map(String::into_bytes) } else { crate::qr::png(&url, size, margin) }
+        .map_err(AppError::internal)
+}
