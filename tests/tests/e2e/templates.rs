@@ -121,6 +121,32 @@ async fn templates_are_checked_previewed_and_used() {
         .into_inner();
     assert_eq!(email.subject.as_deref(), Some("Personal Email was added to your account"));
     assert!(email.html.unwrap().contains("<strong>Personal Email</strong>"));
+    // Registration messages must carry the QR code (email) and the link (SMS).
+    let no_qr = admin
+        .update_notification_template()
+        .service("mobile-app")
+        .channel("email")
+        .event("registration")
+        .body(types::UpdateNotificationTemplate {
+            subject: Some("Set up".into()),
+            text: "Open {{EnrollUrl}}".into(),
+            html: Some("<p>Open <a href=\"{{EnrollUrl}}\">the link</a></p>".into()),
+        })
+        .send()
+        .await;
+    let problem = problem_of(no_qr);
+    assert_eq!(problem.errors[0].field, "html");
+    assert!(problem.errors[0].message.contains("{{EnrollQRCode}}"));
+    let no_link = admin
+        .update_notification_template()
+        .service("mobile-app")
+        .channel("sms")
+        .event("registration")
+        .body(sms_template("Set up your app today"))
+        .send()
+        .await;
+    assert!(problem_of(no_link).errors[0].message.contains("{{EnrollUrl}}"));
+
     let reader = server.client_with("reader", &[Scope::NotificationsRead]);
     assert_eq!(
         status_of(
