@@ -78,6 +78,19 @@ impl ServerKey {
         mac.verify_slice(&expected).is_ok()
     }
 
+    /// A link secret for the record `id`: the id (hex) and a keyed tag of it (256 bits), joined by a dot.
+    /// Nothing needs storing: the same secret can be derived again while the record allows it.
+    pub fn link_secret(&self, context: &str, id: &str) -> String {
+        format!("{}.{}", id.replace('-', ""), self.tag(context, id))
+    }
+
+    /// The record id a link secret names, if the secret is genuine (constant-time check).
+    pub fn id_of_link_secret(&self, context: &str, secret: &str) -> Option<String> {
+        let (simple, tag) = secret.trim().split_once('.')?;
+        let id = uuid::Uuid::try_parse(simple).ok()?.hyphenated().to_string();
+        self.verify_tag(context, &id, tag).then_some(id)
+    }
+
     fn mac(&self, context: &str) -> HmacSha256 {
         let mut mac = mac_with(&self.hash_key);
         mac.update(context.as_bytes());

@@ -18,3 +18,4 @@ pub mod qr;
 pub mod server;
 pub mod service;
 pub mod state;
+pub mod totp;

@@ -124,6 +124,7 @@ pub async fn start(config: Config, clock: Clock, dev_secret: Option<Vec<u8>>) ->
         outbox_wakeup: Default::default(),
     });
     crate::delivery::relay::spawn(state.clone());
+    crate::service::provisioning_sweep::spawn(state.clone());
     let factory_state = state.clone();
     let mut http = HttpServer::new(move || build_app(factory_state.clone())).shutdown_timeout(30);
     if let Some(workers) = workers {

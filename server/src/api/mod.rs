@@ -15,7 +15,9 @@ pub mod openapi;
 pub mod openapi30;
 pub mod operations;
 pub mod problem;
+pub mod provisioning_tasks;
 pub mod registration_sessions;
+pub mod reports;
 pub mod route_table;
 pub mod settings;
 pub mod users;
@@ -30,6 +32,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(operations::metrics::get_metrics)
         .service(operations::openapi::get_openapi_document)
         .service(app::enroll_page::get_enroll_page)
+        .service(app::self_enroll_page::get_self_enroll_page)
         .service(
             scope("/v1")
                 .service(users::list::list_users)
@@ -66,6 +69,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(registration_sessions::notify::send_registration_session_notifications)
                 .service(registration_sessions::qr_png::get_registration_session_qr_png)
                 .service(registration_sessions::qr_svg::get_registration_session_qr_svg)
-                .service(app::register::register_app),
+                .service(app::register::register_app)
+                .service(app::start_self_enrollment::start_self_enrollment)
+                .service(app::complete_self_enrollment::complete_self_enrollment)
+                .service(settings::get_self_enrollment_policy::get_self_enrollment_policy)
+                .service(settings::update_self_enrollment_policy::update_self_enrollment_policy)
+                .service(provisioning_tasks::create::create_provisioning_task)
+                .service(provisioning_tasks::list::list_provisioning_tasks)
+                .service(provisioning_tasks::get::get_provisioning_task)
+                .service(provisioning_tasks::update::update_provisioning_task)
+                .service(provisioning_tasks::remove_users::remove_provisioning_task_users)
+                .service(provisioning_tasks::delete::delete_provisioning_task)
+                .service(provisioning_tasks::resend::resend_provisioning_task)
+                .service(provisioning_tasks::list_for_user::list_user_provisioning_tasks)
+                .service(reports::provisioning_tasks::get_provisioning_report),
         );
 }

@@ -46,6 +46,7 @@ id or username. Every change is recorded in the audit log together with the chan
         (name = "identity-verification", description = "Verifying a user's identity with a code the user reads back."),
         (name = "enrollments", description = "Which identity services users are enrolled with; enrolling by a code read back."),
         (name = "registration-sessions", description = "Single-use registration sessions that let users register the mobile app."),
+        (name = "provisioning", description = "Provisioning tokens to many users at once; users self-enroll before a stop date."),
         (name = "app", description = "Public endpoints for the user's phone and the mobile app (no operator token)."),
         (name = "notifications", description = "Emails and SMS: delivery status and templates."),
         (name = "settings", description = "Policies."),

@@ -67,3 +67,19 @@ pub fn remove(conn: &mut DbConn, id: &str, now: NaiveDateTime, by: &str) -> Quer
 pub fn set_detail(conn: &mut DbConn, id: &str, detail: &str) -> QueryResult<usize> {
     diesel::update(enrollments::table.filter(enrollments::id.eq(id))).set(enrollments::detail.eq(detail)).execute(conn)
 }
+
+/// Which of `user_ids` have an active enrollment in `service_id` (in batches).
+pub fn enrolled_users(conn: &mut DbConn, user_ids: &[String], service_id: &str) -> QueryResult<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in user_ids.chunks(500) {
+        found.extend(
+            enrollments::table
+                .filter(enrollments::user_id.eq_any(chunk))
+                .filter(enrollments::service_id.eq(service_id))
+                .filter(enrollments::removed_at.is_null())
+                .select(enrollments::user_id)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}

@@ -5,12 +5,15 @@
 pub mod audit_events;
 pub mod challenges;
 pub mod enrollments;
+pub mod idempotency;
 pub mod identity_services;
 pub mod notifications;
+pub mod provisioning_tasks;
 pub mod rate_limits;
 pub mod registration_sessions;
 pub mod schema;
 pub mod settings;
+pub mod task_entries;
 pub mod templates;
 pub mod users;
 

@@ -147,7 +147,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    provisioning_tasks (number) {
+        number -> BigInt,
+        operator_id -> Text,
+        operator_name -> Nullable<Text>,
+        emailed_to -> Nullable<Text>,
+        start_date -> Date,
+        stop_date -> Date,
+        token_type -> Text,
+        count -> Integer,
+        created_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+        removed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    task_entries (id) {
+        id -> Text,
+        task_number -> BigInt,
+        user_id -> Text,
+        token_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        stop_date -> Date,
+        emailed_to -> Nullable<Text>,
+        serial -> Nullable<Text>,
+        sealed_totp_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        canceled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (key, operator_id, operation) {
+        key -> Text,
+        operator_id -> Text,
+        operation -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(enrollments -> users (user_id));
+diesel::joinable!(task_entries -> users (user_id));
+diesel::joinable!(task_entries -> provisioning_tasks (task_number));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -160,4 +210,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     notification_templates,
     registration_sessions,
+    provisioning_tasks,
+    task_entries,
+    idempotency_keys,
 );

@@ -102,3 +102,18 @@ pub fn list(conn: &mut DbConn, filter: &UserFilter, limit: i64) -> QueryResult<V
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
+
+/// Users whose id or username is in `keys` (in batches).
+pub fn find_many(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<User>> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(400) {
+        let lowered: Vec<String> = chunk.iter().map(|k| k.to_lowercase()).collect();
+        found.extend(
+            users::table
+                .filter(users::id.eq_any(chunk).or(users::username.eq_any(&lowered)))
+                .select(User::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}

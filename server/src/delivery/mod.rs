@@ -35,6 +35,10 @@ pub struct Content {
     /// Images the HTML shows inline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inline_images: Vec<InlineImage>,
+    /// The real recipient, when it must not be stored in the clear (a one-time alternate address):
+    /// the row then shows it masked, and it is wiped with the content once delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
 }
 
 /// The configured ways to send.

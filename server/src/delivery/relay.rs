@@ -83,7 +83,10 @@ async fn handle(state: &AppState, owner: &str, row: NotificationRow, now: DateTi
             .await;
     }
     let outcome = match open(state, &row) {
-        Ok(content) => state.deliverer.deliver(&row.channel, &row.recipient, &content).await,
+        Ok(content) => {
+            let recipient = content.recipient.as_deref().unwrap_or(&row.recipient);
+            state.deliverer.deliver(&row.channel, recipient, &content).await
+        }
         Err(error) => Err(error),
     };
     let attempts = row.attempts;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod enrollments;
 pub mod identity_services;
 pub mod notifications;
+pub mod provisioning;
 pub mod registration_sessions;
 pub mod templates;
 pub mod users;

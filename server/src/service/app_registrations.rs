@@ -4,23 +4,19 @@
 //! source address and audited.
 
 use base64::Engine;
-use chrono::{DateTime, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::enrollments::{self, Notices};
+use super::public_limits::{self, Origin};
 use super::registration_sessions::session_of_secret;
 use super::validate::Checks;
-use super::{Context, audit, users, with_outbox};
+use super::{Context, users, with_outbox};
 use crate::auth::Operator;
-use crate::db::{rate_limits, registration_sessions as rows};
+use crate::db::registration_sessions as rows;
 use crate::error::{AppError, AppResult};
 use crate::model::registration_sessions::{AppRegistration, AppRegistrationResult};
 use crate::state::AppState;
-
-/// Failed attempts allowed per source address in each 15-minute window.
-pub const FAILURES_PER_WINDOW: i32 = 10;
-const WINDOW_SECONDS: i64 = 15 * 60;
 
 fn rejected() -> AppError {
     AppError::Unprocessable {
@@ -29,20 +25,7 @@ fn rejected() -> AppError {
     }
 }
 
-/// Where the request comes from, for the rate limit and the audit log.
-pub struct Origin {
-    /// The request id.
-    pub request_id: String,
-    /// The operationId.
-    pub operation_id: &'static str,
-    /// The source address.
-    pub source: String,
-}
-
-fn window(now: DateTime<Utc>) -> (i64, u64) {
-    let start = now.timestamp() - now.timestamp().rem_euclid(WINDOW_SECONDS);
-    (start, u64::try_from(start + WINDOW_SECONDS - now.timestamp()).unwrap_or(1).max(1))
-}
+const LIMIT: &str = "app-registration";
 
 /// `SHA256:<base64>` of a base64 public key.
 fn fingerprint(public_key: &str) -> Result<String, String> {
@@ -67,14 +50,7 @@ pub async fn register(state: &AppState, origin: Origin, input: AppRegistration) 
         return Err(AppError::Invalid(checks.errors));
     }
     let now = state.clock.now();
-    let (window_start, retry_after) = window(now);
-    let limit_key = format!("app-registration-failures:{}", origin.source);
-    let failures_key = limit_key.clone();
-    let failures =
-        state.db.run(move |conn| rate_limits::count(conn, &failures_key, window_start).map_err(AppError::from)).await?;
-    if failures >= FAILURES_PER_WINDOW {
-        return Err(AppError::RateLimited { retry_after });
-    }
+    public_limits::check(state, LIMIT, &origin, now).await?;
     let session_id = session_of_secret(&state.key, &input.secret);
     let key = state.key.clone();
     let config = state.config.clone();
@@ -115,13 +91,8 @@ pub async fn register(state: &AppState, origin: Origin, input: AppRegistration) 
     })
     .await;
     if let Err(AppError::Unprocessable { code: "invalid_registration_secret", .. }) = &attempt {
-        state
-            .db
-            .run(move |conn| rate_limits::take(conn, &limit_key, window_start, i32::MAX).map_err(AppError::from))
+        public_limits::record_failure(state, LIMIT, &origin, now, json!({"reason": "invalid registration secret"}))
             .await?;
-        let detail = json!({"reason": "invalid registration secret", "source": origin.source});
-        let outcome = audit::Outcome::Failure;
-        audit::record_outside_request(&state.db, now, None, operation_id, &origin.request_id, outcome, detail).await?;
     }
     attempt
 }

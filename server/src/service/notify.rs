@@ -50,14 +50,48 @@ pub fn queue(
     outgoing: Outgoing<'_>,
 ) -> AppResult<NotificationRow> {
     let (parts, _) = current_parts(conn, outgoing.spec)?;
-    let mut content = super::templates::render(&parts, &outgoing.values);
+    let row = sealed_row(key, now, &parts, outgoing, false)?;
+    notifications::insert(conn, std::slice::from_ref(&row))?;
+    Ok(row)
+}
+
+/// Renders and seals many messages of one template and adds them in batches. With `hide_recipient`
+/// the recipients are stored only inside the sealed content (and masked in the row).
+pub fn queue_many(
+    conn: &mut DbConn,
+    key: &ServerKey,
+    now: DateTime<Utc>,
+    spec: &'static TemplateSpec,
+    messages: Vec<Outgoing<'_>>,
+    hide_recipient: bool,
+) -> AppResult<Vec<NotificationRow>> {
+    let (parts, _) = current_parts(conn, spec)?;
+    let rows = messages
+        .into_iter()
+        .map(|outgoing| sealed_row(key, now, &parts, outgoing, hide_recipient))
+        .collect::<AppResult<Vec<_>>>()?;
+    notifications::insert(conn, &rows)?;
+    Ok(rows)
+}
+
+fn sealed_row(
+    key: &ServerKey,
+    now: DateTime<Utc>,
+    parts: &TemplateParts,
+    outgoing: Outgoing<'_>,
+    hide_recipient: bool,
+) -> AppResult<NotificationRow> {
+    let mut content = super::templates::render(parts, &outgoing.values);
     content.inline_images = outgoing.inline_images;
+    if hide_recipient {
+        content.recipient = Some(outgoing.recipient.to_owned());
+    }
     let plaintext = serde_json::to_vec(&content).map_err(AppError::internal)?;
-    let row = NotificationRow {
+    Ok(NotificationRow {
         id: uuid::Uuid::now_v7().to_string(),
         user_id: outgoing.user_id.map(str::to_owned),
         channel: outgoing.spec.channel.to_owned(),
-        recipient: outgoing.recipient.to_owned(),
+        recipient: if hide_recipient { mask(outgoing.recipient) } else { outgoing.recipient.to_owned() },
         template: format!("{}/{}/{}", outgoing.spec.service, outgoing.spec.channel, outgoing.spec.event),
         sealed_content: Some(key.seal(&plaintext)?),
         status: "pending".into(),
@@ -69,9 +103,7 @@ pub fn queue(
         last_error: None,
         created_at: now.naive_utc(),
         sent_at: None,
-    };
-    notifications::insert(conn, std::slice::from_ref(&row))?;
-    Ok(row)
+    })
 }
 
 /// Hides most of an address for display: `b***@example.com`, `+15*******67`.

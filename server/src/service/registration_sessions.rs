@@ -32,17 +32,14 @@ pub const MAX_TTL_MINUTES: i64 = 7 * 24 * 60;
 
 const SECRET_CONTEXT: &str = "registration-session";
 
-/// The secret of a session: its id and a keyed tag of the id (256 bits), joined by a dot.
+/// The secret of a session (see [`ServerKey::link_secret`]).
 pub fn secret_for(key: &ServerKey, id: &str) -> String {
-    let simple = id.replace('-', "");
-    format!("{simple}.{}", key.tag(SECRET_CONTEXT, id))
+    key.link_secret(SECRET_CONTEXT, id)
 }
 
-/// The session id a secret names, if the secret is genuine (constant-time check).
+/// The session id a secret names, if the secret is genuine.
 pub fn session_of_secret(key: &ServerKey, secret: &str) -> Option<String> {
-    let (simple, tag) = secret.trim().split_once('.')?;
-    let id = uuid::Uuid::try_parse(simple).ok()?.hyphenated().to_string();
-    key.verify_tag(SECRET_CONTEXT, &id, tag).then_some(id)
+    key.id_of_link_secret(SECRET_CONTEXT, secret)
 }
 
 /// The link the app opens; the secret is in the fragment, so it never reaches a server log.

@@ -149,11 +149,42 @@ const REGISTRATION_SPECS: [TemplateSpec; 2] = [
     },
 ];
 
+const PROVISIONING_PLACEHOLDERS: &[&str] =
+    &["UserDisplayName", "Username", "SelfEnrollUrl", "StopDate", "TaskNumber", "OperatorName"];
+const CANCELED_PLACEHOLDERS: &[&str] = &["UserDisplayName", "Username", "TaskNumber", "OperatorName"];
+
+const PROVISIONING_SPECS: [TemplateSpec; 2] = [
+    TemplateSpec {
+        service: "software-token",
+        channel: "email",
+        event: "provisioning",
+        description: "Asks the user to self-enroll a software token before the stop date.",
+        required: &["SelfEnrollUrl"],
+        allowed: PROVISIONING_PLACEHOLDERS,
+        subject: Some("Set up your software token"),
+        text: "Hello {{UserDisplayName}},\n\na software token was provisioned to you (task {{TaskNumber}}). Open this link, add the token to your authenticator app and enter one code from it:\n{{SelfEnrollUrl}}\n\nPlease finish by {{StopDate}}.",
+        html: Some(
+            "<p>Hello {{UserDisplayName}},</p><p>a software token was provisioned to you (task {{TaskNumber}}).</p><p><a href=\"{{SelfEnrollUrl}}\">Set up your token</a>: add it to your authenticator app and enter one code from it.</p><p>Please finish by {{StopDate}}.</p>",
+        ),
+    },
+    TemplateSpec {
+        service: "software-token",
+        channel: "email",
+        event: "provisioning-canceled",
+        description: "Tells the user that a token provisioned to them was canceled.",
+        required: &[],
+        allowed: CANCELED_PLACEHOLDERS,
+        subject: Some("Your software token enrollment was canceled"),
+        text: "Hello {{UserDisplayName}},\n\nthe software token provisioned to you in task {{TaskNumber}} was canceled by {{OperatorName}}; its enrollment link no longer works.",
+        html: None,
+    },
+];
+
 const NOTICE_SPECS: [TemplateSpec; 8] = notices!("personal-email", "mobile-code", "mobile-app", "software-token");
 
 /// Every kind of message.
 pub fn specs() -> impl Iterator<Item = &'static TemplateSpec> {
-    CODE_SPECS.iter().chain(REGISTRATION_SPECS.iter()).chain(NOTICE_SPECS.iter())
+    CODE_SPECS.iter().chain(REGISTRATION_SPECS.iter()).chain(PROVISIONING_SPECS.iter()).chain(NOTICE_SPECS.iter())
 }
 
 /// The spec for a key, or `NotFound`.
@@ -301,6 +332,7 @@ pub fn render(parts: &TemplateParts, values: &BTreeMap<&str, String>) -> Content
         html,
         text,
         inline_images: Vec::new(),
+        recipient: None,
     }
 }
 
@@ -316,6 +348,9 @@ pub fn sample_values() -> BTreeMap<&'static str, String> {
         ("Address", "b***@example.com".to_owned()),
         ("EventTime", "2026-11-21 09:30 UTC".to_owned()),
         ("EnrollUrl", "https://enroll.example.com/enroll#Q2FyZWZ1bGx5LXNhbXBsZQ".to_owned()),
+        ("SelfEnrollUrl", "https://enroll.example.com/self-enroll#Q2FyZWZ1bGx5LXNhbXBsZQ".to_owned()),
+        ("StopDate", "2026-12-05".to_owned()),
+        ("TaskNumber", "42".to_owned()),
     ])
 }
 

@@ -1,0 +1,76 @@
+use actix_web::http::header::{self, HeaderName};
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::problem::ApiResult;
+use crate::model::provisioning::{CreateProvisioningTask, ProvisioningTaskCreated};
+use crate::model::users::DryRunQuery;
+use crate::service::{Context, idempotency, provisioning_tasks};
+use crate::state::AppState;
+
+/// Create a provisioning task
+///
+/// Provisions software tokens to users (up to 100,000 in one request): one task with a sequential
+/// number, one entry per user, and one self-enrollment email per user through the outbox, all in one
+/// transaction. Unknown or disabled users, users without an email address, users already enrolled and
+/// users with an outstanding entry of the same token type are reported per item and do not sink the
+/// rest. The stop date defaults to today plus the self-enrollment policy's validity. Send an
+/// `Idempotency-Key` header to make retries safe: a retried request answers with the first response
+/// (`Idempotent-Replayed: true`); the same key with another body is refused with 422.
+#[utoipa::path(
+    tag = "provisioning",
+    params(
+        DryRunQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key answers with the first response"),
+    ),
+    request_body = CreateProvisioningTask,
+    responses(
+        (status = 201, description = "The task, with a result per user", body = ProvisioningTaskCreated),
+        (status = 409, description = "A request with this Idempotency-Key is still running"),
+    ),
+    security(("bearer" = ["provisioning:write"])),
+)]
+#[post("/provisioning-tasks")]
+pub async fn create_provisioning_task(
+    state: web::Data<AppState>,
+    ctx: Context,
+    request: HttpRequest,
+    query: ApiQuery<DryRunQuery>,
+    body: ApiJson<CreateProvisioningTask, 32>,
+) -> ApiResult<HttpResponse> {
+    let dry_run = query.0.dry_run.unwrap_or(false);
+    let key = request.headers().get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
+    let claim = match key {
+        Some(key) if !dry_run => Some(idempotency::claim(&ctx, &key, &body.0)?),
+        _ => None,
+    };
+    if let Some(claim) = &claim
+        && let Some(replay) = idempotency::stored(&state.db, claim).await?
+    {
+        return Ok(replayed(replay));
+    }
+    let created = provisioning_tasks::create(&state, &ctx, body.0, dry_run, claim.clone()).await;
+    match (created, &claim) {
+        (Ok(created), _) => Ok(HttpResponse::Created().json(created)),
+        // A concurrent request with the same key won the claim: answer as it did, once it is stored.
+        (Err(crate::error::AppError::Conflict { code: "idempotency_in_progress", .. }), Some(claim)) => {
+            match idempotency::stored(&state.db, claim).await? {
+                Some(replay) => Ok(replayed(replay)),
+                None => Err(crate::error::AppError::Conflict {
+                    code: "idempotency_in_progress",
+                    message: "a request with this Idempotency-Key is still running".into(),
+                }
+                .into()),
+            }
+        }
+        (Err(error), _) => Err(error.into()),
+    }
+}
+
+fn replayed(replay: idempotency::Replay) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(replay.status).unwrap_or(actix_web::http::StatusCode::OK);
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .insert_header((HeaderName::from_static("idempotent-replayed"), "true"))
+        .body(replay.body)
+}

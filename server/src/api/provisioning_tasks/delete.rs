@@ -1,0 +1,32 @@
+use actix_web::{HttpResponse, delete, web};
+
+use crate::api::extract::ApiQuery;
+use crate::api::problem::ApiResult;
+use crate::model::users::DryRunQuery;
+use crate::service::{Context, provisioning_edits};
+use crate::state::AppState;
+
+/// Remove a provisioning task
+///
+/// Cancels every active entry: no pending user can self-enroll any more. The task and its history stay
+/// for reports.
+#[utoipa::path(
+    tag = "provisioning",
+    params(("number" = i64, Path, description = "The task number", example = 42), DryRunQuery),
+    responses(
+        (status = 204, description = "Removed (or would be, in a dry run)"),
+        (status = 409, description = "The task was already removed"),
+    ),
+    security(("bearer" = ["provisioning:manage"])),
+)]
+#[delete("/provisioning-tasks/{number}")]
+pub async fn delete_provisioning_task(
+    state: web::Data<AppState>,
+    ctx: Context,
+    number: web::Path<String>,
+    query: ApiQuery<DryRunQuery>,
+) -> ApiResult<HttpResponse> {
+    let number = super::parse_number(&number)?;
+    provisioning_edits::delete(&state, &ctx, number, query.0.dry_run.unwrap_or(false)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

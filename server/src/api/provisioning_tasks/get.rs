@@ -1,0 +1,28 @@
+use actix_web::{get, web};
+
+use crate::api::extract::ApiQuery;
+use crate::api::problem::ApiResult;
+use crate::model::provisioning::{GetProvisioningTaskQuery, ProvisioningTaskDetail};
+use crate::service::{Context, provisioning_tasks};
+use crate::state::AppState;
+
+/// Get a provisioning task
+///
+/// The task and a page of its entries: user, where the email went, state, failed attempts, serial
+/// and completion time. Filter the entries by `status`; page with `cursor`.
+#[utoipa::path(
+    tag = "provisioning",
+    params(("number" = i64, Path, description = "The task number", example = 42), GetProvisioningTaskQuery),
+    responses((status = 200, description = "The task and a page of entries", body = ProvisioningTaskDetail)),
+    security(("bearer" = ["provisioning:read"])),
+)]
+#[get("/provisioning-tasks/{number}")]
+pub async fn get_provisioning_task(
+    state: web::Data<AppState>,
+    ctx: Context,
+    number: web::Path<String>,
+    query: ApiQuery<GetProvisioningTaskQuery>,
+) -> ApiResult<web::Json<ProvisioningTaskDetail>> {
+    let number = super::parse_number(&number)?;
+    Ok(web::Json(provisioning_tasks::get(&state, &ctx, number, query.0).await?))
+}

@@ -1,0 +1,3 @@
+//! `/v1/reports`.
+
+pub mod provisioning_tasks;

@@ -1,0 +1,23 @@
+use actix_web::{get, web};
+
+use crate::api::problem::ApiResult;
+use crate::model::provisioning::SelfEnrollmentPolicy;
+use crate::service::{Context, settings};
+use crate::state::AppState;
+
+/// Get the self-enrollment policy
+///
+/// How many days users have to self-enroll a provisioned token, and how many failed attempts lock an
+/// entry.
+#[utoipa::path(
+    tag = "settings",
+    responses((status = 200, description = "The policy", body = SelfEnrollmentPolicy)),
+    security(("bearer" = ["provisioning:read"])),
+)]
+#[get("/settings/self-enrollment-policy")]
+pub async fn get_self_enrollment_policy(
+    state: web::Data<AppState>,
+    ctx: Context,
+) -> ApiResult<web::Json<SelfEnrollmentPolicy>> {
+    Ok(web::Json(settings::get_self_enrollment(&state.db, &ctx).await?))
+}

@@ -1,0 +1,107 @@
+//! `Idempotency-Key`: a retried create answers with the stored response instead of creating again;
+//! the same key with a different body is refused with 422. The key is claimed inside the creating
+//! transaction, so two concurrent requests with one key create one thing.
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use super::Context;
+use crate::db::idempotency::{self, IdempotencyRow};
+use crate::db::{Db, DbConn};
+use crate::error::{AppError, AppResult};
+
+/// A key claimed for one request.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// The client's key.
+    pub key: String,
+    /// The operator (keys are per operator).
+    pub operator_id: String,
+    /// The operationId (keys are per operation).
+    pub operation: String,
+    /// SHA-256 of the request.
+    pub request_hash: String,
+}
+
+/// A stored answer to replay.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: String,
+}
+
+/// Builds a claim, checking the key's form.
+pub fn claim(ctx: &Context, key: &str, request: &impl serde::Serialize) -> AppResult<Claim> {
+    if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(AppError::invalid("Idempotency-Key", "must be 1 to 255 visible ASCII characters"));
+    }
+    let bytes = serde_json::to_vec(request).map_err(AppError::internal)?;
+    let hash = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Claim {
+        key: key.to_owned(),
+        operator_id: ctx.operator.id.clone(),
+        operation: ctx.operation_id.to_owned(),
+        request_hash: hash,
+    })
+}
+
+fn replay_of(row: IdempotencyRow, claim: &Claim) -> AppResult<Option<Replay>> {
+    if row.request_hash != claim.request_hash {
+        return Err(AppError::Unprocessable {
+            code: "idempotency_key_reused",
+            message: "this Idempotency-Key was used with a different request".into(),
+        });
+    }
+    if row.response_status == 0 {
+        return Err(AppError::Conflict {
+            code: "idempotency_in_progress",
+            message: "a request with this Idempotency-Key is still running".into(),
+        });
+    }
+    Ok(Some(Replay { status: u16::try_from(row.response_status).unwrap_or(200), body: row.response_body }))
+}
+
+/// The stored answer for a claim, if the key was used before.
+pub async fn stored(db: &Db, claim: &Claim) -> AppResult<Option<Replay>> {
+    let lookup = claim.clone();
+    let row = db
+        .run(move |conn| {
+            idempotency::find(conn, &lookup.key, &lookup.operator_id, &lookup.operation).map_err(AppError::from)
+        })
+        .await?;
+    match row {
+        Some(row) => replay_of(row, claim),
+        None => Ok(None),
+    }
+}
+
+/// Claims the key inside the caller's transaction; a concurrent claim of the same key fails here.
+pub fn claim_in(conn: &mut DbConn, claim: &Claim, now: DateTime<Utc>) -> AppResult<()> {
+    let row = IdempotencyRow {
+        key: claim.key.clone(),
+        operator_id: claim.operator_id.clone(),
+        operation: claim.operation.clone(),
+        request_hash: claim.request_hash.clone(),
+        response_status: 0,
+        response_body: String::new(),
+        created_at: now.naive_utc(),
+    };
+    idempotency::insert(conn, &row).map(|_| ()).map_err(|error| match error {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            AppError::Conflict {
+                code: "idempotency_in_progress",
+                message: "a request with this Idempotency-Key is already running".into(),
+            }
+        }
+        other => other.into(),
+    })
+}
+
+/// Stores the answer inside the caller's transaction.
+pub fn store_in(conn: &mut DbConn, claim: &Claim, status: u16, body: &impl serde::Serialize) -> AppResult<()> {
+    let text = serde_json::to_string(body).map_err(AppError::internal)?;
+    idempotency::complete(conn, &claim.key, &claim.operator_id, &claim.operation, i32::from(status), &text)?;
+    Ok(())
+}

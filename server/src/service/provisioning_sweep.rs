@@ -1,0 +1,68 @@
+//! The expiry sweep: a background task that records entries whose stop date has passed as `expired`
+//! and audits each (reads already show them expired without it).
+
+use std::time::Duration;
+
+use actix_web::web;
+use serde_json::json;
+
+use super::provisioning_tasks::today;
+use crate::db::{audit_events, task_entries};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// How often the sweep runs.
+const INTERVAL: Duration = Duration::from_secs(30);
+
+/// Records overdue entries as expired; returns how many.
+pub async fn run_once(state: &AppState) -> Result<usize, AppError> {
+    let now = state.clock.now();
+    let today = today(now);
+    state
+        .db
+        .run(move |conn| {
+            super::transaction(conn, false, |tx| {
+                let overdue = task_entries::overdue(tx, today, 500)?;
+                let mut rows = Vec::new();
+                for entry in &overdue {
+                    if task_entries::finish(tx, &entry.id, "expired", now.naive_utc())? == 1 {
+                        rows.push(audit_events::AuditEventRow {
+                            id: uuid::Uuid::now_v7().to_string(),
+                            occurred_at: now.naive_utc(),
+                            actor_type: "system".into(),
+                            actor_id: None,
+                            actor_name: Some("expiry sweep".into()),
+                            action: "expire_task_entry".into(),
+                            target_type: Some("user".into()),
+                            target_id: Some(entry.user_id.clone()),
+                            outcome: "success".into(),
+                            request_id: None,
+                            detail: Some(
+                                json!({"task": entry.task_number, "entry": entry.id, "stop_date": entry.stop_date})
+                                    .to_string(),
+                            ),
+                        });
+                    }
+                }
+                audit_events::insert(tx, &rows)?;
+                Ok(rows.len())
+            })
+        })
+        .await
+}
+
+/// Starts the sweep for this process.
+pub fn spawn(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        loop {
+            match run_once(&state).await {
+                Ok(0) => tokio::time::sleep(INTERVAL).await,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "expiry sweep failed");
+                    tokio::time::sleep(INTERVAL).await;
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,403 @@
+//! Provisioning tasks: creating them (many users in one transaction-safe pass, batched), reading them,
+//! and what they share with edits and self-enrollment.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::json;
+
+use super::notify::{self, Outgoing};
+use super::validate::is_email;
+use super::{Context, audit, identity_services, page, settings, templates, users, with_outbox};
+use crate::auth::scopes::Scope;
+use crate::crypto::ServerKey;
+use crate::db::provisioning_tasks::{self as tasks, NewTask, TaskFilter, TaskRow};
+use crate::db::task_entries::{self as entries, EntryRow};
+use crate::db::{DbConn, audit_events, users as user_rows};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::model::enrollments::Actor;
+use crate::model::provisioning::{
+    CreateProvisioningTask, EntryStatus, GetProvisioningTaskQuery, ListProvisioningTasksQuery, ProvisionResult,
+    ProvisioningTask, ProvisioningTaskCreated, ProvisioningTaskDetail, ProvisioningTaskPage, StatusCounts, TaskEntry,
+    TaskStatus, TokenType, UserProvisioningEntry, UserProvisioningList,
+};
+use crate::state::AppState;
+
+/// Users in one task at most.
+pub const MAX_USERS: usize = 100_000;
+const SECRET_CONTEXT: &str = "self-enrollment";
+
+/// The self-enrollment link of an entry (the secret in the fragment).
+pub fn self_enroll_url(key: &ServerKey, public_url: &str, entry_id: &str) -> String {
+    format!("{public_url}/self-enroll#{}", key.link_secret(SECRET_CONTEXT, entry_id))
+}
+
+/// The entry a self-enrollment secret names, if the secret is genuine.
+pub fn entry_of_secret(key: &ServerKey, secret: &str) -> Option<String> {
+    key.id_of_link_secret(SECRET_CONTEXT, secret)
+}
+
+/// The entry's state on `today`: an active entry past its stop date is expired.
+pub fn effective_status(row: &EntryRow, today: NaiveDate) -> EntryStatus {
+    match row.status.as_str() {
+        "completed" => EntryStatus::Completed,
+        "locked" => EntryStatus::Locked,
+        "expired" => EntryStatus::Expired,
+        "canceled" => EntryStatus::Canceled,
+        _ if row.stop_date < today => EntryStatus::Expired,
+        _ => EntryStatus::Active,
+    }
+}
+
+/// Today (UTC) by the server's clock.
+pub fn today(now: DateTime<Utc>) -> NaiveDate {
+    now.date_naive()
+}
+
+/// The API shape of a task, with its counts.
+pub fn task_model(conn: &mut DbConn, row: TaskRow, today: NaiveDate) -> AppResult<ProvisioningTask> {
+    let counts = counts_for(conn, &[row.number], today)?.remove(&row.number).unwrap_or_default();
+    Ok(to_task(row, counts))
+}
+
+fn counts_for(conn: &mut DbConn, numbers: &[i64], today: NaiveDate) -> AppResult<HashMap<i64, StatusCounts>> {
+    let mut by_task: HashMap<i64, StatusCounts> = HashMap::new();
+    for (number, status, count) in entries::counts(conn, numbers, today)? {
+        let counts = by_task.entry(number).or_default();
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        match status.as_str() {
+            "active" => counts.active += count,
+            "completed" => counts.completed += count,
+            "locked" => counts.locked += count,
+            "expired" => counts.expired += count,
+            _ => counts.canceled += count,
+        }
+    }
+    Ok(by_task)
+}
+
+fn to_task(row: TaskRow, counts: StatusCounts) -> ProvisioningTask {
+    ProvisioningTask {
+        number: row.number,
+        operator: Actor { id: row.operator_id, name: row.operator_name },
+        emailed_to: row.emailed_to,
+        start_date: row.start_date,
+        stop_date: row.stop_date,
+        token_type: TokenType::SoftwareTotp,
+        count: u32::try_from(row.count).unwrap_or(0),
+        status: if counts.active > 0 { TaskStatus::Open } else { TaskStatus::Completed },
+        counts,
+        created_at: row.created_at.and_utc(),
+        removed_at: row.removed_at.map(|t| t.and_utc()),
+    }
+}
+
+/// A task by number, or `NotFound`.
+pub fn find_task(conn: &mut DbConn, number: i64) -> AppResult<TaskRow> {
+    tasks::find(conn, number)?.ok_or_else(|| AppError::NotFound { kind: "provisioning task", id: number.to_string() })
+}
+
+/// What sending a self-enrollment email needs.
+pub struct Mailing<'a> {
+    /// Seals messages and derives links.
+    pub key: &'a ServerKey,
+    /// Base URL of links.
+    pub public_url: &'a str,
+}
+
+/// The self-enrollment email for one entry.
+pub fn provisioning_email<'a>(
+    mailing: &Mailing<'_>,
+    ctx: &Context,
+    user: &'a user_rows::User,
+    entry: &EntryRow,
+    recipient: &'a str,
+) -> AppResult<Outgoing<'a>> {
+    let values = BTreeMap::from([
+        ("UserDisplayName", user.display_name.clone()),
+        ("Username", user.username.clone()),
+        ("SelfEnrollUrl", self_enroll_url(mailing.key, mailing.public_url, &entry.id)),
+        ("StopDate", entry.stop_date.to_string()),
+        ("TaskNumber", entry.task_number.to_string()),
+        ("OperatorName", ctx.operator.name.clone().unwrap_or_else(|| ctx.operator.id.clone())),
+    ]);
+    let spec = templates::spec("software-token", "email", "provisioning")?;
+    let not_after = (entry.stop_date + Duration::days(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    Ok(Outgoing { user_id: Some(&user.id), recipient, spec, values, not_after, inline_images: Vec::new() })
+}
+
+/// Refuses when email cannot be sent.
+pub fn require_email(state: &AppState) -> AppResult<()> {
+    match identity_services::not_configured_reason(&state.config, "personal-email") {
+        None => Ok(()),
+        Some(reason) => Err(AppError::Unprocessable {
+            code: "service_not_configured",
+            message: format!("cannot send email: {reason}"),
+        }),
+    }
+}
+
+/// Creates a task: one entry and one email per user; unknown, disabled and already-provisioned users
+/// are reported per item and do not sink the rest.
+pub async fn create(
+    state: &AppState,
+    ctx: &Context,
+    input: CreateProvisioningTask,
+    dry_run: bool,
+    claim: Option<super::idempotency::Claim>,
+) -> AppResult<ProvisioningTaskCreated> {
+    ctx.operator.require(Scope::ProvisioningWrite)?;
+    if input.users.is_empty() || input.users.len() > MAX_USERS {
+        return Err(AppError::invalid("users", format!("name 1 to {MAX_USERS} users")));
+    }
+    if let Some(email) = &input.email
+        && !is_email(email.trim())
+    {
+        return Err(AppError::invalid("email", "is not an email address"));
+    }
+    require_email(state)?;
+    let now = state.clock.now();
+    let today = today(now);
+    if input.stop_date.is_some_and(|d| d < today) {
+        return Err(AppError::invalid("stop_date", "must be today or later"));
+    }
+    let key = state.key.clone();
+    let public_url = state.public_url.clone();
+    let ctx = ctx.clone();
+    let claim = claim.filter(|_| !dry_run);
+    with_outbox(state, dry_run, move |tx| {
+        if let Some(claim) = &claim {
+            super::idempotency::claim_in(tx, claim, now)?;
+        }
+        let policy = settings::self_enrollment(tx)?;
+        let stop_date = input.stop_date.unwrap_or(today + Duration::days(i64::from(policy.validity_days)));
+        let token_type = input.token_type.as_str();
+        let found = user_rows::find_many(tx, &input.users)?;
+        let by_key: HashMap<String, &user_rows::User> =
+            found.iter().flat_map(|u| [(u.id.clone(), u), (u.username.clone(), u)]).collect();
+        let ids: Vec<String> = found.iter().map(|u| u.id.clone()).collect();
+        let outstanding: HashMap<String, i64> =
+            entries::outstanding(tx, &ids, token_type, today)?.into_iter().collect();
+        let enrolled: HashSet<String> =
+            crate::db::enrollments::enrolled_users(tx, &ids, "software-token")?.into_iter().collect();
+        let override_email = input.email.as_deref().map(str::trim);
+
+        let mut results = Vec::with_capacity(input.users.len());
+        let mut chosen: Vec<(usize, &user_rows::User)> = Vec::new();
+        let mut seen = HashSet::new();
+        for (index, requested) in input.users.iter().enumerate() {
+            let result = |status: &str, reason: Option<String>| ProvisionResult {
+                user: requested.clone(),
+                status: status.into(),
+                reason,
+                entry_id: None,
+            };
+            let Some(user) = by_key.get(requested).or_else(|| by_key.get(&requested.to_lowercase())) else {
+                results.push(result("error", Some("no such user".into())));
+                continue;
+            };
+            if user.state != "active" {
+                results.push(result("error", Some("the user is disabled".into())));
+            } else if !seen.insert(user.id.clone()) {
+                results.push(result("skipped", Some("listed more than once".into())));
+            } else if let Some(number) = outstanding.get(&user.id) {
+                results.push(result("skipped", Some(format!("has an outstanding entry in task {number}"))));
+            } else if enrolled.contains(&user.id) {
+                results.push(result("skipped", Some("already enrolled in software-token".into())));
+            } else if override_email.is_none() && user.email.is_none() {
+                results.push(result("error", Some("the user has no email address".into())));
+            } else {
+                chosen.push((index, user));
+                results.push(result("provisioned", None));
+            }
+        }
+        if chosen.is_empty() {
+            let errors = results
+                .iter()
+                .enumerate()
+                .map(|(i, r)| FieldError::new(format!("users[{i}]"), r.reason.clone().unwrap_or_default()))
+                .collect();
+            return Err(AppError::Invalid(errors));
+        }
+        let count = i32::try_from(chosen.len()).unwrap_or(i32::MAX);
+        let number = tasks::insert(
+            tx,
+            &NewTask {
+                operator_id: ctx.operator.id.clone(),
+                operator_name: ctx.operator.name.clone(),
+                emailed_to: override_email.map(notify::mask),
+                start_date: today,
+                stop_date,
+                token_type: token_type.to_owned(),
+                count,
+                created_at: now.naive_utc(),
+            },
+        )?;
+        let rows: Vec<EntryRow> = chosen
+            .iter()
+            .map(|(_, user)| EntryRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                task_number: number,
+                user_id: user.id.clone(),
+                token_type: token_type.to_owned(),
+                status: "active".into(),
+                attempts: 0,
+                max_attempts: i32::try_from(policy.max_attempts).unwrap_or(5),
+                stop_date,
+                emailed_to: Some(notify::mask(override_email.or(user.email.as_deref()).unwrap_or_default())),
+                serial: None,
+                sealed_totp_key: None,
+                created_at: now.naive_utc(),
+                updated_at: now.naive_utc(),
+                completed_at: None,
+                canceled_at: None,
+            })
+            .collect();
+        entries::insert(tx, &rows)?;
+        let mailing = Mailing { key: &key, public_url: &public_url };
+        let messages: Vec<Outgoing<'_>> = chosen
+            .iter()
+            .zip(&rows)
+            .map(|((_, user), entry)| {
+                let recipient = override_email.or(user.email.as_deref()).unwrap_or_default();
+                provisioning_email(&mailing, &ctx, user, entry, recipient)
+            })
+            .collect::<AppResult<_>>()?;
+        let spec = templates::spec("software-token", "email", "provisioning")?;
+        notify::queue_many(tx, &key, now, spec, messages, false)?;
+        let number_text = number.to_string();
+        let mut audit_rows = vec![audit::row(
+            &ctx,
+            now,
+            audit::success("provisioning_task", &number_text, Some(json!({"count": count, "stop_date": stop_date}))),
+        )];
+        audit_rows.extend(
+            chosen.iter().map(|(_, user)| {
+                audit::row(&ctx, now, audit::success("user", &user.id, Some(json!({"task": number}))))
+            }),
+        );
+        audit_events::insert(tx, &audit_rows)?;
+        for ((index, _), entry) in chosen.iter().zip(&rows) {
+            results[*index].entry_id = (!dry_run).then(|| entry.id.clone());
+        }
+        let row = find_task(tx, number)?;
+        let task = task_model(tx, row, today)?;
+        let created = ProvisioningTaskCreated { task, dry_run, results };
+        if let Some(claim) = &claim {
+            super::idempotency::store_in(tx, claim, 201, &created)?;
+        }
+        Ok(created)
+    })
+    .await
+}
+
+/// A page of tasks.
+pub async fn list(
+    state: &AppState,
+    ctx: &Context,
+    query: ListProvisioningTasksQuery,
+) -> AppResult<ProvisioningTaskPage> {
+    ctx.operator.require(Scope::ProvisioningRead)?;
+    let limit = page::limit(query.limit)?;
+    let before_number = query
+        .cursor
+        .as_deref()
+        .map(|c| {
+            page::decode_cursor("tasks", c).and_then(|n| {
+                n.parse::<i64>().map_err(|_| AppError::invalid("cursor", "is not a cursor from this list"))
+            })
+        })
+        .transpose()?;
+    let today = today(state.clock.now());
+    let filter = TaskFilter {
+        operator_id: query.operator,
+        status: query.status.map(|s| if s == TaskStatus::Open { "open" } else { "completed" }.to_owned()),
+        include_completed: query.include_completed.unwrap_or(false),
+        created_from: query.from,
+        created_to: query.to,
+        before_number,
+    };
+    state
+        .db
+        .run(move |conn| {
+            let rows = tasks::list(conn, &filter, today, limit + 1)?;
+            let (rows, next_cursor) = page::split(rows, limit, "tasks", |row| row.number.to_string());
+            let numbers: Vec<i64> = rows.iter().map(|r| r.number).collect();
+            let mut counts = counts_for(conn, &numbers, today)?;
+            let items = rows
+                .into_iter()
+                .map(|row| {
+                    let counted = counts.remove(&row.number).unwrap_or_default();
+                    to_task(row, counted)
+                })
+                .collect();
+            Ok(ProvisioningTaskPage { items, next_cursor })
+        })
+        .await
+}
+
+/// A task with a page of its entries.
+pub async fn get(
+    state: &AppState,
+    ctx: &Context,
+    number: i64,
+    query: GetProvisioningTaskQuery,
+) -> AppResult<ProvisioningTaskDetail> {
+    ctx.operator.require(Scope::ProvisioningRead)?;
+    let limit = page::limit(query.limit)?;
+    let after = query.cursor.as_deref().map(|c| page::decode_cursor("entries", c)).transpose()?;
+    let today = today(state.clock.now());
+    state
+        .db
+        .run(move |conn| {
+            let row = find_task(conn, number)?;
+            let task = task_model(conn, row, today)?;
+            let status = query.status.map(EntryStatus::as_str);
+            let rows = entries::page(conn, number, status, today, after.as_deref(), limit + 1)?;
+            let (rows, next_cursor) = page::split(rows, limit, "entries", |(row, _)| row.id.clone());
+            let entries = rows
+                .into_iter()
+                .map(|(row, username)| TaskEntry {
+                    status: effective_status(&row, today),
+                    id: row.id,
+                    user_id: row.user_id,
+                    username,
+                    provisioned_to: row.emailed_to,
+                    attempts: u32::try_from(row.attempts).unwrap_or(0),
+                    serial: row.serial,
+                    stop_date: row.stop_date,
+                    completed_at: row.completed_at.map(|t| t.and_utc()),
+                    canceled_at: row.canceled_at.map(|t| t.and_utc()),
+                })
+                .collect();
+            Ok(ProvisioningTaskDetail { task, entries, next_cursor })
+        })
+        .await
+}
+
+/// The user's outstanding entries; `task_href` only for callers with `provisioning:manage`.
+pub async fn for_user(state: &AppState, ctx: &Context, user: String) -> AppResult<UserProvisioningList> {
+    ctx.operator.require(Scope::ProvisioningRead)?;
+    let manage = ctx.operator.has(Scope::ProvisioningManage);
+    let today = today(state.clock.now());
+    state
+        .db
+        .run(move |conn| {
+            let user = users::find_required(conn, &user)?;
+            let items = entries::outstanding_for_user(conn, &user.id, today)?
+                .into_iter()
+                .map(|(entry, task)| UserProvisioningEntry {
+                    task_number: task.number,
+                    requester: Actor { id: task.operator_id, name: task.operator_name },
+                    provisioned_to: entry.emailed_to.clone(),
+                    start_date: task.start_date,
+                    stop_date: entry.stop_date,
+                    status: effective_status(&entry, today),
+                    token_type: TokenType::SoftwareTotp,
+                    task_href: manage.then(|| format!("/v1/provisioning-tasks/{}", task.number)),
+                })
+                .collect();
+            Ok(UserProvisioningList { items })
+        })
+        .await
+}

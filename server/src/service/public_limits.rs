@@ -1,0 +1,62 @@
+//! Limits on failed attempts at the public endpoints (app registration, self-enrollment), per source
+//! address, counted in the database so every replica sees the same numbers; each failure is audited.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::audit;
+use crate::db::rate_limits;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Failed attempts allowed per source address in each window.
+pub const FAILURES_PER_WINDOW: i32 = 10;
+/// The window, in seconds.
+pub const WINDOW_SECONDS: i64 = 15 * 60;
+
+/// Where a public request comes from.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The request id.
+    pub request_id: String,
+    /// The operationId.
+    pub operation_id: &'static str,
+    /// The source address.
+    pub source: String,
+}
+
+fn window(now: DateTime<Utc>) -> (i64, u64) {
+    let start = now.timestamp() - now.timestamp().rem_euclid(WINDOW_SECONDS);
+    (start, u64::try_from(start + WINDOW_SECONDS - now.timestamp()).unwrap_or(1).max(1))
+}
+
+fn key(limit: &str, origin: &Origin) -> String {
+    format!("{limit}-failures:{}", origin.source)
+}
+
+/// Refuses with 429 when the source address has used up its failures in this window.
+pub async fn check(state: &AppState, limit: &'static str, origin: &Origin, now: DateTime<Utc>) -> AppResult<()> {
+    let (start, retry_after) = window(now);
+    let key = key(limit, origin);
+    let failures = state.db.run(move |conn| rate_limits::count(conn, &key, start).map_err(AppError::from)).await?;
+    if failures >= FAILURES_PER_WINDOW { Err(AppError::RateLimited { retry_after }) } else { Ok(()) }
+}
+
+/// Counts a failure against the source address and audits it.
+pub async fn record_failure(
+    state: &AppState,
+    limit: &'static str,
+    origin: &Origin,
+    now: DateTime<Utc>,
+    mut detail: Value,
+) -> AppResult<()> {
+    let (start, _) = window(now);
+    let key = key(limit, origin);
+    state
+        .db
+        .run(move |conn| rate_limits::take(conn, &key, start, i32::MAX).map(|_| ()).map_err(AppError::from))
+        .await?;
+    detail["source"] = Value::String(origin.source.clone());
+    let outcome = audit::Outcome::Failure;
+    audit::record_outside_request(&state.db, now, None, origin.operation_id, &origin.request_id, outcome, detail).await
+}

@@ -1,0 +1,170 @@
+//! Token self-enrollment (public, no operator token): the user opens the emailed link, gets a fresh
+//! TOTP key as an `otpauth://` QR code, and proves one code; the entry is then `completed` and a
+//! `software-token` enrollment exists. Wrong codes count toward the policy's attempts (then `locked`).
+//! Wrong, canceled, removed, expired and locked links all get the same answer.
+
+use rand::TryRngCore;
+use serde_json::json;
+
+use super::enrollments::{self, Notices};
+use super::provisioning_tasks::{effective_status, entry_of_secret, today};
+use super::public_limits::{self, Origin};
+use super::{Context, audit, users, with_outbox};
+use crate::auth::Operator;
+use crate::db::task_entries as entries;
+use crate::db::users as user_rows;
+use crate::error::{AppError, AppResult};
+use crate::model::provisioning::{EntryStatus, SelfEnrollmentCompleted, SelfEnrollmentToken};
+use crate::state::AppState;
+
+const LIMIT: &str = "self-enrollment";
+const ISSUER: &str = "Enrolld";
+
+fn rejected() -> AppError {
+    AppError::Unprocessable {
+        code: "invalid_self_enrollment_link",
+        message: "this enrollment link does not work: it is wrong, canceled, expired or locked; ask your service desk"
+            .into(),
+    }
+}
+
+fn self_service(user: &user_rows::User, origin: &Origin) -> Context {
+    Context {
+        operator: Operator { id: user.id.clone(), name: Some(user.display_name.clone()), scopes: Default::default() },
+        request_id: origin.request_id.clone(),
+        operation_id: origin.operation_id,
+        self_service: true,
+    }
+}
+
+async fn record_if_rejected<T>(
+    state: &AppState,
+    origin: &Origin,
+    now: chrono::DateTime<chrono::Utc>,
+    result: AppResult<T>,
+) -> AppResult<T> {
+    if let Err(AppError::Unprocessable { code: "invalid_self_enrollment_link", .. }) = &result {
+        public_limits::record_failure(state, LIMIT, origin, now, json!({"reason": "invalid self-enrollment link"}))
+            .await?;
+    }
+    result
+}
+
+/// Starts (or restarts) self-enrollment: a fresh TOTP key, kept sealed with the server key.
+pub async fn start(state: &AppState, origin: Origin, secret: String) -> AppResult<SelfEnrollmentToken> {
+    let now = state.clock.now();
+    public_limits::check(state, LIMIT, &origin, now).await?;
+    let today = today(now);
+    let entry_id = entry_of_secret(&state.key, &secret);
+    let key = state.key.clone();
+    let call_origin = origin.clone();
+    let result = with_outbox(state, false, move |tx| {
+        let entry = entries::find(tx, &entry_id.ok_or_else(rejected)?)?.ok_or_else(rejected)?;
+        if effective_status(&entry, today) != EntryStatus::Active || entry.attempts >= entry.max_attempts {
+            return Err(rejected());
+        }
+        let user = users::find_required(tx, &entry.user_id)?;
+        let mut totp_key = [0u8; 20];
+        rand::rngs::OsRng.try_fill_bytes(&mut totp_key).map_err(AppError::internal)?;
+        let serial =
+            format!("SWT{:010}", rand::rngs::OsRng.try_next_u64().map_err(AppError::internal)? % 10_000_000_000);
+        let sealed = key.seal(&totp_key)?;
+        if entries::start(tx, &entry.id, &serial, &sealed, now.naive_utc())? != 1 {
+            return Err(rejected());
+        }
+        let ctx = self_service(&user, &call_origin);
+        let detail = json!({"task": entry.task_number, "serial": serial});
+        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        let uri = crate::totp::otpauth_uri(ISSUER, &user.username, &totp_key);
+        Ok(SelfEnrollmentToken {
+            qr_svg: crate::qr::svg(&uri, 256, 4)?,
+            secret_base32: crate::totp::base32(&totp_key),
+            otpauth_uri: uri,
+            serial,
+            stop_date: entry.stop_date,
+        })
+    })
+    .await;
+    record_if_rejected(state, &origin, now, result).await
+}
+
+/// Checks one code from the app; on success the entry is completed and the token enrolled.
+pub async fn complete(
+    state: &AppState,
+    origin: Origin,
+    secret: String,
+    otp: String,
+) -> AppResult<SelfEnrollmentCompleted> {
+    let now = state.clock.now();
+    public_limits::check(state, LIMIT, &origin, now).await?;
+    let otp = otp.trim().to_owned();
+    if otp.len() != 6 || !otp.chars().all(|c| c.is_ascii_digit()) {
+        return Err(AppError::invalid("otp", "must be the 6 digits the app shows"));
+    }
+    let today = today(now);
+    let entry_id = entry_of_secret(&state.key, &secret);
+    // Count the attempt first, in its own transaction, so parallel guesses cannot exceed the cap.
+    let counted = state
+        .db
+        .run(move |conn| {
+            let entry = entries::find(conn, &entry_id.ok_or_else(rejected)?)?.ok_or_else(rejected)?;
+            if entry.sealed_totp_key.is_none() || effective_status(&entry, today) != EntryStatus::Active {
+                return Err(rejected());
+            }
+            if entries::count_attempt(conn, &entry.id, today)? != 1 {
+                return Err(rejected());
+            }
+            entries::find(conn, &entry.id)?.ok_or_else(rejected)
+        })
+        .await;
+    let entry = record_if_rejected(state, &origin, now, counted).await?;
+    let totp_key = state.key.open(entry.sealed_totp_key.as_deref().unwrap_or_default())?;
+    let correct = crate::totp::verify(&totp_key, &otp, now.timestamp());
+    let key = state.key.clone();
+    let config = state.config.clone();
+    let call_origin = origin.clone();
+    let result = with_outbox(state, false, move |tx| {
+        let user = users::find_required(tx, &entry.user_id)?;
+        let ctx = self_service(&user, &call_origin);
+        if !correct {
+            let locked = entry.attempts >= entry.max_attempts;
+            if locked {
+                entries::finish(tx, &entry.id, "locked", now.naive_utc())?;
+            }
+            let detail = json!({"task": entry.task_number, "attempts": entry.attempts, "locked": locked});
+            audit::record(tx, &ctx, now, audit::failure("user", &user.id, Some(detail)))?;
+            return Ok(Err(if locked {
+                rejected()
+            } else {
+                AppError::Unprocessable {
+                    code: "invalid_otp",
+                    message: format!("the code is wrong; {} attempts left", entry.max_attempts - entry.attempts),
+                }
+            }));
+        }
+        if entries::finish(tx, &entry.id, "completed", now.naive_utc())? != 1 {
+            return Err(rejected());
+        }
+        let serial = entry.serial.clone().unwrap_or_default();
+        let enrollment = enrollments::add(tx, &ctx, now, &user, "software-token", &serial, "self-enrollment")?;
+        let detail = json!({"task": entry.task_number, "serial": serial});
+        crate::db::enrollments::set_detail(tx, &enrollment.id, &detail.to_string())?;
+        enrollments::queue_notice(
+            tx,
+            Notices { key: &key, config: &config },
+            &ctx,
+            now,
+            &user,
+            &enrollment,
+            "enrollment-added",
+        )?;
+        Ok(Ok(SelfEnrollmentCompleted { serial, enrollment_id: enrollment.id }))
+    })
+    .await;
+    // A wrong code is recorded (committed) and then answered as an error.
+    let result = match result {
+        Ok(inner) => inner,
+        Err(error) => Err(error),
+    };
+    record_if_rejected(state, &origin, now, result).await
+}
