@@ -46,13 +46,16 @@ pub async fn set_stop_date(
     .await
 }
 
+/// Requested users matched to their active entries: (position in the request, entry, user).
+type Matched = Vec<(usize, EntryRow, user_rows::User)>;
+
 /// Resolves the requested users to their active entries in the task, with a result per user.
 fn match_users(
     conn: &mut DbConn,
     number: i64,
     requested: &[String],
     today: NaiveDate,
-) -> AppResult<(Vec<(usize, EntryRow, user_rows::User)>, Vec<TaskUserResult>)> {
+) -> AppResult<(Matched, Vec<TaskUserResult>)> {
     let found = user_rows::find_many(conn, requested)?;
     let by_key: HashMap<String, &user_rows::User> =
         found.iter().flat_map(|u| [(u.id.clone(), u), (u.username.clone(), u)]).collect();
