@@ -13,9 +13,19 @@ struct Line {
 }
 
 /// Every row of every table, as text (what a copy of the database would reveal).
-fn database_text(server: &TestServer) -> String {
+pub fn database_text(server: &TestServer) -> String {
     let mut conn = server.database();
-    let tables = ["users", "audit_events", "challenges", "notifications", "enrollments", "rate_limits", "settings"];
+    let tables = [
+        "users",
+        "audit_events",
+        "challenges",
+        "notifications",
+        "enrollments",
+        "rate_limits",
+        "settings",
+        "task_entries",
+        "provisioning_tasks",
+    ];
     let mut out = String::new();
     for table in tables {
         let query = match &*conn {
@@ -43,6 +53,8 @@ fn contents_wiped(server: &TestServer) -> bool {
 fn sqlite_dump(table: &str) -> String {
     let columns: &[&str] = match table {
         "users" => &["id", "username", "display_name", "email", "phone"],
+        "task_entries" => &["id", "emailed_to", "serial", "coalesce(sealed_totp_key, '')"],
+        "provisioning_tasks" => &["number", "operator_id", "coalesce(emailed_to, '')"],
         "audit_events" => &["id", "action", "target_id", "detail"],
         "challenges" => &["id", "address", "code_hash", "expires_at"],
         "notifications" => &["id", "recipient", "template", "coalesce(sealed_content, '')", "coalesce(last_error, '')"],

@@ -11,6 +11,7 @@ mod identity_services;
 mod jwt;
 mod openapi_document;
 mod operations;
+mod provisioning;
 mod registration_sessions;
 mod templates;
 mod users;
