@@ -16,7 +16,10 @@ include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 
 impl Client {
     /// A client that sends `Authorization: Bearer <token>` with every request.
-    pub fn with_token(base_url: &str, token: &str) -> Result<Self, reqwest::header::InvalidHeaderValue> {
+    pub fn with_token(
+        base_url: &str,
+        token: &str,
+    ) -> Result<Self, reqwest::header::InvalidHeaderValue> {
         let mut headers = reqwest::header::HeaderMap::new();
         let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?;
         value.set_sensitive(true);

@@ -58,7 +58,12 @@ enum TokenCommand {
         #[arg(long)]
         name: Option<String>,
         /// Scopes to grant (repeat, or separate with commas).
-        #[arg(long = "scope", value_delimiter = ',', required_unless_present = "role", conflicts_with = "role")]
+        #[arg(
+            long = "scope",
+            value_delimiter = ',',
+            required_unless_present = "role",
+            conflicts_with = "role"
+        )]
         scopes: Vec<String>,
         /// A named bundle of scopes.
         #[arg(long, value_enum)]
@@ -111,14 +116,30 @@ fn run(cli: Cli) -> Result<(), String> {
             let config = common.load()?;
             config.validate()?;
             crate::db::connect(&config.database()?, 1)?;
-            println!("enrolld: the database at {} is up to date", crate::db::redact_url(&config.database_url));
+            println!(
+                "enrolld: the database at {} is up to date",
+                crate::db::redact_url(&config.database_url)
+            );
             Ok(())
         }
-        Command::Token { command: TokenCommand::Issue { common, sub, name, scopes, role, ttl } } => {
+        Command::Token {
+            command:
+                TokenCommand::Issue {
+                    common,
+                    sub,
+                    name,
+                    scopes,
+                    role,
+                    ttl,
+                },
+        } => {
             let config = common.load()?;
             let scopes = match role {
                 Some(role) => role.scopes(),
-                None => scopes.iter().map(|s| s.trim().parse::<Scope>()).collect::<Result<Vec<_>, _>>()?,
+                None => scopes
+                    .iter()
+                    .map(|s| s.trim().parse::<Scope>())
+                    .collect::<Result<Vec<_>, _>>()?,
             };
             let ttl = jwt::parse_ttl(&ttl).map_err(|e| format!("--ttl: {e}"))?;
             let secret = match read_secret("jwt_secret", &config.jwt_secret, &config.jwt_secret_file)? {
@@ -127,12 +148,23 @@ fn run(cli: Cli) -> Result<(), String> {
                     "token issue needs ENROLLD_JWT_SECRET (or _FILE), or the key that `enrolld serve --dev` keeps next to the database",
                 )?,
             };
-            let token =
-                jwt::mint(&secret, &config.jwt_issuer, &config.jwt_audience, &sub, name.as_deref(), &scopes, ttl)?;
+            let token = jwt::mint(
+                &secret,
+                &config.jwt_issuer,
+                &config.jwt_audience,
+                &sub,
+                name.as_deref(),
+                &scopes,
+                ttl,
+            )?;
             println!("{token}");
             Ok(())
         }
-        Command::Serve { common, listen, dev } => {
+        Command::Serve {
+            common,
+            listen,
+            dev,
+        } => {
             let mut config = common.load()?;
             if let Some(listen) = listen {
                 config.listen = listen;
@@ -150,7 +182,9 @@ fn run(cli: Cli) -> Result<(), String> {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ENROLLD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -159,11 +193,18 @@ fn init_logging(config: &Config) {
 }
 
 async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
-    if dev && config.outbox_dir.is_none() && (config.smtp_url.is_none() || config.sms_gateway_url.is_none()) {
+    if dev
+        && config.outbox_dir.is_none()
+        && (config.smtp_url.is_none() || config.sms_gateway_url.is_none())
+    {
         config.outbox_dir = Some(config.database()?.state_dir().join("enrolld-outbox"));
     }
     let outbox_dir = config.outbox_dir.clone();
-    let dev_secret = if dev { crate::server::dev_secret(&config, true)? } else { None };
+    let dev_secret = if dev {
+        crate::server::dev_secret(&config, true)?
+    } else {
+        None
+    };
     let configured_secret = read_secret("jwt_secret", &config.jwt_secret, &config.jwt_secret_file)?;
     let issuer = config.jwt_issuer.clone();
     let audience = config.jwt_audience.clone();
@@ -175,18 +216,31 @@ async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
         println!("enrolld --dev: serving on {base}");
         println!("Swagger UI:     {base}/swagger-ui/");
         if let Some(dir) = &outbox_dir {
-            println!("Emails and SMS without a server are written to {}/", dir.display());
+            println!(
+                "Emails and SMS without a server are written to {}/",
+                dir.display()
+            );
         }
         if let Some(secret) = secret {
             let scopes = Role::Administrator.scopes();
-            let token =
-                jwt::mint(&secret, &issuer, &audience, "dev-admin", Some("Dev Administrator"), &scopes, 12 * 3600)?;
+            let token = jwt::mint(
+                &secret,
+                &issuer,
+                &audience,
+                "dev-admin",
+                Some("Dev Administrator"),
+                &scopes,
+                12 * 3600,
+            )?;
             println!("Administrator token (12 h; paste it into Swagger UI's Authorize):\n{token}");
         } else {
             println!("(tokens come from the configured identity provider)");
         }
     }
-    running.server.await.map_err(|e| format!("server failed: {e}"))?;
+    running
+        .server
+        .await
+        .map_err(|e| format!("server failed: {e}"))?;
     tracing::info!("enrolld stopped");
     Ok(())
 }

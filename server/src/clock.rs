@@ -16,7 +16,10 @@ pub struct Clock {
 
 impl Default for Clock {
     fn default() -> Self {
-        Self { offset_us: Arc::new(AtomicI64::new(0)), fixed_us: Arc::new(AtomicI64::new(NOT_FIXED)) }
+        Self {
+            offset_us: Arc::new(AtomicI64::new(0)),
+            fixed_us: Arc::new(AtomicI64::new(NOT_FIXED)),
+        }
     }
 }
 

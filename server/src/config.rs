@@ -99,7 +99,12 @@ impl Default for Config {
 }
 
 /// The keys whose values are whole numbers (everything else is text).
-const NUMERIC_KEYS: &[&str] = &["max_body_bytes", "db_pool_size", "workers", "outbox_poll_ms"];
+const NUMERIC_KEYS: &[&str] = &[
+    "max_body_bytes",
+    "db_pool_size",
+    "workers",
+    "outbox_poll_ms",
+];
 
 /// Every key of [`Config`] (a test checks this list against the struct).
 pub const KEYS: &[&str] = &[
@@ -137,20 +142,28 @@ pub fn env_name(key: &str) -> String {
 
 impl Config {
     /// Reads the optional TOML file, then overlays `ENROLLD_*` variables from `env`.
-    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, String> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, String> {
         let mut table = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
-                text.parse::<toml::Table>().map_err(|e| format!("config file {}: {}", path.display(), e.message()))?
+                text.parse::<toml::Table>()
+                    .map_err(|e| format!("config file {}: {}", path.display(), e.message()))?
             }
             None => toml::Table::new(),
         };
         for (name, value) in env {
-            let Some(key) = KEYS.iter().find(|k| env_name(k) == name) else { continue };
+            let Some(key) = KEYS.iter().find(|k| env_name(k) == name) else {
+                continue;
+            };
             let value = if NUMERIC_KEYS.contains(key) {
-                let number =
-                    value.trim().parse::<i64>().map_err(|_| format!("{name}: {value:?} is not a whole number"))?;
+                let number = value
+                    .trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("{name}: {value:?} is not a whole number"))?;
                 toml::Value::Integer(number)
             } else {
                 toml::Value::String(value)
@@ -158,14 +171,20 @@ impl Config {
             table.insert((*key).to_owned(), value);
         }
         Config::deserialize(table.clone()).map_err(|e| {
-            let origin = file.map(|p| format!("config file {}", p.display())).unwrap_or("config".into());
+            let origin = file
+                .map(|p| format!("config file {}", p.display()))
+                .unwrap_or("config".into());
             // Name the offending key: the first one that fails on its own.
             let key = table.iter().find_map(|(key, value)| {
                 let single: toml::Table = [(key.clone(), value.clone())].into_iter().collect();
                 Config::deserialize(single).is_err().then(|| key.clone())
             });
             match key {
-                Some(key) => format!("{origin}: {key} ({}): {}", env_name(&key), e.message().trim()),
+                Some(key) => format!(
+                    "{origin}: {key} ({}): {}",
+                    env_name(&key),
+                    e.message().trim()
+                ),
                 None => format!("{origin}: {}", e.message().trim()),
             }
         })
@@ -173,7 +192,12 @@ impl Config {
 
     /// Checks the values and resolves them into what the server runs with.
     pub fn listen_addr(&self) -> Result<SocketAddr, String> {
-        self.listen.parse().map_err(|_| format!("listen: {:?} is not an address like 127.0.0.1:8080", self.listen))
+        self.listen.parse().map_err(|_| {
+            format!(
+                "listen: {:?} is not an address like 127.0.0.1:8080",
+                self.listen
+            )
+        })
     }
 
     /// The parsed database location.
@@ -187,7 +211,9 @@ impl Config {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 Ok(url.trim_end_matches('/').to_owned())
             }
-            Some(url) => Err(format!("public_url: {url:?} must start with http:// or https://")),
+            Some(url) => Err(format!(
+                "public_url: {url:?} must start with http:// or https://"
+            )),
             None => Ok(format!("http://{bound}")),
         }
     }
@@ -206,7 +232,10 @@ impl Config {
             return Err("workers: must be at least 1".into());
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
-            return Err(format!("log_format: {:?} is not one of text, json", self.log_format));
+            return Err(format!(
+                "log_format: {:?} is not one of text, json",
+                self.log_format
+            ));
         }
         if let Some(url) = &self.smtp_url
             && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
@@ -219,17 +248,24 @@ impl Config {
             return Err("sms_gateway_url: must start with http:// or https://".into());
         }
         if !self.mail_from.contains('@') {
-            return Err(format!("mail_from: {:?} is not an email address", self.mail_from));
+            return Err(format!(
+                "mail_from: {:?} is not an email address",
+                self.mail_from
+            ));
         }
         Ok(())
     }
 }
 
 /// Reads a secret from its inline value or its file (the file wins), trimming a final newline.
-pub fn read_secret(key: &str, inline: &Option<String>, file: &Option<PathBuf>) -> Result<Option<String>, String> {
+pub fn read_secret(
+    key: &str,
+    inline: &Option<String>,
+    file: &Option<PathBuf>,
+) -> Result<Option<String>, String> {
     if let Some(path) = file {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{key}_file: cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{key}_file: cannot read {}: {e}", path.display()))?;
         return Ok(Some(text.trim_end_matches(['\n', '\r']).to_owned()));
     }
     Ok(inline.clone())

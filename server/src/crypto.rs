@@ -27,7 +27,8 @@ impl std::fmt::Debug for ServerKey {
 
 /// An HMAC-SHA256 instance keyed with `key` (HMAC accepts keys of any length, so this cannot fail).
 fn mac_with(key: &[u8]) -> HmacSha256 {
-    <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| <HmacSha256 as Mac>::new(&Default::default()))
+    <HmacSha256 as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| <HmacSha256 as Mac>::new(&Default::default()))
 }
 
 fn derive(master: &[u8], label: &str) -> [u8; 32] {
@@ -57,7 +58,9 @@ impl ServerKey {
 
     /// Whether `secret` hashes to `expected` (constant-time comparison).
     pub fn verify(&self, context: &str, secret: &str, expected: &str) -> bool {
-        let Some(expected) = unhex(expected) else { return false };
+        let Some(expected) = unhex(expected) else {
+            return false;
+        };
         let mut mac = self.mac(context);
         mac.update(secret.as_bytes());
         mac.verify_slice(&expected).is_ok()
@@ -72,7 +75,9 @@ impl ServerKey {
 
     /// Whether `tag` is the tag of `data` (constant-time comparison).
     pub fn verify_tag(&self, context: &str, data: &str, tag: &str) -> bool {
-        let Ok(expected) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag) else { return false };
+        let Ok(expected) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag) else {
+            return false;
+        };
         let mut mac = self.mac(context);
         mac.update(data.as_bytes());
         mac.verify_slice(&expected).is_ok()
@@ -102,8 +107,12 @@ impl ServerKey {
     pub fn seal(&self, plaintext: &[u8]) -> Result<String, String> {
         let cipher = ChaCha20Poly1305::new(&Key::from(self.seal_key));
         let mut nonce = [0u8; 12];
-        OsRng.try_fill_bytes(&mut nonce).map_err(|e| format!("no randomness: {e}"))?;
-        let ciphertext = cipher.encrypt(&Nonce::from(nonce), plaintext).map_err(|_| "sealing failed".to_owned())?;
+        OsRng
+            .try_fill_bytes(&mut nonce)
+            .map_err(|e| format!("no randomness: {e}"))?;
+        let ciphertext = cipher
+            .encrypt(&Nonce::from(nonce), plaintext)
+            .map_err(|_| "sealing failed".to_owned())?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ciphertext);
         Ok(STANDARD.encode(out))
@@ -111,12 +120,16 @@ impl ServerKey {
 
     /// Decrypts what [`ServerKey::seal`] made.
     pub fn open(&self, sealed: &str) -> Result<Vec<u8>, String> {
-        let bytes = STANDARD.decode(sealed).map_err(|_| "sealed payload is not base64".to_owned())?;
+        let bytes = STANDARD
+            .decode(sealed)
+            .map_err(|_| "sealed payload is not base64".to_owned())?;
         if bytes.len() < 12 {
             return Err("sealed payload is too short".into());
         }
         let (nonce, ciphertext) = bytes.split_at(12);
-        let nonce: [u8; 12] = nonce.try_into().map_err(|_| "sealed payload is too short".to_owned())?;
+        let nonce: [u8; 12] = nonce
+            .try_into()
+            .map_err(|_| "sealed payload is too short".to_owned())?;
         let cipher = ChaCha20Poly1305::new(&Key::from(self.seal_key));
         cipher
             .decrypt(&Nonce::from(nonce), ciphertext)
@@ -129,7 +142,9 @@ pub fn six_digit_code() -> Result<String, String> {
     // Rejection sampling keeps the distribution uniform.
     let limit = u32::MAX - (u32::MAX % 1_000_000);
     loop {
-        let value = OsRng.try_next_u32().map_err(|e| format!("no randomness: {e}"))?;
+        let value = OsRng
+            .try_next_u32()
+            .map_err(|e| format!("no randomness: {e}"))?;
         if value < limit {
             return Ok(format!("{:06}", value % 1_000_000));
         }
@@ -139,7 +154,9 @@ pub fn six_digit_code() -> Result<String, String> {
 /// `bytes` random bytes from the OS CSPRNG, base64url without padding.
 pub fn random_token(bytes: usize) -> Result<String, String> {
     let mut buffer = vec![0u8; bytes];
-    OsRng.try_fill_bytes(&mut buffer).map_err(|e| format!("no randomness: {e}"))?;
+    OsRng
+        .try_fill_bytes(&mut buffer)
+        .map_err(|e| format!("no randomness: {e}"))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buffer))
 }
 
@@ -151,13 +168,21 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
     }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Loads the server key: configured inline or in a file, else generated once and kept in `state_dir`.
-pub fn load_server_key(inline: Option<String>, state_dir: &std::path::Path) -> Result<ServerKey, String> {
+pub fn load_server_key(
+    inline: Option<String>,
+    state_dir: &std::path::Path,
+) -> Result<ServerKey, String> {
     if let Some(text) = inline {
-        let bytes = STANDARD.decode(text.trim()).unwrap_or_else(|_| text.into_bytes());
+        let bytes = STANDARD
+            .decode(text.trim())
+            .unwrap_or_else(|_| text.into_bytes());
         return ServerKey::from_master(&bytes);
     }
     let path = state_dir.join("enrolld-secret.key");
@@ -175,19 +200,29 @@ pub fn load_server_key(inline: Option<String>, state_dir: &std::path::Path) -> R
                     .map_err(|e| format!("secret_key: cannot read {}: {e}", path.display()))?,
             }
         }
-        Err(error) => return Err(format!("secret_key: cannot read {}: {error}", path.display())),
+        Err(error) => {
+            return Err(format!(
+                "secret_key: cannot read {}: {error}",
+                path.display()
+            ));
+        }
     };
-    let bytes = STANDARD.decode(text.trim()).map_err(|_| format!("secret_key: {} is not base64", path.display()))?;
+    let bytes = STANDARD
+        .decode(text.trim())
+        .map_err(|_| format!("secret_key: {} is not base64", path.display()))?;
     ServerKey::from_master(&bytes)
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
     let mut buffer = [0u8; N];
-    OsRng.try_fill_bytes(&mut buffer).map_err(|e| format!("no randomness: {e}"))?;
+    OsRng
+        .try_fill_bytes(&mut buffer)
+        .map_err(|e| format!("no randomness: {e}"))?;
     Ok(buffer)
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

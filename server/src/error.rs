@@ -14,7 +14,10 @@ pub struct FieldError {
 impl FieldError {
     /// A field error.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -90,10 +93,16 @@ impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
-            Error::NotFound => Self::NotFound { kind: "resource", id: String::new() },
+            Error::NotFound => Self::NotFound {
+                kind: "resource",
+                id: String::new(),
+            },
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict {
                 code: "conflict",
-                message: format!("a record with the same unique value exists ({})", info.message()),
+                message: format!(
+                    "a record with the same unique value exists ({})",
+                    info.message()
+                ),
             },
             other => Self::Internal(format!("database: {other}")),
         }

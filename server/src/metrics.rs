@@ -5,7 +5,9 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
-const BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 #[derive(Default)]
 struct Series {
@@ -24,7 +26,9 @@ impl Metrics {
     /// Records one request.
     pub fn observe(&self, operation: &str, status: u16, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
-        let Ok(mut series) = self.series.lock() else { return };
+        let Ok(mut series) = self.series.lock() else {
+            return;
+        };
         let entry = series.entry((operation.to_owned(), status)).or_default();
         entry.count += 1;
         entry.sum_seconds += seconds;
@@ -38,7 +42,9 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let Ok(series) = self.series.lock() else { return out };
+        let Ok(series) = self.series.lock() else {
+            return out;
+        };
         out.push_str("# HELP enrolld_http_requests_total HTTP requests by operation and status.\n");
         out.push_str("# TYPE enrolld_http_requests_total counter\n");
         for ((operation, status), s) in series.iter() {
@@ -53,12 +59,26 @@ impl Metrics {
         for ((operation, status), s) in series.iter() {
             let labels = format!("operation=\"{operation}\",status=\"{status}\"");
             for (bound, count) in BUCKETS.iter().zip(s.buckets) {
-                let _ =
-                    writeln!(out, "enrolld_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+                let _ = writeln!(
+                    out,
+                    "enrolld_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
+                );
             }
-            let _ = writeln!(out, "enrolld_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
-            let _ = writeln!(out, "enrolld_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);
-            let _ = writeln!(out, "enrolld_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "enrolld_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "enrolld_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "enrolld_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
         }
         out
     }

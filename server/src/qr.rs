@@ -7,7 +7,8 @@ use qrcode::{EcLevel, QrCode};
 pub const MAX_SIZE: u32 = 2048;
 
 fn code(text: &str) -> Result<QrCode, String> {
-    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| format!("cannot make a QR code: {e}"))
+    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|e| format!("cannot make a QR code: {e}"))
 }
 
 /// A PNG of the QR code for `text`, about `size` pixels wide, with a quiet zone of `margin` modules.
@@ -36,7 +37,9 @@ pub fn png(text: &str, size: u32, margin: u32) -> Result<Vec<u8>, String> {
         encoder.set_color(png::ColorType::Grayscale);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().map_err(|e| format!("PNG: {e}"))?;
-        writer.write_image_data(&pixels).map_err(|e| format!("PNG: {e}"))?;
+        writer
+            .write_image_data(&pixels)
+            .map_err(|e| format!("PNG: {e}"))?;
     }
     Ok(out)
 }

@@ -41,11 +41,17 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let (app, _) = App::new().into_utoipa_app().configure(api::routes).split_for_parts();
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .configure(api::routes)
+        .split_for_parts();
     app.app_data(state)
         .service(
-            SwaggerUi::new("/swagger-ui/{_:.*}")
-                .config(SwaggerConfig::new(["/openapi.json"]).persist_authorization(true).display_operation_id(true)),
+            SwaggerUi::new("/swagger-ui/{_:.*}").config(
+                SwaggerConfig::new(["/openapi.json"])
+                    .persist_authorization(true)
+                    .display_operation_id(true),
+            ),
         )
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .wrap(middleware::from_fn(api::middleware::around))
@@ -64,7 +70,8 @@ pub fn dev_secret(config: &Config, create: bool) -> Result<Option<Vec<u8>>, Stri
         Ok(text) => Ok(Some(text.trim().as_bytes().to_vec())),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound && create => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
             let mut bytes = [0u8; 32];
             rand::fill(&mut bytes);
@@ -86,12 +93,19 @@ pub(crate) fn write_private(path: &std::path::Path, text: &str) -> Result<(), St
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Opens the database (running migrations), loads the keys, binds and starts serving.
-pub async fn start(config: Config, clock: Clock, dev_secret: Option<Vec<u8>>) -> Result<RunningServer, String> {
+pub async fn start(
+    config: Config,
+    clock: Clock,
+    dev_secret: Option<Vec<u8>>,
+) -> Result<RunningServer, String> {
     config.validate()?;
     let location = config.database()?;
     let pool_size = config.db_pool_size;
@@ -100,15 +114,16 @@ pub async fn start(config: Config, clock: Clock, dev_secret: Option<Vec<u8>>) ->
         .map_err(|e| format!("database start-up failed: {e}"))??;
     let keys = keys::load(&config, dev_secret, &clock).await?;
     let verifier = Verifier::new(keys, config.jwt_issuer.clone(), config.jwt_audience.clone());
-    let listener =
-        TcpListener::bind(config.listen_addr()?).map_err(|e| format!("listen: cannot bind {}: {e}", config.listen))?;
+    let listener = TcpListener::bind(config.listen_addr()?)
+        .map_err(|e| format!("listen: cannot bind {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| format!("listen: {e}"))?;
     let workers = config.workers;
     let secret = read_secret("secret_key", &config.secret_key, &config.secret_key_file)?;
     let key = crate::crypto::load_server_key(secret, &config.database()?.state_dir())?;
     let deliverer = crate::delivery::Deliverer::from_config(&config)?;
     let openapi_json = api::openapi::document_text();
-    let spec: serde_json::Value = serde_json::from_str(&openapi_json).map_err(|e| format!("openapi: {e}"))?;
+    let spec: serde_json::Value =
+        serde_json::from_str(&openapi_json).map_err(|e| format!("openapi: {e}"))?;
     let routes = RouteTable::from_spec(&spec)?;
     let state = web::Data::new(AppState {
         db: Db::new(pool),
@@ -130,6 +145,14 @@ pub async fn start(config: Config, clock: Clock, dev_secret: Option<Vec<u8>>) ->
     if let Some(workers) = workers {
         http = http.workers(workers as usize);
     }
-    let server = http.listen(listener).map_err(|e| format!("listen: {e}"))?.run();
-    Ok(RunningServer { addr, handle: server.handle(), server, state })
+    let server = http
+        .listen(listener)
+        .map_err(|e| format!("listen: {e}"))?
+        .run();
+    Ok(RunningServer {
+        addr,
+        handle: server.handle(),
+        server,
+        state,
+    })
 }

@@ -13,8 +13,8 @@ pub const DIGITS: u32 = 6;
 /// The code for the step containing `unix_time`.
 pub fn code_at(key: &[u8], unix_time: i64) -> String {
     let counter = u64::try_from(unix_time.div_euclid(STEP)).unwrap_or(0);
-    let mut mac =
-        <Hmac<Sha1> as Mac>::new_from_slice(key).unwrap_or_else(|_| <Hmac<Sha1> as Mac>::new(&Default::default()));
+    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| <Hmac<Sha1> as Mac>::new(&Default::default()));
     mac.update(&counter.to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = usize::from(digest[19] & 0x0f);
@@ -22,7 +22,11 @@ pub fn code_at(key: &[u8], unix_time: i64) -> String {
         | u32::from(digest[offset + 1]) << 16
         | u32::from(digest[offset + 2]) << 8
         | u32::from(digest[offset + 3]);
-    format!("{:0width$}", binary % 10_u32.pow(DIGITS), width = DIGITS as usize)
+    format!(
+        "{:0width$}",
+        binary % 10_u32.pow(DIGITS),
+        width = DIGITS as usize
+    )
 }
 
 /// Whether `code` is valid at `unix_time`, allowing one step of clock drift either way.
@@ -33,7 +37,12 @@ pub fn verify(key: &[u8], code: &str, unix_time: i64) -> bool {
     }
     (-1..=1).any(|drift| {
         let expected = code_at(key, unix_time + drift * STEP);
-        expected.as_bytes().iter().zip(code.as_bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        expected
+            .as_bytes()
+            .iter()
+            .zip(code.as_bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
     })
 }
 
@@ -55,13 +64,16 @@ pub fn otpauth_uri(issuer: &str, account: &str, key: &[u8]) -> String {
 fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -83,7 +95,13 @@ mod tests {
         assert!(verify(key, "287082", 59 + 30), "one step of drift");
         assert!(!verify(key, "287082", 59 + 61));
         assert!(!verify(key, "28708", 59));
-        assert_eq!(base32(b"12345678901234567890"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
-        assert!(otpauth_uri("Enrolld", "bob@corp", key).starts_with("otpauth://totp/Enrolld:bob%40corp?secret=GEZDG"));
+        assert_eq!(
+            base32(b"12345678901234567890"),
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+        );
+        assert!(
+            otpauth_uri("Enrolld", "bob@corp", key)
+                .starts_with("otpauth://totp/Enrolld:bob%40corp?secret=GEZDG")
+        );
     }
 }

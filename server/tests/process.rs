@@ -1,6 +1,6 @@
 //! The `enrolld` binary as a user runs it: the command line, `--dev` first run, token minting, and a
 //! SIGTERM that lets the request in flight finish before exiting 0.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -9,12 +9,15 @@ use std::time::Duration;
 
 fn enrolld() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_enrolld"));
-    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     command
 }
 
 fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("enrolld-process-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("enrolld-process-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -23,8 +26,15 @@ fn temp_dir() -> PathBuf {
 fn openapi_prints_exactly_the_committed_document() {
     let output = enrolld().arg("openapi").output().unwrap();
     assert!(output.status.success());
-    let committed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json")).unwrap();
-    assert!(output.stdout == committed, "run: cargo run -p enrolld -- openapi > openapi/openapi.json");
+    let committed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/openapi.json"
+    ))
+    .unwrap();
+    assert!(
+        output.stdout == committed,
+        "run: cargo run -p enrolld -- openapi > openapi/openapi.json"
+    );
 }
 
 #[test]
@@ -39,7 +49,10 @@ fn serve_without_a_key_explains_itself_in_one_line() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("enrolld: no JWT verification key"), "{stderr}");
+    assert!(
+        stderr.starts_with("enrolld: no JWT verification key"),
+        "{stderr}"
+    );
     let output = enrolld()
         .current_dir(&dir)
         .args(["serve"])
@@ -49,7 +62,10 @@ fn serve_without_a_key_explains_itself_in_one_line() {
         .output()
         .unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(stderr.trim(), "enrolld: listen: \"not-an-address\" is not an address like 127.0.0.1:8080");
+    assert_eq!(
+        stderr.trim(),
+        "enrolld: listen: \"not-an-address\" is not an address like 127.0.0.1:8080"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -58,7 +74,14 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     let dir = temp_dir();
     let database = format!("sqlite://{}", dir.join("data/enrolld.db").display());
     let mut child = enrolld()
-        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--database", &database])
+        .args([
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &database,
+        ])
         .env("ENROLLD_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -68,7 +91,13 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     let first = lines.next().unwrap().unwrap();
     let base = first.rsplit(' ').next().unwrap().to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{first}");
-    assert!(lines.next().unwrap().unwrap().contains(&format!("{base}/swagger-ui/")));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .contains(&format!("{base}/swagger-ui/"))
+    );
     let outbox_line = lines.next().unwrap().unwrap();
     assert!(outbox_line.contains("enrolld-outbox"), "{outbox_line}");
     let _ = lines.next();
@@ -77,23 +106,56 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
 
     // `token issue` finds the key `--dev` keeps next to the database.
     let issued = enrolld()
-        .args(["token", "issue", "--sub", "ada", "--scope", "users:read,users:write", "--ttl", "10m"])
+        .args([
+            "token",
+            "issue",
+            "--sub",
+            "ada",
+            "--scope",
+            "users:read,users:write",
+            "--ttl",
+            "10m",
+        ])
         .args(["--database", &database])
         .output()
         .unwrap();
-    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+    assert!(
+        issued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
     let agent_token = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
-    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
-    let listed = http.get(format!("{base}/v1/users")).bearer_auth(&agent_token).send().unwrap();
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let listed = http
+        .get(format!("{base}/v1/users"))
+        .bearer_auth(&agent_token)
+        .send()
+        .unwrap();
     assert_eq!(listed.status(), 200);
-    let audit = http.get(format!("{base}/v1/audit-events")).bearer_auth(&agent_token).send().unwrap();
+    let audit = http
+        .get(format!("{base}/v1/audit-events"))
+        .bearer_auth(&agent_token)
+        .send()
+        .unwrap();
     assert_eq!(audit.status(), 403);
-    let audit = http.get(format!("{base}/v1/audit-events")).bearer_auth(&admin_token).send().unwrap();
+    let audit = http
+        .get(format!("{base}/v1/audit-events"))
+        .bearer_auth(&admin_token)
+        .send()
+        .unwrap();
     assert_eq!(audit.status(), 200);
 
     // Without SMTP, --dev writes emails into the outbox directory: a verification code lands there.
     let bob = serde_json::json!({"username": "bob", "email": "bob@example.com"});
-    let created = http.post(format!("{base}/v1/users")).bearer_auth(&admin_token).json(&bob).send().unwrap();
+    let created = http
+        .post(format!("{base}/v1/users"))
+        .bearer_auth(&admin_token)
+        .json(&bob)
+        .send()
+        .unwrap();
     assert_eq!(created.status(), 201);
     let started = http
         .post(format!("{base}/v1/users/bob/identity-verifications"))
@@ -105,7 +167,10 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     let outbox = dir.join("data/enrolld-outbox");
     let mut eml = None;
     for _ in 0..100 {
-        eml = std::fs::read_dir(&outbox).ok().and_then(|mut d| d.next()).map(|e| e.unwrap().path());
+        eml = std::fs::read_dir(&outbox)
+            .ok()
+            .and_then(|mut d| d.next())
+            .map(|e| e.unwrap().path());
         if eml.is_some() {
             break;
         }
@@ -123,10 +188,19 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
         let http = http.clone();
         let url = format!("{base}/v1/users/import");
         let token = admin_token.clone();
-        move || http.post(url).bearer_auth(token).header("content-type", "application/json").body(body).send()
+        move || {
+            http.post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+        }
     });
     std::thread::sleep(Duration::from_millis(300));
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let response = import.join().unwrap().unwrap();
     assert_eq!(response.status(), 200);

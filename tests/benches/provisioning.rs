@@ -24,7 +24,12 @@ async fn import(client: &enrolld_tests::Client, prefix: &str, count: usize) -> V
                 user
             })
             .collect();
-        client.import_users().body(types::ImportUsers { users }).send().await.expect("import");
+        client
+            .import_users()
+            .body(types::ImportUsers { users })
+            .send()
+            .await
+            .expect("import");
     }
     names
 }
@@ -37,7 +42,13 @@ async fn create_task(client: &enrolld_tests::Client, users: &[String]) -> (i64, 
         stop_date: None,
         email: None,
     };
-    let task = client.create_provisioning_task().body(request).send().await.expect("create task").into_inner();
+    let task = client
+        .create_provisioning_task()
+        .body(request)
+        .send()
+        .await
+        .expect("create task")
+        .into_inner();
     assert_eq!(task.count as usize, users.len());
     (task.number, started.elapsed().as_secs_f64())
 }
@@ -86,7 +97,13 @@ async fn run(backend: &str) {
     for i in 0..200 {
         let user = &large[(i * 37) % large.len()];
         let started = Instant::now();
-        let view = client.list_user_provisioning_tasks().user(user).send().await.expect("user view").into_inner();
+        let view = client
+            .list_user_provisioning_tasks()
+            .user(user)
+            .send()
+            .await
+            .expect("user view")
+            .into_inner();
         samples.push(started.elapsed());
         assert_eq!(view.items.len(), 1);
     }
@@ -98,8 +115,14 @@ async fn run(backend: &str) {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let postgres = std::env::var("ENROLLD_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let postgres = std::env::var("ENROLLD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     // SQLite first (the harness picks PostgreSQL when the variable is set).
     // SAFETY: single-threaded at this point; no other thread reads the environment.
     unsafe { std::env::remove_var("ENROLLD_TEST_POSTGRES_URL") };

@@ -60,7 +60,9 @@ pub fn fresh_database_url(dir: &std::path::Path) -> String {
             let name = format!("enrolld_test_{}", uuid::Uuid::new_v4().simple());
             let mut admin = diesel::PgConnection::establish(&admin_url)
                 .unwrap_or_else(|e| panic!("ENROLLD_TEST_POSTGRES_URL: cannot connect: {e}"));
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .unwrap();
             with_database(&admin_url, &name)
         }
         _ => format!("sqlite://{}", dir.join("enrolld.db").display()),
@@ -69,7 +71,10 @@ pub fn fresh_database_url(dir: &std::path::Path) -> String {
 
 /// Replaces the database name of a PostgreSQL URL.
 pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
+    let (base, query) = url
+        .split_once('?')
+        .map(|(b, q)| (b, Some(q)))
+        .unwrap_or((url, None));
     let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
     let base = match base[authority_start..].find('/') {
         Some(slash) => &base[..authority_start + slash],
@@ -109,7 +114,9 @@ impl TestServer {
             ..Config::default()
         };
         adjust(&mut config);
-        let mut server = Self::start_config(config, dir).await.unwrap_or_else(|e| panic!("server did not start: {e}"));
+        let mut server = Self::start_config(config, dir)
+            .await
+            .unwrap_or_else(|e| panic!("server did not start: {e}"));
         server.smtp = smtp;
         server.sms = sms;
         server
@@ -135,7 +142,16 @@ impl TestServer {
 
     /// A token for `sub` with exactly these scopes.
     pub fn token(&self, sub: &str, scopes: &[Scope]) -> String {
-        jwt::mint(SECRET.as_bytes(), "enrolld", "enrolld", sub, Some("Test Operator"), scopes, 3600).unwrap()
+        jwt::mint(
+            SECRET.as_bytes(),
+            "enrolld",
+            "enrolld",
+            sub,
+            Some("Test Operator"),
+            scopes,
+            3600,
+        )
+        .unwrap()
     }
 
     /// A client with a token holding every scope.
@@ -195,12 +211,17 @@ pub fn new_user(username: &str) -> types::CreateUser {
 pub fn status_of<T, E: std::fmt::Debug>(result: Result<T, enrolld_client::Error<E>>) -> u16 {
     match result {
         Ok(_) => panic!("expected an error, got a success"),
-        Err(error) => error.status().map(|s| s.as_u16()).unwrap_or_else(|| panic!("no status: {error:?}")),
+        Err(error) => error
+            .status()
+            .map(|s| s.as_u16())
+            .unwrap_or_else(|| panic!("no status: {error:?}")),
     }
 }
 
 /// The problem body of a failed client call (panics on success or on a non-problem error).
-pub fn problem_of<T: std::fmt::Debug>(result: Result<T, enrolld_client::Error<types::Problem>>) -> types::Problem {
+pub fn problem_of<T: std::fmt::Debug>(
+    result: Result<T, enrolld_client::Error<types::Problem>>,
+) -> types::Problem {
     match result {
         Ok(value) => panic!("expected a problem, got {value:?}"),
         Err(enrolld_client::Error::ErrorResponse(response)) => response.into_inner(),

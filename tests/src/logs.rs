@@ -36,5 +36,7 @@ pub fn capture() {
 
 /// Everything logged so far by every server in this test binary.
 pub fn text() -> String {
-    LOGS.get().map(|logs| String::from_utf8_lossy(&logs.lock().unwrap()).into_owned()).unwrap_or_default()
+    LOGS.get()
+        .map(|logs| String::from_utf8_lossy(&logs.lock().unwrap()).into_owned())
+        .unwrap_or_default()
 }

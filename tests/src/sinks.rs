@@ -21,7 +21,9 @@ pub struct ReceivedEmail {
 impl ReceivedEmail {
     /// The parsed message.
     pub fn parsed(&self) -> mail_parser::Message<'_> {
-        mail_parser::MessageParser::default().parse(&self.raw).expect("a parsable email")
+        mail_parser::MessageParser::default()
+            .parse(&self.raw)
+            .expect("a parsable email")
     }
 
     /// Subject line.
@@ -31,12 +33,18 @@ impl ReceivedEmail {
 
     /// The text/plain body.
     pub fn text(&self) -> String {
-        self.parsed().body_text(0).map(|t| t.into_owned()).unwrap_or_default()
+        self.parsed()
+            .body_text(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default()
     }
 
     /// The text/html body.
     pub fn html(&self) -> String {
-        self.parsed().body_html(0).map(|t| t.into_owned()).unwrap_or_default()
+        self.parsed()
+            .body_html(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default()
     }
 }
 
@@ -55,7 +63,9 @@ impl SmtpSink {
         let received = sink.received.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((socket, _)) = listener.accept().await else { return };
+                let Ok((socket, _)) = listener.accept().await else {
+                    return;
+                };
                 let received = received.clone();
                 tokio::spawn(async move {
                     let _ = session(socket, received).await;
@@ -85,18 +95,27 @@ impl SmtpSink {
     /// Waits for the next email to `recipient` after the first `skip` ones to it.
     pub async fn nth_to(&self, recipient: &str, index: usize) -> ReceivedEmail {
         for _ in 0..200 {
-            let matching: Vec<ReceivedEmail> =
-                self.received().into_iter().filter(|e| e.to.iter().any(|t| t == recipient)).collect();
+            let matching: Vec<ReceivedEmail> = self
+                .received()
+                .into_iter()
+                .filter(|e| e.to.iter().any(|t| t == recipient))
+                .collect();
             if let Some(email) = matching.get(index) {
                 return email.clone();
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("no email #{index} to {recipient}; got {:?}", self.received().iter().map(|e| &e.to).collect::<Vec<_>>());
+        panic!(
+            "no email #{index} to {recipient}; got {:?}",
+            self.received().iter().map(|e| &e.to).collect::<Vec<_>>()
+        );
     }
 }
 
-async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<ReceivedEmail>>>) -> std::io::Result<()> {
+async fn session(
+    socket: tokio::net::TcpStream,
+    received: Arc<Mutex<Vec<ReceivedEmail>>>,
+) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut reader = BufReader::new(read);
     write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
@@ -111,7 +130,11 @@ async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received
         let command = line.trim_end().to_owned();
         let upper = command.to_ascii_uppercase();
         if upper.starts_with("EHLO") {
-            write.write_all(b"250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 52428800\r\n").await?;
+            write
+                .write_all(
+                    b"250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 52428800\r\n",
+                )
+                .await?;
         } else if upper.starts_with("HELO") {
             write.write_all(b"250 sink.test\r\n").await?;
         } else if upper.starts_with("MAIL FROM:") {
@@ -122,7 +145,9 @@ async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received
             to.push(address(&command[8..]));
             write.write_all(b"250 OK\r\n").await?;
         } else if upper == "DATA" {
-            write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
+            write
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                .await?;
             let mut raw = Vec::new();
             loop {
                 let mut data_line = Vec::new();
@@ -132,10 +157,18 @@ async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received
                 if data_line == b".\r\n" || data_line == b".\n" {
                     break;
                 }
-                let unstuffed = if data_line.starts_with(b"..") { &data_line[1..] } else { &data_line[..] };
+                let unstuffed = if data_line.starts_with(b"..") {
+                    &data_line[1..]
+                } else {
+                    &data_line[..]
+                };
                 raw.extend_from_slice(unstuffed);
             }
-            received.lock().unwrap().push(ReceivedEmail { from: from.clone(), to: to.clone(), raw });
+            received.lock().unwrap().push(ReceivedEmail {
+                from: from.clone(),
+                to: to.clone(),
+                raw,
+            });
             write.write_all(b"250 OK queued\r\n").await?;
         } else if upper == "QUIT" {
             write.write_all(b"221 Bye\r\n").await?;
@@ -151,7 +184,9 @@ async fn session(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<Received
 fn address(text: &str) -> String {
     let text = text.trim();
     let text = text.split_whitespace().next().unwrap_or_default();
-    text.trim_start_matches('<').trim_end_matches('>').to_owned()
+    text.trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned()
 }
 
 /// One SMS as the gateway received it.
@@ -180,7 +215,9 @@ impl SmsSink {
         let received = sink.received.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((socket, _)) = listener.accept().await else { return };
+                let Ok((socket, _)) = listener.accept().await else {
+                    return;
+                };
                 let received = received.clone();
                 tokio::spawn(async move {
                     let _ = http_exchange(socket, received).await;
@@ -198,7 +235,8 @@ impl SmsSink {
     /// Waits for SMS number `index` (from 0) to `to`.
     pub async fn nth_to(&self, to: &str, index: usize) -> ReceivedSms {
         for _ in 0..200 {
-            let matching: Vec<ReceivedSms> = self.received().into_iter().filter(|s| s.to == to).collect();
+            let matching: Vec<ReceivedSms> =
+                self.received().into_iter().filter(|s| s.to == to).collect();
             if let Some(sms) = matching.get(index) {
                 return sms.clone();
             }
@@ -208,7 +246,10 @@ impl SmsSink {
     }
 }
 
-async fn http_exchange(socket: tokio::net::TcpStream, received: Arc<Mutex<Vec<ReceivedSms>>>) -> std::io::Result<()> {
+async fn http_exchange(
+    socket: tokio::net::TcpStream,
+    received: Arc<Mutex<Vec<ReceivedSms>>>,
+) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut reader = BufReader::new(read);
     let mut length = 0usize;
@@ -263,5 +304,9 @@ pub fn code_in(text: &str) -> String {
 
 /// A loopback port that nothing listens on right now.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

@@ -29,7 +29,11 @@ impl<T: DeserializeOwned + 'static, const FACTOR: usize> FromRequest for ApiJson
             .map(|state| state.config.max_body_bytes as usize)
             .unwrap_or(1024 * 1024)
             .saturating_mul(FACTOR);
-        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let declared_length = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -43,15 +47,19 @@ impl<T: DeserializeOwned + 'static, const FACTOR: usize> FromRequest for ApiJson
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::bad_request("unreadable_body", format!("cannot read the body: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    ApiError::bad_request("unreadable_body", format!("cannot read the body: {e}"))
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large(limit));
                 }
                 body.extend_from_slice(&chunk);
             }
             if body.is_empty() {
-                return Err(ApiError::bad_request("missing_body", "the request needs a JSON body"));
+                return Err(ApiError::bad_request(
+                    "missing_body",
+                    "the request needs a JSON body",
+                ));
             }
             parse_json(&body).map(ApiJson)
         })
@@ -67,8 +75,16 @@ fn too_large(limit: usize) -> ApiError {
 }
 
 fn check_json_media_type(content_type: Option<&str>) -> Result<(), ApiError> {
-    let essence = content_type.unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+    let essence = content_type
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -76,7 +92,11 @@ fn check_json_media_type(content_type: Option<&str>) -> Result<(), ApiError> {
             "unsupported_media_type",
             format!(
                 "the body must be application/json, not {}",
-                if essence.is_empty() { "unspecified" } else { essence.as_str() }
+                if essence.is_empty() {
+                    "unspecified"
+                } else {
+                    essence.as_str()
+                }
             ),
         ))
     }
@@ -84,12 +104,20 @@ fn check_json_media_type(content_type: Option<&str>) -> Result<(), ApiError> {
 
 /// Parses JSON: text that is not JSON is a 400; JSON of the wrong shape a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    })?;
     serde_path_to_error::deserialize(value).map_err(|error| {
         let field = error.path().to_string();
-        let field = if field == "." { "body".to_owned() } else { field };
-        ApiError::validation(vec![FieldError::new(field, strip_position(&error.into_inner().to_string()))])
+        let field = if field == "." {
+            "body".to_owned()
+        } else {
+            field
+        };
+        ApiError::validation(vec![FieldError::new(
+            field,
+            strip_position(&error.into_inner().to_string()),
+        )])
     })
 }
 
@@ -113,11 +141,15 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
 }
 
 fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let field = error.path().to_string();
         let message = error.into_inner().to_string();
-        let mut problem = ApiError::bad_request("invalid_query", format!("query parameter {field}: {message}"));
+        let mut problem = ApiError::bad_request(
+            "invalid_query",
+            format!("query parameter {field}: {message}"),
+        );
         problem.errors = vec![FieldError::new(field, message)];
         problem
     })
@@ -130,7 +162,9 @@ impl FromRequest for Context {
     /// The context the middleware set after verifying the token.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let context = req.extensions().get::<Context>().cloned();
-        std::future::ready(context.ok_or_else(|| ApiError::unauthenticated("a bearer token is required")))
+        std::future::ready(
+            context.ok_or_else(|| ApiError::unauthenticated("a bearer token is required")),
+        )
     }
 }
 
@@ -142,11 +176,17 @@ impl FromRequest for IfMatch {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let value = req.headers().get(header::IF_MATCH).map(|v| v.to_str().map(|s| s.trim().to_owned()));
+        let value = req
+            .headers()
+            .get(header::IF_MATCH)
+            .map(|v| v.to_str().map(|s| s.trim().to_owned()));
         std::future::ready(match value {
             None => Ok(IfMatch(None)),
             Some(Ok(tag)) => Ok(IfMatch(Some(tag))),
-            Some(Err(_)) => Err(ApiError::bad_request("invalid_header", "If-Match is not readable text")),
+            Some(Err(_)) => Err(ApiError::bad_request(
+                "invalid_header",
+                "If-Match is not readable text",
+            )),
         })
     }
 }
@@ -168,9 +208,22 @@ impl FromRequest for PublicRequest {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let extensions = req.extensions();
-        let request_id = extensions.get::<super::middleware::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-        let operation_id = extensions.get::<super::middleware::OperationId>().map(|o| o.0).unwrap_or("unknown");
-        let source = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
-        std::future::ready(Ok(PublicRequest { request_id, operation_id, source }))
+        let request_id = extensions
+            .get::<super::middleware::RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let operation_id = extensions
+            .get::<super::middleware::OperationId>()
+            .map(|o| o.0)
+            .unwrap_or("unknown");
+        let source = req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        std::future::ready(Ok(PublicRequest {
+            request_id,
+            operation_id,
+            source,
+        }))
     }
 }

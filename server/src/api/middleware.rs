@@ -44,7 +44,9 @@ pub async fn around(
             req.extensions_mut().insert(OperationId(operation));
             let refused = match &route.scopes {
                 None => None,
-                Some(scopes) => authorize(&state, &req, &request_id, operation, scopes).await.err(),
+                Some(scopes) => authorize(&state, &req, &request_id, operation, scopes)
+                    .await
+                    .err(),
             };
             let response = match refused {
                 Some(error) => req.into_response(error.render(Some(&request_id))),
@@ -56,19 +58,29 @@ pub async fn around(
             let error = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                format!("{method} is not allowed on {path}; allowed: {}", allowed.join(", ")),
+                format!(
+                    "{method} is not allowed on {path}; allowed: {}",
+                    allowed.join(", ")
+                ),
             )
             .with_header(header::ALLOW, allowed.join(", "));
-            ("method_not_allowed", req.into_response(error.render(Some(&request_id))))
+            (
+                "method_not_allowed",
+                req.into_response(error.render(Some(&request_id))),
+            )
         }
         RouteMatch::NotFound => ("other", finish(next.call(req).await?, &request_id)),
     };
     let mut response = response;
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
     }
     let status = response.status();
-    state.metrics.observe(operation, status.as_u16(), started.elapsed());
+    state
+        .metrics
+        .observe(operation, status.as_u16(), started.elapsed());
     tracing::info!(
         http.method = %method,
         http.route = operation,
@@ -92,7 +104,10 @@ async fn authorize(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim);
     let verified: Result<Operator, String> = match token {
         None => Err("a bearer token is required (Authorization: Bearer <token>)".into()),
@@ -108,8 +123,18 @@ async fn authorize(
     };
     if let Some(missing) = scopes.iter().find(|scope| !operator.has(**scope)) {
         let detail = json!({"missing_scope": missing.as_str(), "operation": operation_id});
-        record_refusal(state, Some(&operator), "authorization_failed", request_id, detail).await;
-        return Err(AppError::Forbidden { missing_scope: *missing }.into());
+        record_refusal(
+            state,
+            Some(&operator),
+            "authorization_failed",
+            request_id,
+            detail,
+        )
+        .await;
+        return Err(AppError::Forbidden {
+            missing_scope: *missing,
+        }
+        .into());
     }
     req.extensions_mut().insert(Context {
         operator,
@@ -129,20 +154,29 @@ async fn record_refusal(
 ) {
     let now = state.clock.now();
     let outcome = audit::Outcome::Denied;
-    if let Err(error) =
-        audit::record_outside_request(&state.db, now, operator, action, request_id, outcome, detail).await
+    if let Err(error) = audit::record_outside_request(
+        &state.db, now, operator, action, request_id, outcome, detail,
+    )
+    .await
     {
         tracing::error!(request.id = %request_id, %error, "could not record a refused request in the audit log");
     }
 }
 
 /// Gives every error response a problem body with the request id as `instance`, and logs internal errors.
-fn finish<B: MessageBody + 'static>(response: ServiceResponse<B>, request_id: &str) -> ServiceResponse<BoxBody> {
+fn finish<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+    request_id: &str,
+) -> ServiceResponse<BoxBody> {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response.map_into_boxed_body();
     }
-    let api_error = response.response().error().and_then(|e| e.as_error::<ApiError>()).cloned();
+    let api_error = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .cloned();
     if let Some(error) = api_error {
         if let Some(internal) = &error.internal {
             tracing::error!(request.id = %request_id, error = %internal, "internal error");
@@ -161,11 +195,21 @@ fn finish<B: MessageBody + 'static>(response: ServiceResponse<B>, request_id: &s
         tracing::error!(request.id = %request_id, %error, status = status.as_u16(), "unhandled error");
     }
     let error = match status {
-        StatusCode::NOT_FOUND => ApiError::new(status, "not_found", "no such resource; see /swagger-ui/ for the API"),
-        StatusCode::INTERNAL_SERVER_ERROR => {
-            ApiError::new(status, "internal_error", "the server failed to handle the request")
-        }
-        _ => ApiError::new(status, "http_error", status.canonical_reason().unwrap_or("request failed")),
+        StatusCode::NOT_FOUND => ApiError::new(
+            status,
+            "not_found",
+            "no such resource; see /swagger-ui/ for the API",
+        ),
+        StatusCode::INTERNAL_SERVER_ERROR => ApiError::new(
+            status,
+            "internal_error",
+            "the server failed to handle the request",
+        ),
+        _ => ApiError::new(
+            status,
+            "http_error",
+            status.canonical_reason().unwrap_or("request failed"),
+        ),
     };
     let rendered: HttpResponse = error.render(Some(request_id));
     response.into_response(rendered)

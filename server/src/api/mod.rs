@@ -60,7 +60,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(notification_templates::update::update_notification_template)
                 .service(notification_templates::preview::preview_notification_template)
                 .service(settings::get_identity_verification::get_identity_verification_settings)
-                .service(settings::update_identity_verification::update_identity_verification_settings)
+                .service(
+                    settings::update_identity_verification::update_identity_verification_settings,
+                )
                 .service(registration_sessions::create::create_registration_session)
                 .service(registration_sessions::current::get_current_registration_session)
                 .service(registration_sessions::list::list_registration_sessions)

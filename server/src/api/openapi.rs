@@ -60,10 +60,17 @@ struct BearerScheme;
 
 impl utoipa::Modify for BearerScheme {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let scopes: Vec<String> = Scope::ALL.iter().map(|s| format!("`{s}` — {}", s.description())).collect();
+        let scopes: Vec<String> = Scope::ALL
+            .iter()
+            .map(|s| format!("`{s}` — {}", s.description()))
+            .collect();
         let description = format!(
             "An operator JWT. Scopes:\n\n{}",
-            scopes.iter().map(|s| format!("- {s}")).collect::<Vec<_>>().join("\n")
+            scopes
+                .iter()
+                .map(|s| format!("- {s}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         );
         let scheme = HttpBuilder::new()
             .scheme(HttpAuthScheme::Bearer)
@@ -79,8 +86,11 @@ impl utoipa::Modify for BearerScheme {
 
 /// The committed-form (3.0.3) document as a JSON value.
 pub fn document() -> Value {
-    let (_, mut openapi) =
-        actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(super::routes).split_for_parts();
+    let (_, mut openapi) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(super::routes)
+        .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let mut doc = serde_json::to_value(&openapi).unwrap_or(Value::Null);
     add_standard_errors(&mut doc);
@@ -134,11 +144,17 @@ fn title(status: u16) -> &'static str {
 
 /// Gives every operation the error responses it can produce, all with the one problem body.
 fn add_standard_errors(doc: &mut Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     for (template, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         for operation in item.values_mut() {
-            let Some(operation) = operation.as_object_mut() else { continue };
+            let Some(operation) = operation.as_object_mut() else {
+                continue;
+            };
             let scopes: Vec<String> = operation
                 .get("security")
                 .and_then(Value::as_array)
@@ -160,7 +176,11 @@ fn add_standard_errors(doc: &mut Value) {
                 standard.push((
                     400,
                     "The request could not be read (malformed JSON, bad query parameter)".into(),
-                    if has_body { "malformed_json" } else { "invalid_query" },
+                    if has_body {
+                        "malformed_json"
+                    } else {
+                        "invalid_query"
+                    },
                     if has_body {
                         "the body is not valid JSON: expected value at line 1 column 1".into()
                     } else {
@@ -204,9 +224,11 @@ fn add_standard_errors(doc: &mut Value) {
                     "unsupported_media_type",
                     "the body must be application/json, not text/plain".into(),
                 ));
+            }
+            if has_body || has_query || template.starts_with("/v1/") {
                 standard.push((
                     422,
-                    "A field is invalid; `errors` names each".into(),
+                    "A field is invalid (`errors` names each), or the request cannot be carried out as asked (`code` says why)".into(),
                     "validation_failed",
                     "email: is not an email address".into(),
                 ));
@@ -217,8 +239,12 @@ fn add_standard_errors(doc: &mut Value) {
                 "internal_error",
                 "the server failed to handle the request; quote the instance id to an administrator".into(),
             ));
-            let responses = operation.entry("responses").or_insert_with(|| Value::Object(Map::new()));
-            let Some(responses) = responses.as_object_mut() else { continue };
+            let responses = operation
+                .entry("responses")
+                .or_insert_with(|| Value::Object(Map::new()));
+            let Some(responses) = responses.as_object_mut() else {
+                continue;
+            };
             for (status, description, code, detail) in standard {
                 responses
                     .entry(status.to_string())
@@ -227,7 +253,10 @@ fn add_standard_errors(doc: &mut Value) {
             for (status, response) in responses.iter_mut() {
                 let code: u16 = status.parse().unwrap_or(0);
                 if code >= 400 && response.get("content").is_none() {
-                    let description = response["description"].as_str().unwrap_or_default().to_owned();
+                    let description = response["description"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
                     let machine = match code {
                         409 => "conflict",
                         412 => "precondition_failed",
@@ -235,7 +264,8 @@ fn add_standard_errors(doc: &mut Value) {
                         503 => "database_unavailable",
                         _ => "error",
                     };
-                    *response = problem_response(code, &description, machine, &description.to_lowercase());
+                    *response =
+                        problem_response(code, &description, machine, &description.to_lowercase());
                 }
             }
         }

@@ -5,17 +5,25 @@ use serde_json::{Map, Value, json};
 
 /// Rewrites a 3.1 document into 3.0.3 in place.
 pub fn convert(doc: &mut Value) {
-    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
         for schema in schemas.values_mut() {
             convert_schema(schema);
         }
     }
-    if let Some(responses) = doc.pointer_mut("/components/responses").and_then(Value::as_object_mut) {
+    if let Some(responses) = doc
+        .pointer_mut("/components/responses")
+        .and_then(Value::as_object_mut)
+    {
         for response in responses.values_mut() {
             convert_response(response);
         }
     }
-    let Some(root) = doc.as_object_mut() else { return };
+    let Some(root) = doc.as_object_mut() else {
+        return;
+    };
     root.insert("openapi".into(), json!("3.0.3"));
     root.remove("jsonSchemaDialect");
     root.remove("webhooks");
@@ -27,7 +35,9 @@ pub fn convert(doc: &mut Value) {
     }
     if let Some(paths) = root.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
-            let Some(item) = item.as_object_mut() else { continue };
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             convert_parameters(item.get_mut("parameters"));
             for (key, operation) in item.iter_mut() {
                 if key == "parameters" {
@@ -40,16 +50,23 @@ pub fn convert(doc: &mut Value) {
 }
 
 fn convert_operation(operation: &mut Value) {
-    let Some(operation) = operation.as_object_mut() else { return };
+    let Some(operation) = operation.as_object_mut() else {
+        return;
+    };
     convert_parameters(operation.get_mut("parameters"));
-    if let Some(content) =
-        operation.get_mut("requestBody").and_then(|b| b.get_mut("content")).and_then(Value::as_object_mut)
+    if let Some(content) = operation
+        .get_mut("requestBody")
+        .and_then(|b| b.get_mut("content"))
+        .and_then(Value::as_object_mut)
     {
         for media in content.values_mut() {
             convert_media(media);
         }
     }
-    if let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) {
+    if let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    {
         for response in responses.values_mut() {
             convert_response(response);
         }
@@ -57,7 +74,11 @@ fn convert_operation(operation: &mut Value) {
 }
 
 fn convert_parameters(parameters: Option<&mut Value>) {
-    for parameter in parameters.and_then(Value::as_array_mut).into_iter().flatten() {
+    for parameter in parameters
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
         if let Some(schema) = parameter.get_mut("schema") {
             convert_schema(schema);
             // A parameter is absent or has a value; it is never null.
@@ -69,7 +90,9 @@ fn convert_parameters(parameters: Option<&mut Value>) {
 }
 
 fn convert_response(response: &mut Value) {
-    let Some(response) = response.as_object_mut() else { return };
+    let Some(response) = response.as_object_mut() else {
+        return;
+    };
     if !response.contains_key("$ref") && !response.contains_key("description") {
         response.insert("description".into(), json!(""));
     }
@@ -116,12 +139,20 @@ const DROPPED_KEYWORDS: &[&str] = &[
 
 /// Rewrites one schema (and its subschemas).
 fn convert_schema(schema: &mut Value) {
-    let Some(object) = schema.as_object_mut() else { return };
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
 
     // `oneOf/anyOf: [X, {type: null}]` → X's keywords (a `$ref` wrapped in `allOf`) with `nullable: true`.
     for key in ["oneOf", "anyOf"] {
-        let Some(Value::Array(variants)) = object.get(key).cloned() else { continue };
-        let non_null: Vec<Value> = variants.iter().filter(|v| !is_null_schema(v)).cloned().collect();
+        let Some(Value::Array(variants)) = object.get(key).cloned() else {
+            continue;
+        };
+        let non_null: Vec<Value> = variants
+            .iter()
+            .filter(|v| !is_null_schema(v))
+            .cloned()
+            .collect();
         if non_null.len() == variants.len() {
             continue;
         }
@@ -156,14 +187,23 @@ fn convert_schema(schema: &mut Value) {
         }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
-        for sub in object.get_mut(key).and_then(Value::as_array_mut).into_iter().flatten() {
+        for sub in object
+            .get_mut(key)
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
             convert_schema(sub);
         }
     }
 
     // `type: [T, "null"]` → `type: T, nullable: true`.
     if let Some(Value::Array(types)) = object.get("type").cloned() {
-        let non_null: Vec<Value> = types.iter().filter(|t| t.as_str() != Some("null")).cloned().collect();
+        let non_null: Vec<Value> = types
+            .iter()
+            .filter(|t| t.as_str() != Some("null"))
+            .cloned()
+            .collect();
         if non_null.len() < types.len() {
             object.insert("nullable".into(), json!(true));
         }
@@ -186,7 +226,10 @@ fn convert_schema(schema: &mut Value) {
     {
         object.insert("example".into(), examples.swap_remove(0));
     }
-    for (bound, flag) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+    for (bound, flag) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
         if let Some(value) = object.get(bound).filter(|v| v.is_number()).cloned() {
             object.insert(flag.into(), value);
             object.insert(bound.into(), json!(true));
@@ -216,6 +259,7 @@ fn is_null_schema(schema: &Value) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -240,10 +284,22 @@ mod tests {
         assert_eq!(doc["openapi"], "3.0.3");
         assert!(doc["info"]["license"].get("identifier").is_none());
         let p = &doc["components"]["schemas"]["S"]["properties"];
-        assert_eq!(p["a"], json!({"type": "string", "nullable": true, "example": "x"}));
-        assert_eq!(p["b"], json!({"allOf": [{"$ref": "#/components/schemas/T"}], "nullable": true}));
-        assert_eq!(p["c"], json!({"allOf": [{"$ref": "#/components/schemas/T"}], "description": "d"}));
+        assert_eq!(
+            p["a"],
+            json!({"type": "string", "nullable": true, "example": "x"})
+        );
+        assert_eq!(
+            p["b"],
+            json!({"allOf": [{"$ref": "#/components/schemas/T"}], "nullable": true})
+        );
+        assert_eq!(
+            p["c"],
+            json!({"allOf": [{"$ref": "#/components/schemas/T"}], "description": "d"})
+        );
         assert_eq!(p["d"], json!({"enum": ["only"]}));
-        assert_eq!(p["e"], json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true}));
+        assert_eq!(
+            p["e"],
+            json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true})
+        );
     }
 }

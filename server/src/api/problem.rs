@@ -62,7 +62,14 @@ pub struct ApiError {
 impl ApiError {
     /// A problem with a status, code and detail.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: Vec::new(), headers: Vec::new(), internal: None }
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            headers: Vec::new(),
+            internal: None,
+        }
     }
 
     /// Adds a header.
@@ -82,14 +89,25 @@ impl ApiError {
             [one] => format!("{}: {}", one.field, one.message),
             _ => format!("{} fields are invalid", errors.len()),
         };
-        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail) }
+        Self {
+            errors,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                detail,
+            )
+        }
     }
 
     /// A 401 with the `WWW-Authenticate` challenge.
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
         let detail = detail.into();
-        let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{}\"", detail.replace('"', "'"));
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_token", detail).with_header(header::WWW_AUTHENTICATE, challenge)
+        let challenge = format!(
+            "Bearer error=\"invalid_token\", error_description=\"{}\"",
+            detail.replace('"', "'")
+        );
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_token", detail)
+            .with_header(header::WWW_AUTHENTICATE, challenge)
     }
 
     /// The title for a status.
@@ -151,18 +169,25 @@ impl From<AppError> for ApiError {
             AppError::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, "not_found", detail),
             AppError::Conflict { code, .. } => Self::new(StatusCode::CONFLICT, code, detail),
             AppError::Invalid(errors) => Self::validation(errors),
-            AppError::Unprocessable { code, .. } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail),
+            AppError::Unprocessable { code, .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+            }
             AppError::Unauthenticated(detail) => Self::unauthenticated(detail),
-            AppError::Forbidden { missing_scope } => Self::new(StatusCode::FORBIDDEN, "insufficient_scope", detail)
-                .with_header(
+            AppError::Forbidden { missing_scope } => {
+                Self::new(StatusCode::FORBIDDEN, "insufficient_scope", detail).with_header(
                     header::WWW_AUTHENTICATE,
                     format!("Bearer error=\"insufficient_scope\", scope=\"{missing_scope}\""),
-                ),
-            AppError::PreconditionFailed { .. } => {
-                Self::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", detail)
+                )
             }
-            AppError::RateLimited { retry_after } => Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
-                .with_header(header::RETRY_AFTER, retry_after.to_string()),
+            AppError::PreconditionFailed { .. } => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                detail,
+            ),
+            AppError::RateLimited { retry_after } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+                    .with_header(header::RETRY_AFTER, retry_after.to_string())
+            }
             AppError::Internal(internal) => Self {
                 internal: Some(internal),
                 ..Self::new(

@@ -47,10 +47,15 @@ impl RouteTable {
     /// Reads the operations out of an OpenAPI document.
     pub fn from_spec(spec: &Value) -> Result<Self, String> {
         let mut routes = Vec::new();
-        let paths = spec.get("paths").and_then(Value::as_object).ok_or("the document has no paths")?;
+        let paths = spec
+            .get("paths")
+            .and_then(Value::as_object)
+            .ok_or("the document has no paths")?;
         for (template, item) in paths {
             for method in METHODS {
-                let Some(operation) = item.get(*method) else { continue };
+                let Some(operation) = item.get(*method) else {
+                    continue;
+                };
                 let operation_id = operation
                     .get("operationId")
                     .and_then(Value::as_str)
@@ -78,7 +83,9 @@ impl RouteTable {
         let mut best: Option<(&RouteInfo, usize)> = None;
         let mut allowed = Vec::new();
         for route in &self.routes {
-            let Some(params) = match_segments(&route.segments, &parts) else { continue };
+            let Some(params) = match_segments(&route.segments, &parts) else {
+                continue;
+            };
             if route.method != method {
                 allowed.push(route.method.clone());
                 continue;
@@ -100,14 +107,23 @@ impl RouteTable {
 }
 
 fn security_scopes(operation: &Value) -> Result<Option<Vec<Scope>>, String> {
-    let Some(requirements) = operation.get("security").and_then(Value::as_array) else { return Ok(None) };
+    let Some(requirements) = operation.get("security").and_then(Value::as_array) else {
+        return Ok(None);
+    };
     let mut scopes = Vec::new();
     let mut any = false;
     for requirement in requirements {
-        let Some(map) = requirement.as_object() else { continue };
+        let Some(map) = requirement.as_object() else {
+            continue;
+        };
         for names in map.values() {
             any = true;
-            for name in names.as_array().into_iter().flatten().filter_map(Value::as_str) {
+            for name in names
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
                 scopes.push(name.parse::<Scope>()?);
             }
         }
@@ -145,6 +161,7 @@ fn match_segments(segments: &[Segment], parts: &[&str]) -> Option<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -157,15 +174,26 @@ mod tests {
             "/healthz": {"get": {"operationId": "get_health"}}
         }});
         let table = RouteTable::from_spec(&spec).unwrap();
-        let RouteMatch::Operation(route) = table.resolve("POST", "/v1/users/import") else { panic!() };
+        let RouteMatch::Operation(route) = table.resolve("POST", "/v1/users/import") else {
+            panic!()
+        };
         assert_eq!(route.operation_id, "import_users");
-        let RouteMatch::Operation(route) = table.resolve("GET", "/v1/users/import") else { panic!() };
+        let RouteMatch::Operation(route) = table.resolve("GET", "/v1/users/import") else {
+            panic!()
+        };
         assert_eq!(route.operation_id, "get_user");
         assert_eq!(route.scopes, Some(vec![Scope::UsersRead]));
-        let RouteMatch::MethodNotAllowed(allowed) = table.resolve("PUT", "/v1/users/bob") else { panic!() };
+        let RouteMatch::MethodNotAllowed(allowed) = table.resolve("PUT", "/v1/users/bob") else {
+            panic!()
+        };
         assert_eq!(allowed, vec!["DELETE", "GET"]);
-        assert!(matches!(table.resolve("GET", "/v1/nothing"), RouteMatch::NotFound));
-        let RouteMatch::Operation(route) = table.resolve("GET", "/healthz") else { panic!() };
+        assert!(matches!(
+            table.resolve("GET", "/v1/nothing"),
+            RouteMatch::NotFound
+        ));
+        let RouteMatch::Operation(route) = table.resolve("GET", "/healthz") else {
+            panic!()
+        };
         assert_eq!(route.scopes, None);
     }
 }

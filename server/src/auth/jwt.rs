@@ -58,7 +58,11 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier.
     pub fn new(keys: VerificationKeys, issuer: String, audience: String) -> Self {
-        Self { keys, issuer, audience }
+        Self {
+            keys,
+            issuer,
+            audience,
+        }
     }
 
     /// The pinned algorithms.
@@ -76,19 +80,27 @@ impl Verifier {
 
     /// Checks a token and returns the operator it names, or why it was refused (safe to show).
     pub async fn verify(&self, token: &str) -> Result<Operator, String> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| "the token is malformed".to_owned())?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| "the token is malformed".to_owned())?;
         if !self.keys.algorithms.contains(&header.alg) {
-            return Err(format!("the token's algorithm {:?} is not accepted", header.alg));
+            return Err(format!(
+                "the token's algorithm {:?} is not accepted",
+                header.alg
+            ));
         }
         let key = match &self.keys.source {
             KeySource::Secret(secret) => DecodingKey::from_secret(secret),
             KeySource::PublicKey(key) => key.clone(),
-            KeySource::Jwks(jwks) => {
-                jwks.find(header.kid.as_deref()).await.ok_or_else(|| "the token's key id is not known".to_owned())?
-            }
+            KeySource::Jwks(jwks) => jwks
+                .find(header.kid.as_deref())
+                .await
+                .ok_or_else(|| "the token's key id is not known".to_owned())?,
         };
         if key.family() != header.alg.family() {
-            return Err(format!("the token's algorithm {:?} does not fit the key", header.alg));
+            return Err(format!(
+                "the token's algorithm {:?} does not fit the key",
+                header.alg
+            ));
         }
         let mut validation = Validation::new(header.alg);
         validation.leeway = LEEWAY_SECONDS;
@@ -96,7 +108,8 @@ impl Verifier {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let data = jsonwebtoken::decode::<ReadClaims>(token, &key, &validation).map_err(|e| describe(e.kind()))?;
+        let data = jsonwebtoken::decode::<ReadClaims>(token, &key, &validation)
+            .map_err(|e| describe(e.kind()))?;
         let claims = data.claims;
         let now = jsonwebtoken::get_current_timestamp();
         if claims.iat.is_some_and(|iat| iat > now + LEEWAY_SECONDS) {
@@ -105,9 +118,17 @@ impl Verifier {
         if claims.sub.trim().is_empty() {
             return Err("the token has an empty sub".into());
         }
-        let scopes: BTreeSet<Scope> =
-            claims.scope.unwrap_or_default().split_whitespace().filter_map(|s| s.parse().ok()).collect();
-        Ok(Operator { id: claims.sub, name: claims.name.filter(|n| !n.is_empty()), scopes })
+        let scopes: BTreeSet<Scope> = claims
+            .scope
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        Ok(Operator {
+            id: claims.sub,
+            name: claims.name.filter(|n| !n.is_empty()),
+            scopes,
+        })
     }
 }
 
@@ -141,20 +162,33 @@ pub fn mint(
         aud: audience.to_owned(),
         sub: sub.to_owned(),
         name: name.map(str::to_owned),
-        scope: scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+        scope: scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         exp: now + ttl_seconds,
         nbf: Some(now),
         iat: Some(now),
     };
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret))
-        .map_err(|e| format!("cannot sign the token: {e}"))
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .map_err(|e| format!("cannot sign the token: {e}"))
 }
 
 /// Parses a duration such as `90s`, `30m`, `1h`, `7d` into seconds.
 pub fn parse_ttl(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 30m, 1h or 7d"))?;
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30m, 1h or 7d"))?;
     let factor = match unit {
         "" | "s" => 1,
         "m" => 60,

@@ -70,11 +70,18 @@ impl JwksKeys {
 }
 
 async fn fetch_jwks(http: &reqwest::Client, url: &str) -> Result<JwkSet, String> {
-    let response = http.get(url).send().await.map_err(|e| format!("GET {url}: {e}"))?;
+    let response = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
     if !response.status().is_success() {
         return Err(format!("GET {url}: status {}", response.status()));
     }
-    response.json::<JwkSet>().await.map_err(|e| format!("GET {url}: not a JWKS: {e}"))
+    response
+        .json::<JwkSet>()
+        .await
+        .map_err(|e| format!("GET {url}: not a JWKS: {e}"))
 }
 
 /// The resolved key source and the pinned algorithms.
@@ -86,7 +93,11 @@ pub struct VerificationKeys {
 }
 
 /// Builds the key source from the configuration; `dev_secret` is used when no key is configured.
-pub async fn load(config: &Config, dev_secret: Option<Vec<u8>>, clock: &Clock) -> Result<VerificationKeys, String> {
+pub async fn load(
+    config: &Config,
+    dev_secret: Option<Vec<u8>>,
+    clock: &Clock,
+) -> Result<VerificationKeys, String> {
     let secret = read_secret("jwt_secret", &config.jwt_secret, &config.jwt_secret_file)?;
     let configured = [
         secret.is_some(),
@@ -104,15 +115,21 @@ pub async fn load(config: &Config, dev_secret: Option<Vec<u8>>, clock: &Clock) -
         if secret.len() < 32 {
             return Err("jwt_secret: must be at least 32 bytes".into());
         }
-        (KeySource::Secret(secret.into_bytes()), vec![AlgorithmFamily::Hmac])
+        (
+            KeySource::Secret(secret.into_bytes()),
+            vec![AlgorithmFamily::Hmac],
+        )
     } else if let Some(path) = &config.jwt_public_key_file {
-        let pem =
-            std::fs::read(path).map_err(|e| format!("jwt_public_key_file: cannot read {}: {e}", path.display()))?;
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("jwt_public_key_file: cannot read {}: {e}", path.display()))?;
         let key = DecodingKey::from_rsa_pem(&pem)
             .or_else(|_| DecodingKey::from_ec_pem(&pem))
             .or_else(|_| DecodingKey::from_ed_pem(&pem))
             .map_err(|_| {
-                format!("jwt_public_key_file: {} is not an RSA, EC or Ed25519 public key in PEM", path.display())
+                format!(
+                    "jwt_public_key_file: {} is not an RSA, EC or Ed25519 public key in PEM",
+                    path.display()
+                )
             })?;
         let family = key.family();
         (KeySource::PublicKey(key), vec![family])
@@ -135,9 +152,19 @@ pub async fn load(config: &Config, dev_secret: Option<Vec<u8>>, clock: &Clock) -
         {
             return Err("jwt_jwks_url: must start with http:// or https://".into());
         }
-        let jwks = JwksKeys { set: RwLock::new(set), url, last_fetch: Mutex::new(None), http, clock: clock.clone() };
+        let jwks = JwksKeys {
+            set: RwLock::new(set),
+            url,
+            last_fetch: Mutex::new(None),
+            http,
+            clock: clock.clone(),
+        };
         jwks.refetch().await;
-        let families = vec![AlgorithmFamily::Rsa, AlgorithmFamily::Ec, AlgorithmFamily::Ed];
+        let families = vec![
+            AlgorithmFamily::Rsa,
+            AlgorithmFamily::Ec,
+            AlgorithmFamily::Ed,
+        ];
         (KeySource::Jwks(jwks), families)
     } else if let Some(secret) = dev_secret {
         (KeySource::Secret(secret), vec![AlgorithmFamily::Hmac])
@@ -181,10 +208,14 @@ fn parse_algorithms(list: &str, families: &[AlgorithmFamily]) -> Result<Vec<Algo
     let mut algorithms = Vec::new();
     for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let alg: Algorithm = name.parse().map_err(|_| {
-            format!("jwt_algorithms: {name:?} is not a JWS algorithm (e.g. HS256, RS256, ES256, EdDSA)")
+            format!(
+                "jwt_algorithms: {name:?} is not a JWS algorithm (e.g. HS256, RS256, ES256, EdDSA)"
+            )
         })?;
         if !families.contains(&alg.family()) {
-            return Err(format!("jwt_algorithms: {name} does not fit the configured key"));
+            return Err(format!(
+                "jwt_algorithms: {name} does not fit the configured key"
+            ));
         }
         algorithms.push(alg);
     }

@@ -23,7 +23,13 @@ pub struct Operator {
 impl Operator {
     /// Refuses with `Forbidden` unless the operator holds `scope`.
     pub fn require(&self, scope: Scope) -> AppResult<()> {
-        if self.scopes.contains(&scope) { Ok(()) } else { Err(AppError::Forbidden { missing_scope: scope }) }
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden {
+                missing_scope: scope,
+            })
+        }
     }
 
     /// Whether the operator holds `scope`.

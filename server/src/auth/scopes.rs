@@ -93,7 +93,14 @@ impl Role {
                 TokensRead,
             ],
             Role::ProvisioningOperator => {
-                vec![UsersRead, ProvisioningRead, ProvisioningWrite, ProvisioningManage, TokensRead, NotificationsRead]
+                vec![
+                    UsersRead,
+                    ProvisioningRead,
+                    ProvisioningWrite,
+                    ProvisioningManage,
+                    TokensRead,
+                    NotificationsRead,
+                ]
             }
             Role::Administrator => Scope::ALL.to_vec(),
         }

@@ -38,15 +38,24 @@ pub struct AuditFilter {
 pub fn insert(conn: &mut DbConn, rows: &[AuditEventRow]) -> QueryResult<usize> {
     let mut inserted = 0;
     for chunk in rows.chunks(500) {
-        inserted += crate::on_backend!(conn, |c| diesel::insert_into(audit_events::table).values(chunk).execute(c))?;
+        inserted += crate::on_backend!(conn, |c| diesel::insert_into(audit_events::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(inserted)
 }
 
 /// One page of events, newest first (ids are time-ordered UUIDv7).
-pub fn list(conn: &mut DbConn, filter: &AuditFilter, limit: i64) -> QueryResult<Vec<AuditEventRow>> {
-    let mut query =
-        audit_events::table.select(AuditEventRow::as_select()).order(audit_events::id.desc()).limit(limit).into_boxed();
+pub fn list(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    limit: i64,
+) -> QueryResult<Vec<AuditEventRow>> {
+    let mut query = audit_events::table
+        .select(AuditEventRow::as_select())
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .into_boxed();
     if let Some(actor) = &filter.actor {
         query = query.filter(audit_events::actor_id.eq(actor.clone()));
     }

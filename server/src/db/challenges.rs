@@ -31,12 +31,18 @@ pub struct ChallengeRow {
 
 /// Stores a new challenge.
 pub fn insert(conn: &mut DbConn, row: &ChallengeRow) -> QueryResult<usize> {
-    diesel::insert_into(challenges::table).values(row).execute(conn)
+    diesel::insert_into(challenges::table)
+        .values(row)
+        .execute(conn)
 }
 
 /// One challenge.
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<ChallengeRow>> {
-    challenges::table.filter(challenges::id.eq(id)).select(ChallengeRow::as_select()).first(conn).optional()
+    challenges::table
+        .filter(challenges::id.eq(id))
+        .select(ChallengeRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Counts one attempt before the code is compared: succeeds (1) only while the challenge is open,
@@ -61,13 +67,17 @@ pub fn consume(
     now: NaiveDateTime,
     verified_until: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {
-    diesel::update(challenges::table.filter(challenges::id.eq(id)).filter(challenges::consumed_at.is_null()))
-        .set((
-            challenges::consumed_at.eq(now),
-            challenges::verified_until.eq(verified_until),
-            challenges::failed_attempts.eq(challenges::failed_attempts - 1),
-        ))
-        .execute(conn)
+    diesel::update(
+        challenges::table
+            .filter(challenges::id.eq(id))
+            .filter(challenges::consumed_at.is_null()),
+    )
+    .set((
+        challenges::consumed_at.eq(now),
+        challenges::verified_until.eq(verified_until),
+        challenges::failed_attempts.eq(challenges::failed_attempts - 1),
+    ))
+    .execute(conn)
 }
 
 /// Replaces the code of an open challenge for a resend (the failure count is kept).
@@ -78,14 +88,18 @@ pub fn resend(
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(challenges::table.filter(challenges::id.eq(id)).filter(challenges::consumed_at.is_null()))
-        .set((
-            challenges::code_hash.eq(code_hash),
-            challenges::expires_at.eq(expires_at),
-            challenges::last_sent_at.eq(now),
-            challenges::send_count.eq(challenges::send_count + 1),
-        ))
-        .execute(conn)
+    diesel::update(
+        challenges::table
+            .filter(challenges::id.eq(id))
+            .filter(challenges::consumed_at.is_null()),
+    )
+    .set((
+        challenges::code_hash.eq(code_hash),
+        challenges::expires_at.eq(expires_at),
+        challenges::last_sent_at.eq(now),
+        challenges::send_count.eq(challenges::send_count + 1),
+    ))
+    .execute(conn)
 }
 
 /// The newest verification of `user_id` by `operator_id` still open at `now`.

@@ -27,13 +27,19 @@ pub struct EnrollmentRow {
 pub fn insert(conn: &mut DbConn, rows: &[EnrollmentRow]) -> QueryResult<usize> {
     let mut inserted = 0;
     for chunk in rows.chunks(500) {
-        inserted += crate::on_backend!(conn, |c| diesel::insert_into(enrollments::table).values(chunk).execute(c))?;
+        inserted += crate::on_backend!(conn, |c| diesel::insert_into(enrollments::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(inserted)
 }
 
 /// The user's active enrollment in a service.
-pub fn active(conn: &mut DbConn, user_id: &str, service_id: &str) -> QueryResult<Option<EnrollmentRow>> {
+pub fn active(
+    conn: &mut DbConn,
+    user_id: &str,
+    service_id: &str,
+) -> QueryResult<Option<EnrollmentRow>> {
     enrollments::table
         .filter(enrollments::user_id.eq(user_id))
         .filter(enrollments::service_id.eq(service_id))
@@ -44,7 +50,11 @@ pub fn active(conn: &mut DbConn, user_id: &str, service_id: &str) -> QueryResult
 }
 
 /// The user's enrollments (active only, or with removed ones), oldest first.
-pub fn for_user(conn: &mut DbConn, user_id: &str, include_removed: bool) -> QueryResult<Vec<EnrollmentRow>> {
+pub fn for_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    include_removed: bool,
+) -> QueryResult<Vec<EnrollmentRow>> {
     let mut query = enrollments::table
         .filter(enrollments::user_id.eq(user_id))
         .select(EnrollmentRow::as_select())
@@ -58,18 +68,31 @@ pub fn for_user(conn: &mut DbConn, user_id: &str, include_removed: bool) -> Quer
 
 /// Marks an active enrollment removed; returns the rows changed.
 pub fn remove(conn: &mut DbConn, id: &str, now: NaiveDateTime, by: &str) -> QueryResult<usize> {
-    diesel::update(enrollments::table.filter(enrollments::id.eq(id)).filter(enrollments::removed_at.is_null()))
-        .set((enrollments::removed_at.eq(now), enrollments::removed_by.eq(by)))
-        .execute(conn)
+    diesel::update(
+        enrollments::table
+            .filter(enrollments::id.eq(id))
+            .filter(enrollments::removed_at.is_null()),
+    )
+    .set((
+        enrollments::removed_at.eq(now),
+        enrollments::removed_by.eq(by),
+    ))
+    .execute(conn)
 }
 
 /// Sets an enrollment's detail (JSON).
 pub fn set_detail(conn: &mut DbConn, id: &str, detail: &str) -> QueryResult<usize> {
-    diesel::update(enrollments::table.filter(enrollments::id.eq(id))).set(enrollments::detail.eq(detail)).execute(conn)
+    diesel::update(enrollments::table.filter(enrollments::id.eq(id)))
+        .set(enrollments::detail.eq(detail))
+        .execute(conn)
 }
 
 /// Which of `user_ids` have an active enrollment in `service_id` (in batches).
-pub fn enrolled_users(conn: &mut DbConn, user_ids: &[String], service_id: &str) -> QueryResult<Vec<String>> {
+pub fn enrolled_users(
+    conn: &mut DbConn,
+    user_ids: &[String],
+    service_id: &str,
+) -> QueryResult<Vec<String>> {
     let mut found = Vec::new();
     for chunk in user_ids.chunks(500) {
         found.extend(

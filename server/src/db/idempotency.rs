@@ -20,7 +20,12 @@ pub struct IdempotencyRow {
 }
 
 /// The stored answer for a key, if any.
-pub fn find(conn: &mut DbConn, key: &str, operator_id: &str, operation: &str) -> QueryResult<Option<IdempotencyRow>> {
+pub fn find(
+    conn: &mut DbConn,
+    key: &str,
+    operator_id: &str,
+    operation: &str,
+) -> QueryResult<Option<IdempotencyRow>> {
     idempotency_keys::table
         .filter(idempotency_keys::key.eq(key))
         .filter(idempotency_keys::operator_id.eq(operator_id))
@@ -32,7 +37,9 @@ pub fn find(conn: &mut DbConn, key: &str, operator_id: &str, operation: &str) ->
 
 /// Stores an answer (a concurrent duplicate fails with a unique violation).
 pub fn insert(conn: &mut DbConn, row: &IdempotencyRow) -> QueryResult<usize> {
-    diesel::insert_into(idempotency_keys::table).values(row).execute(conn)
+    diesel::insert_into(idempotency_keys::table)
+        .values(row)
+        .execute(conn)
 }
 
 /// Stores the answer for a claimed key.
@@ -50,6 +57,9 @@ pub fn complete(
             .filter(idempotency_keys::operator_id.eq(operator_id))
             .filter(idempotency_keys::operation.eq(operation)),
     )
-    .set((idempotency_keys::response_status.eq(status), idempotency_keys::response_body.eq(body)))
+    .set((
+        idempotency_keys::response_status.eq(status),
+        idempotency_keys::response_body.eq(body),
+    ))
     .execute(conn)
 }

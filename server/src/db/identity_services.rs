@@ -32,7 +32,10 @@ pub struct IdentityServiceChanges {
 
 /// Every service, by id.
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<IdentityServiceRow>> {
-    identity_services::table.select(IdentityServiceRow::as_select()).order(identity_services::id.asc()).load(conn)
+    identity_services::table
+        .select(IdentityServiceRow::as_select())
+        .order(identity_services::id.asc())
+        .load(conn)
 }
 
 /// One service.
@@ -46,5 +49,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<IdentityServiceRo
 
 /// Changes one service.
 pub fn update(conn: &mut DbConn, id: &str, changes: &IdentityServiceChanges) -> QueryResult<usize> {
-    diesel::update(identity_services::table.filter(identity_services::id.eq(id))).set(changes).execute(conn)
+    diesel::update(identity_services::table.filter(identity_services::id.eq(id)))
+        .set(changes)
+        .execute(conn)
 }

@@ -133,8 +133,9 @@ pub fn connect(location: &DatabaseLocation, max_size: u32) -> Result<DbPool, Str
     let url = match location {
         DatabaseLocation::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create database directory {}: {e}", dir.display()))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    format!("cannot create database directory {}: {e}", dir.display())
+                })?;
             }
             path.to_string_lossy().into_owned()
         }
@@ -146,7 +147,9 @@ pub fn connect(location: &DatabaseLocation, max_size: u32) -> Result<DbPool, Str
         .connection_customizer(Box::new(SqlitePragmas))
         .build(ConnectionManager::<DbConn>::new(url))
         .map_err(|e| format!("cannot open the database: {e}"))?;
-    let mut conn = pool.get().map_err(|e| format!("cannot open the database: {e}"))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot open the database: {e}"))?;
     run_migrations(&mut conn)?;
     Ok(pool)
 }

@@ -41,7 +41,9 @@ pub struct NotificationFilter {
 pub fn insert(conn: &mut DbConn, rows: &[NotificationRow]) -> QueryResult<usize> {
     let mut inserted = 0;
     for chunk in rows.chunks(500) {
-        inserted += crate::on_backend!(conn, |c| diesel::insert_into(notifications::table).values(chunk).execute(c))?;
+        inserted += crate::on_backend!(conn, |c| diesel::insert_into(notifications::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(inserted)
 }
@@ -51,7 +53,11 @@ pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec
     notifications::table
         .filter(notifications::status.eq("pending"))
         .filter(notifications::next_attempt_at.le(now))
-        .filter(notifications::lease_until.is_null().or(notifications::lease_until.lt(now)))
+        .filter(
+            notifications::lease_until
+                .is_null()
+                .or(notifications::lease_until.lt(now)),
+        )
         .order(notifications::next_attempt_at.asc())
         .select(notifications::id)
         .limit(limit)
@@ -70,14 +76,25 @@ pub fn claim(
         notifications::table
             .filter(notifications::id.eq(id))
             .filter(notifications::status.eq("pending"))
-            .filter(notifications::lease_until.is_null().or(notifications::lease_until.lt(now))),
+            .filter(
+                notifications::lease_until
+                    .is_null()
+                    .or(notifications::lease_until.lt(now)),
+            ),
     )
-    .set((notifications::lease_owner.eq(owner), notifications::lease_until.eq(until)))
+    .set((
+        notifications::lease_owner.eq(owner),
+        notifications::lease_until.eq(until),
+    ))
     .execute(conn)?;
     if claimed == 0 {
         return Ok(None);
     }
-    notifications::table.filter(notifications::id.eq(id)).select(NotificationRow::as_select()).first(conn).optional()
+    notifications::table
+        .filter(notifications::id.eq(id))
+        .select(NotificationRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Records the end of a leased row (sent, expired or failed for good): the content is wiped.
@@ -90,17 +107,21 @@ pub fn finish(
     error: Option<&str>,
 ) -> QueryResult<usize> {
     let sent_at = (status == "sent").then_some(now);
-    diesel::update(notifications::table.filter(notifications::id.eq(id)).filter(notifications::lease_owner.eq(owner)))
-        .set((
-            notifications::status.eq(status),
-            notifications::sealed_content.eq(None::<String>),
-            notifications::attempts.eq(notifications::attempts + 1),
-            notifications::lease_owner.eq(None::<String>),
-            notifications::lease_until.eq(None::<NaiveDateTime>),
-            notifications::last_error.eq(error),
-            notifications::sent_at.eq(sent_at),
-        ))
-        .execute(conn)
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::lease_owner.eq(owner)),
+    )
+    .set((
+        notifications::status.eq(status),
+        notifications::sealed_content.eq(None::<String>),
+        notifications::attempts.eq(notifications::attempts + 1),
+        notifications::lease_owner.eq(None::<String>),
+        notifications::lease_until.eq(None::<NaiveDateTime>),
+        notifications::last_error.eq(error),
+        notifications::sent_at.eq(sent_at),
+    ))
+    .execute(conn)
 }
 
 /// Records a failed attempt and when to try again; the lease is released.
@@ -111,19 +132,27 @@ pub fn retry_later(
     next_attempt_at: NaiveDateTime,
     error: &str,
 ) -> QueryResult<usize> {
-    diesel::update(notifications::table.filter(notifications::id.eq(id)).filter(notifications::lease_owner.eq(owner)))
-        .set((
-            notifications::attempts.eq(notifications::attempts + 1),
-            notifications::next_attempt_at.eq(next_attempt_at),
-            notifications::lease_owner.eq(None::<String>),
-            notifications::lease_until.eq(None::<NaiveDateTime>),
-            notifications::last_error.eq(error),
-        ))
-        .execute(conn)
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::lease_owner.eq(owner)),
+    )
+    .set((
+        notifications::attempts.eq(notifications::attempts + 1),
+        notifications::next_attempt_at.eq(next_attempt_at),
+        notifications::lease_owner.eq(None::<String>),
+        notifications::lease_until.eq(None::<NaiveDateTime>),
+        notifications::last_error.eq(error),
+    ))
+    .execute(conn)
 }
 
 /// One page of notifications, newest first.
-pub fn list(conn: &mut DbConn, filter: &NotificationFilter, limit: i64) -> QueryResult<Vec<NotificationRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    filter: &NotificationFilter,
+    limit: i64,
+) -> QueryResult<Vec<NotificationRow>> {
     let mut query = notifications::table
         .select(NotificationRow::as_select())
         .order(notifications::id.desc())

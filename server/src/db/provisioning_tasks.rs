@@ -52,7 +52,10 @@ pub struct TaskFilter {
 
 /// Inserts a task and returns its number.
 pub fn insert(conn: &mut DbConn, task: &NewTask) -> QueryResult<i64> {
-    diesel::insert_into(provisioning_tasks::table).values(task).returning(provisioning_tasks::number).get_result(conn)
+    diesel::insert_into(provisioning_tasks::table)
+        .values(task)
+        .returning(provisioning_tasks::number)
+        .get_result(conn)
 }
 
 /// One task.
@@ -65,9 +68,17 @@ pub fn find(conn: &mut DbConn, number: i64) -> QueryResult<Option<TaskRow>> {
 }
 
 /// Updates the task's count and stop date.
-pub fn update_summary(conn: &mut DbConn, number: i64, count: i32, stop_date: NaiveDate) -> QueryResult<usize> {
+pub fn update_summary(
+    conn: &mut DbConn,
+    number: i64,
+    count: i32,
+    stop_date: NaiveDate,
+) -> QueryResult<usize> {
     diesel::update(provisioning_tasks::table.filter(provisioning_tasks::number.eq(number)))
-        .set((provisioning_tasks::count.eq(count), provisioning_tasks::stop_date.eq(stop_date)))
+        .set((
+            provisioning_tasks::count.eq(count),
+            provisioning_tasks::stop_date.eq(stop_date),
+        ))
         .execute(conn)
 }
 
@@ -86,14 +97,27 @@ pub fn set_emailed_to(conn: &mut DbConn, number: i64, emailed_to: &str) -> Query
 }
 
 /// Marks the task removed.
-pub fn mark_removed(conn: &mut DbConn, number: i64, now: NaiveDateTime, by: &str) -> QueryResult<usize> {
+pub fn mark_removed(
+    conn: &mut DbConn,
+    number: i64,
+    now: NaiveDateTime,
+    by: &str,
+) -> QueryResult<usize> {
     diesel::update(provisioning_tasks::table.filter(provisioning_tasks::number.eq(number)))
-        .set((provisioning_tasks::removed_at.eq(now), provisioning_tasks::removed_by.eq(by)))
+        .set((
+            provisioning_tasks::removed_at.eq(now),
+            provisioning_tasks::removed_by.eq(by),
+        ))
         .execute(conn)
 }
 
 /// One page of tasks, newest first.
-pub fn list(conn: &mut DbConn, filter: &TaskFilter, today: NaiveDate, limit: i64) -> QueryResult<Vec<TaskRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    filter: &TaskFilter,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<TaskRow>> {
     let open = diesel::dsl::exists(
         task_entries::table
             .filter(task_entries::task_number.eq(provisioning_tasks::number))

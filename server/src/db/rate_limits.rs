@@ -41,7 +41,10 @@ pub fn take(conn: &mut DbConn, key: &str, window_start: i64, limit: i32) -> Quer
         });
         match inserted {
             Ok(_) => return Ok(limit >= 1),
-            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {
                 continue;
             }
             Err(other) => return Err(other),

@@ -35,7 +35,9 @@ pub struct SessionFilter {
 
 /// Stores a new session.
 pub fn insert(conn: &mut DbConn, row: &SessionRow) -> QueryResult<usize> {
-    diesel::insert_into(registration_sessions::table).values(row).execute(conn)
+    diesel::insert_into(registration_sessions::table)
+        .values(row)
+        .execute(conn)
 }
 
 /// One session.
@@ -48,7 +50,11 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<SessionRow>> {
 }
 
 /// The user's pending, unexpired session.
-pub fn current(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> QueryResult<Option<SessionRow>> {
+pub fn current(
+    conn: &mut DbConn,
+    user_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<SessionRow>> {
     registration_sessions::table
         .filter(registration_sessions::user_id.eq(user_id))
         .filter(registration_sessions::status.eq("pending"))
@@ -82,7 +88,10 @@ pub fn consume(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<u
             .filter(registration_sessions::status.eq("pending"))
             .filter(registration_sessions::expires_at.gt(now)),
     )
-    .set((registration_sessions::status.eq("consumed"), registration_sessions::consumed_at.eq(now)))
+    .set((
+        registration_sessions::status.eq("consumed"),
+        registration_sessions::consumed_at.eq(now),
+    ))
     .execute(conn)
 }
 
@@ -94,7 +103,12 @@ pub fn set_enrollment(conn: &mut DbConn, id: &str, enrollment_id: &str) -> Query
 }
 
 /// One page of sessions, newest first.
-pub fn list(conn: &mut DbConn, filter: &SessionFilter, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<SessionRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    filter: &SessionFilter,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<SessionRow>> {
     let mut query = registration_sessions::table
         .select(SessionRow::as_select())
         .order(registration_sessions::id.desc())

@@ -33,14 +33,20 @@ pub struct EntryRow {
 pub fn insert(conn: &mut DbConn, rows: &[EntryRow]) -> QueryResult<usize> {
     let mut inserted = 0;
     for chunk in rows.chunks(500) {
-        inserted += crate::on_backend!(conn, |c| diesel::insert_into(task_entries::table).values(chunk).execute(c))?;
+        inserted += crate::on_backend!(conn, |c| diesel::insert_into(task_entries::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(inserted)
 }
 
 /// One entry.
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<EntryRow>> {
-    task_entries::table.filter(task_entries::id.eq(id)).select(EntryRow::as_select()).first(conn).optional()
+    task_entries::table
+        .filter(task_entries::id.eq(id))
+        .select(EntryRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// (user id, task number) of the users' outstanding entries of a token type.
@@ -69,13 +75,13 @@ pub fn outstanding(
 macro_rules! effective_status {
     ($query:expr, $status:expr, $today:expr) => {
         match $status {
-            Some("active") => {
-                $query.filter(task_entries::status.eq("active")).filter(task_entries::stop_date.ge($today))
-            }
+            Some("active") => $query
+                .filter(task_entries::status.eq("active"))
+                .filter(task_entries::stop_date.ge($today)),
             Some("expired") => $query.filter(
-                task_entries::status
-                    .eq("expired")
-                    .or(task_entries::status.eq("active").and(task_entries::stop_date.lt($today))),
+                task_entries::status.eq("expired").or(task_entries::status
+                    .eq("active")
+                    .and(task_entries::stop_date.lt($today))),
             ),
             Some(other) => $query.filter(task_entries::status.eq(other.to_owned())),
             None => $query,
@@ -117,18 +123,29 @@ pub fn outstanding_for_user(
         .filter(task_entries::user_id.eq(user_id))
         .filter(task_entries::status.eq("active"))
         .filter(task_entries::stop_date.ge(today))
-        .select((EntryRow::as_select(), super::provisioning_tasks::TaskRow::as_select()))
+        .select((
+            EntryRow::as_select(),
+            super::provisioning_tasks::TaskRow::as_select(),
+        ))
         .order(task_entries::task_number.asc())
         .load(conn)
 }
 
 /// Entries counted by effective status for some tasks: (task, status, count).
-pub fn counts(conn: &mut DbConn, numbers: &[i64], today: NaiveDate) -> QueryResult<Vec<(i64, String, i64)>> {
+pub fn counts(
+    conn: &mut DbConn,
+    numbers: &[i64],
+    today: NaiveDate,
+) -> QueryResult<Vec<(i64, String, i64)>> {
     let mut out: Vec<(i64, String, i64)> = task_entries::table
         .filter(task_entries::task_number.eq_any(numbers))
         .filter(task_entries::status.ne("active"))
         .group_by((task_entries::task_number, task_entries::status))
-        .select((task_entries::task_number, task_entries::status, count_star()))
+        .select((
+            task_entries::task_number,
+            task_entries::status,
+            count_star(),
+        ))
         .load(conn)?;
     for (expired, status) in [(false, "active"), (true, "expired")] {
         let base = task_entries::table
@@ -142,7 +159,11 @@ pub fn counts(conn: &mut DbConn, numbers: &[i64], today: NaiveDate) -> QueryResu
         } else {
             base.filter(task_entries::stop_date.ge(today))
         };
-        out.extend(base.load::<(i64, i64)>(conn)?.into_iter().map(|(n, c)| (n, status.to_owned(), c)));
+        out.extend(
+            base.load::<(i64, i64)>(conn)?
+                .into_iter()
+                .map(|(n, c)| (n, status.to_owned(), c)),
+        );
     }
     Ok(out)
 }
@@ -164,7 +185,11 @@ pub fn active_in_task(
         Some(ids) => {
             let mut found = Vec::new();
             for chunk in ids.chunks(500) {
-                found.extend(query.filter(task_entries::user_id.eq_any(chunk)).load(conn)?);
+                found.extend(
+                    query
+                        .filter(task_entries::user_id.eq_any(chunk))
+                        .load(conn)?,
+                );
             }
             Ok(found)
         }
@@ -176,14 +201,18 @@ pub fn active_in_task(
 pub fn finish(conn: &mut DbConn, id: &str, status: &str, now: NaiveDateTime) -> QueryResult<usize> {
     let completed = (status == "completed").then_some(now);
     let canceled = (status == "canceled").then_some(now);
-    diesel::update(task_entries::table.filter(task_entries::id.eq(id)).filter(task_entries::status.eq("active")))
-        .set((
-            task_entries::status.eq(status),
-            task_entries::updated_at.eq(now),
-            task_entries::completed_at.eq(completed),
-            task_entries::canceled_at.eq(canceled),
-        ))
-        .execute(conn)
+    diesel::update(
+        task_entries::table
+            .filter(task_entries::id.eq(id))
+            .filter(task_entries::status.eq("active")),
+    )
+    .set((
+        task_entries::status.eq(status),
+        task_entries::updated_at.eq(now),
+        task_entries::completed_at.eq(completed),
+        task_entries::canceled_at.eq(canceled),
+    ))
+    .execute(conn)
 }
 
 /// Sets the stop date (and the last address emailed, when given) of active entries.
@@ -196,8 +225,9 @@ pub fn extend(
 ) -> QueryResult<usize> {
     let mut changed = 0;
     for chunk in ids.chunks(500) {
-        let target =
-            task_entries::table.filter(task_entries::id.eq_any(chunk)).filter(task_entries::status.eq("active"));
+        let target = task_entries::table
+            .filter(task_entries::id.eq_any(chunk))
+            .filter(task_entries::status.eq("active"));
         changed += match emailed_to {
             Some(address) => diesel::update(target)
                 .set((
@@ -207,7 +237,10 @@ pub fn extend(
                 ))
                 .execute(conn)?,
             None => diesel::update(target)
-                .set((task_entries::stop_date.eq(stop_date), task_entries::updated_at.eq(now)))
+                .set((
+                    task_entries::stop_date.eq(stop_date),
+                    task_entries::updated_at.eq(now),
+                ))
                 .execute(conn)?,
         };
     }
@@ -215,14 +248,24 @@ pub fn extend(
 }
 
 /// Stores a fresh (sealed) TOTP key and serial on an active entry.
-pub fn start(conn: &mut DbConn, id: &str, serial: &str, sealed_key: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(task_entries::table.filter(task_entries::id.eq(id)).filter(task_entries::status.eq("active")))
-        .set((
-            task_entries::serial.eq(serial),
-            task_entries::sealed_totp_key.eq(sealed_key),
-            task_entries::updated_at.eq(now),
-        ))
-        .execute(conn)
+pub fn start(
+    conn: &mut DbConn,
+    id: &str,
+    serial: &str,
+    sealed_key: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        task_entries::table
+            .filter(task_entries::id.eq(id))
+            .filter(task_entries::status.eq("active")),
+    )
+    .set((
+        task_entries::serial.eq(serial),
+        task_entries::sealed_totp_key.eq(sealed_key),
+        task_entries::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 /// Counts one self-enrollment attempt before the code is compared (only while active and under the cap).
@@ -258,7 +301,11 @@ pub struct ReportRow {
 }
 
 /// A batch of report rows after (task number, entry id).
-pub fn report_batch(conn: &mut DbConn, after: Option<(i64, String)>, limit: i64) -> QueryResult<Vec<ReportRow>> {
+pub fn report_batch(
+    conn: &mut DbConn,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> QueryResult<Vec<ReportRow>> {
     let mut query = task_entries::table
         .inner_join(provisioning_tasks::table)
         .inner_join(users::table)
@@ -273,18 +320,33 @@ pub fn report_batch(conn: &mut DbConn, after: Option<(i64, String)>, limit: i64)
         .into_boxed();
     if let Some((number, id)) = after {
         query = query.filter(
-            task_entries::task_number.gt(number).or(task_entries::task_number.eq(number).and(task_entries::id.gt(id))),
+            task_entries::task_number
+                .gt(number)
+                .or(task_entries::task_number
+                    .eq(number)
+                    .and(task_entries::id.gt(id))),
         );
     }
-    query.load::<(EntryRow, super::provisioning_tasks::TaskRow, String, String)>(conn).map(|rows| {
-        rows.into_iter()
-            .map(|(entry, task, username, display_name)| ReportRow { entry, task, username, display_name })
-            .collect()
-    })
+    query
+        .load::<(EntryRow, super::provisioning_tasks::TaskRow, String, String)>(conn)
+        .map(|rows| {
+            rows.into_iter()
+                .map(|(entry, task, username, display_name)| ReportRow {
+                    entry,
+                    task,
+                    username,
+                    display_name,
+                })
+                .collect()
+        })
 }
 
 /// Cancels every active entry of a task; returns the ids canceled.
-pub fn cancel_all(conn: &mut DbConn, task_number: i64, now: NaiveDateTime) -> QueryResult<Vec<String>> {
+pub fn cancel_all(
+    conn: &mut DbConn,
+    task_number: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
     let ids: Vec<String> = task_entries::table
         .filter(task_entries::task_number.eq(task_number))
         .filter(task_entries::status.eq("active"))
@@ -292,9 +354,15 @@ pub fn cancel_all(conn: &mut DbConn, task_number: i64, now: NaiveDateTime) -> Qu
         .load(conn)?;
     for chunk in ids.chunks(500) {
         diesel::update(
-            task_entries::table.filter(task_entries::id.eq_any(chunk)).filter(task_entries::status.eq("active")),
+            task_entries::table
+                .filter(task_entries::id.eq_any(chunk))
+                .filter(task_entries::status.eq("active")),
         )
-        .set((task_entries::status.eq("canceled"), task_entries::canceled_at.eq(now), task_entries::updated_at.eq(now)))
+        .set((
+            task_entries::status.eq("canceled"),
+            task_entries::canceled_at.eq(now),
+            task_entries::updated_at.eq(now),
+        ))
         .execute(conn)?;
     }
     Ok(ids)

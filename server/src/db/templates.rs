@@ -22,11 +22,18 @@ pub struct TemplateRow {
 
 /// Every stored override.
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<TemplateRow>> {
-    notification_templates::table.select(TemplateRow::as_select()).load(conn)
+    notification_templates::table
+        .select(TemplateRow::as_select())
+        .load(conn)
 }
 
 /// One stored override.
-pub fn find(conn: &mut DbConn, service_id: &str, channel: &str, event: &str) -> QueryResult<Option<TemplateRow>> {
+pub fn find(
+    conn: &mut DbConn,
+    service_id: &str,
+    channel: &str,
+    event: &str,
+) -> QueryResult<Option<TemplateRow>> {
     notification_templates::table
         .filter(notification_templates::service_id.eq(service_id))
         .filter(notification_templates::channel.eq(channel))
@@ -45,6 +52,8 @@ pub fn put(conn: &mut DbConn, row: &TemplateRow) -> QueryResult<()> {
             .filter(notification_templates::event.eq(&row.event)),
     )
     .execute(conn)?;
-    diesel::insert_into(notification_templates::table).values(row).execute(conn)?;
+    diesel::insert_into(notification_templates::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }

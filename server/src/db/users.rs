@@ -49,7 +49,11 @@ pub struct UserFilter {
 /// Finds a user by id or by username.
 pub fn find(conn: &mut DbConn, id_or_username: &str) -> QueryResult<Option<User>> {
     users::table
-        .filter(users::id.eq(id_or_username).or(users::username.eq(id_or_username.to_lowercase())))
+        .filter(
+            users::id
+                .eq(id_or_username)
+                .or(users::username.eq(id_or_username.to_lowercase())),
+        )
         .select(User::as_select())
         .first(conn)
         .optional()
@@ -57,29 +61,52 @@ pub fn find(conn: &mut DbConn, id_or_username: &str) -> QueryResult<Option<User>
 
 /// Users whose usernames are in `usernames`.
 pub fn find_by_usernames(conn: &mut DbConn, usernames: &[String]) -> QueryResult<Vec<User>> {
-    users::table.filter(users::username.eq_any(usernames)).select(User::as_select()).load(conn)
+    users::table
+        .filter(users::username.eq_any(usernames))
+        .select(User::as_select())
+        .load(conn)
 }
 
 /// Inserts users.
 pub fn insert(conn: &mut DbConn, rows: &[User]) -> QueryResult<usize> {
-    crate::on_backend!(conn, |c| diesel::insert_into(users::table).values(rows).execute(c))
+    crate::on_backend!(conn, |c| diesel::insert_into(users::table)
+        .values(rows)
+        .execute(c))
 }
 
 /// Updates a user if its version is still `expected_version`; returns the rows changed (0 or 1).
-pub fn update(conn: &mut DbConn, id: &str, expected_version: i64, changes: &UserChanges) -> QueryResult<usize> {
-    diesel::update(users::table.filter(users::id.eq(id)).filter(users::version.eq(expected_version)))
-        .set(changes)
-        .execute(conn)
+pub fn update(
+    conn: &mut DbConn,
+    id: &str,
+    expected_version: i64,
+    changes: &UserChanges,
+) -> QueryResult<usize> {
+    diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::version.eq(expected_version)),
+    )
+    .set(changes)
+    .execute(conn)
 }
 
 /// Deletes a user if its version is still `expected_version`.
 pub fn delete(conn: &mut DbConn, id: &str, expected_version: i64) -> QueryResult<usize> {
-    diesel::delete(users::table.filter(users::id.eq(id)).filter(users::version.eq(expected_version))).execute(conn)
+    diesel::delete(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::version.eq(expected_version)),
+    )
+    .execute(conn)
 }
 
 /// One page of users ordered by username.
 pub fn list(conn: &mut DbConn, filter: &UserFilter, limit: i64) -> QueryResult<Vec<User>> {
-    let mut query = users::table.select(User::as_select()).order(users::username.asc()).limit(limit).into_boxed();
+    let mut query = users::table
+        .select(User::as_select())
+        .order(users::username.asc())
+        .limit(limit)
+        .into_boxed();
     if let Some(state) = &filter.state {
         query = query.filter(users::state.eq(state.clone()));
     }
@@ -89,7 +116,9 @@ pub fn list(conn: &mut DbConn, filter: &UserFilter, limit: i64) -> QueryResult<V
             users::username
                 .like(pattern.clone())
                 .escape('\\')
-                .or(lower(users::display_name).like(pattern.clone()).escape('\\'))
+                .or(lower(users::display_name)
+                    .like(pattern.clone())
+                    .escape('\\'))
                 .or(lower_nullable(users::email).like(pattern).escape('\\')),
         );
     }
@@ -100,7 +129,9 @@ pub fn list(conn: &mut DbConn, filter: &UserFilter, limit: i64) -> QueryResult<V
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Users whose id or username is in `keys` (in batches).

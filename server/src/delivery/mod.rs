@@ -64,11 +64,15 @@ impl Deliverer {
                 let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| format!("smtp_url: {e}"))?
                     .timeout(Some(Duration::from_secs(20)));
-                if let Some(password) = read_secret("smtp_password", &None, &config.smtp_password_file)? {
+                if let Some(password) =
+                    read_secret("smtp_password", &None, &config.smtp_password_file)?
+                {
                     let user = url
                         .split_once("://")
                         .and_then(|(_, rest)| rest.split_once('@'))
-                        .map(|(userinfo, _)| userinfo.split(':').next().unwrap_or_default().to_owned())
+                        .map(|(userinfo, _)| {
+                            userinfo.split(':').next().unwrap_or_default().to_owned()
+                        })
                         .unwrap_or_default();
                     builder = builder.credentials(Credentials::new(user, password));
                 }
@@ -83,18 +87,32 @@ impl Deliverer {
             None => None,
             Some(url) => Some(SmsGateway {
                 url: url.clone(),
-                token: read_secret("sms_gateway_token", &config.sms_gateway_token, &config.sms_gateway_token_file)?,
+                token: read_secret(
+                    "sms_gateway_token",
+                    &config.sms_gateway_token,
+                    &config.sms_gateway_token_file,
+                )?,
                 http: reqwest::Client::builder()
                     .timeout(Duration::from_secs(20))
                     .build()
                     .map_err(|e| format!("sms_gateway_url: {e}"))?,
             }),
         };
-        Ok(Self { smtp, mail_from: Some(mail_from), sms, outbox_dir: config.outbox_dir.clone() })
+        Ok(Self {
+            smtp,
+            mail_from: Some(mail_from),
+            sms,
+            outbox_dir: config.outbox_dir.clone(),
+        })
     }
 
     /// Sends one message; the error says why it was not accepted (no addresses or content in it).
-    pub async fn deliver(&self, channel: &str, recipient: &str, content: &Content) -> Result<(), String> {
+    pub async fn deliver(
+        &self,
+        channel: &str,
+        recipient: &str,
+        content: &Content,
+    ) -> Result<(), String> {
         match channel {
             "email" => self.send_email(recipient, content).await,
             "sms" => self.send_sms(recipient, content).await,
@@ -103,8 +121,13 @@ impl Deliverer {
     }
 
     async fn send_email(&self, recipient: &str, content: &Content) -> Result<(), String> {
-        let from = self.mail_from.clone().ok_or("no sender address is configured")?;
-        let to = recipient.parse::<Mailbox>().map_err(|_| "the recipient is not an email address".to_owned())?;
+        let from = self
+            .mail_from
+            .clone()
+            .ok_or("no sender address is configured")?;
+        let to = recipient
+            .parse::<Mailbox>()
+            .map_err(|_| "the recipient is not an email address".to_owned())?;
         let message = Message::builder()
             .from(from)
             .to(to)
@@ -112,7 +135,11 @@ impl Deliverer {
             .multipart(email_body(content)?)
             .map_err(|e| format!("cannot build the email: {e}"))?;
         match (&self.smtp, &self.outbox_dir) {
-            (Some(transport), _) => transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}")),
+            (Some(transport), _) => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("SMTP: {e}")),
             (None, Some(dir)) => write_to_dir(dir, "eml", &message.formatted()),
             (None, None) => Err("no SMTP server is configured".into()),
         }
@@ -120,32 +147,51 @@ impl Deliverer {
 
     async fn send_sms(&self, recipient: &str, content: &Content) -> Result<(), String> {
         let Some(gateway) = &self.sms else {
-            let Some(dir) = &self.outbox_dir else { return Err("no SMS gateway is configured".into()) };
+            let Some(dir) = &self.outbox_dir else {
+                return Err("no SMS gateway is configured".into());
+            };
             let json = serde_json::json!({"to": recipient, "body": content.text});
             return write_to_dir(dir, "sms.json", json.to_string().as_bytes());
         };
-        let mut request =
-            gateway.http.post(&gateway.url).json(&serde_json::json!({"to": recipient, "body": content.text}));
+        let mut request = gateway
+            .http
+            .post(&gateway.url)
+            .json(&serde_json::json!({"to": recipient, "body": content.text}));
         if let Some(token) = &gateway.token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().await.map_err(|e| format!("SMS gateway: {}", e.without_url()))?;
-        if response.status().is_success() { Ok(()) } else { Err(format!("SMS gateway answered {}", response.status())) }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("SMS gateway: {}", e.without_url()))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("SMS gateway answered {}", response.status()))
+        }
     }
 }
 
 /// Writes a message into the development outbox directory.
 fn write_to_dir(dir: &std::path::Path, extension: &str, bytes: &[u8]) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("outbox_dir: cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("outbox_dir: cannot create {}: {e}", dir.display()))?;
     let name = format!("{}.{extension}", uuid::Uuid::now_v7());
-    std::fs::write(dir.join(&name), bytes).map_err(|e| format!("outbox_dir: cannot write {name}: {e}"))
+    std::fs::write(dir.join(&name), bytes)
+        .map_err(|e| format!("outbox_dir: cannot write {name}: {e}"))
 }
 
 /// text + HTML alternatives; with inline images the HTML part is multipart/related.
 fn email_body(content: &Content) -> Result<MultiPart, String> {
-    let html = content.html.clone().unwrap_or_else(|| text_to_html(&content.text));
+    let html = content
+        .html
+        .clone()
+        .unwrap_or_else(|| text_to_html(&content.text));
     if content.inline_images.is_empty() {
-        return Ok(MultiPart::alternative_plain_html(content.text.clone(), html));
+        return Ok(MultiPart::alternative_plain_html(
+            content.text.clone(),
+            html,
+        ));
     }
     let mut related = MultiPart::related().singlepart(SinglePart::html(html));
     for image in &content.inline_images {
@@ -153,22 +199,31 @@ fn email_body(content: &Content) -> Result<MultiPart, String> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(&image.data_base64)
             .map_err(|_| "an inline image is not base64".to_owned())?;
-        let content_type =
-            ContentType::parse(&image.content_type).map_err(|_| "an inline image has a bad content type".to_owned())?;
-        related = related.singlepart(Attachment::new_inline(image.cid.clone()).body(bytes, content_type));
+        let content_type = ContentType::parse(&image.content_type)
+            .map_err(|_| "an inline image has a bad content type".to_owned())?;
+        related =
+            related.singlepart(Attachment::new_inline(image.cid.clone()).body(bytes, content_type));
     }
-    Ok(MultiPart::alternative().singlepart(SinglePart::plain(content.text.clone())).multipart(related))
+    Ok(MultiPart::alternative()
+        .singlepart(SinglePart::plain(content.text.clone()))
+        .multipart(related))
 }
 
 /// Escapes text for HTML.
 pub fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// A minimal HTML rendering of a plain-text body.
 pub fn text_to_html(text: &str) -> String {
-    let paragraphs: Vec<String> =
-        text.split("\n\n").map(|p| format!("<p>{}</p>", escape_html(p.trim()).replace('\n', "<br>"))).collect();
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(|p| format!("<p>{}</p>", escape_html(p.trim()).replace('\n', "<br>")))
+        .collect();
     format!(
         "<!DOCTYPE html><html><body style=\"font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5;\">{}</body></html>",
         paragraphs.join("")

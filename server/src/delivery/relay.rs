@@ -23,7 +23,9 @@ const BATCH: i64 = 20;
 
 /// The delay before attempt `attempts + 1`: 5 s doubling to at most 15 min, ±20 % jitter.
 pub fn backoff(attempts: i32) -> chrono::Duration {
-    let base = 5_i64.saturating_mul(1_i64 << attempts.clamp(0, 20)).min(900);
+    let base = 5_i64
+        .saturating_mul(1_i64 << attempts.clamp(0, 20))
+        .min(900);
     let jitter = rand::rng().random_range(0.8..1.2);
     chrono::Duration::milliseconds((base as f64 * 1000.0 * jitter) as i64)
 }
@@ -48,8 +50,10 @@ pub fn spawn(state: web::Data<AppState>) {
 /// One round: claims the due messages and delivers them. Returns how many were handled.
 pub async fn run_once(state: &AppState, owner: &str) -> Result<usize, AppError> {
     let now = state.clock.now();
-    let ids =
-        state.db.run(move |conn| notifications::due(conn, now.naive_utc(), BATCH).map_err(AppError::from)).await?;
+    let ids = state
+        .db
+        .run(move |conn| notifications::due(conn, now.naive_utc(), BATCH).map_err(AppError::from))
+        .await?;
     let mut handled = 0;
     for id in ids {
         let owner_id = owner.to_owned();
@@ -57,7 +61,8 @@ pub async fn run_once(state: &AppState, owner: &str) -> Result<usize, AppError> 
         let claimed = state
             .db
             .run(move |conn| {
-                notifications::claim(conn, &id, &owner_id, now.naive_utc(), until.naive_utc()).map_err(AppError::from)
+                notifications::claim(conn, &id, &owner_id, now.naive_utc(), until.naive_utc())
+                    .map_err(AppError::from)
             })
             .await?;
         if let Some(row) = claimed {
@@ -68,24 +73,42 @@ pub async fn run_once(state: &AppState, owner: &str) -> Result<usize, AppError> 
     Ok(handled)
 }
 
-async fn handle(state: &AppState, owner: &str, row: NotificationRow, now: DateTime<Utc>) -> Result<(), AppError> {
+async fn handle(
+    state: &AppState,
+    owner: &str,
+    row: NotificationRow,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let id = row.id.clone();
     let owner = owner.to_owned();
-    if row.not_after.is_some_and(|deadline| now.naive_utc() >= deadline) {
+    if row
+        .not_after
+        .is_some_and(|deadline| now.naive_utc() >= deadline)
+    {
         tracing::info!(notification.id = %id, "notification expired before it could be delivered");
         return state
             .db
             .run(move |conn| {
-                notifications::finish(conn, &id, &owner, "expired", now.naive_utc(), Some("expired before delivery"))
-                    .map(|_| ())
-                    .map_err(AppError::from)
+                notifications::finish(
+                    conn,
+                    &id,
+                    &owner,
+                    "expired",
+                    now.naive_utc(),
+                    Some("expired before delivery"),
+                )
+                .map(|_| ())
+                .map_err(AppError::from)
             })
             .await;
     }
     let outcome = match open(state, &row) {
         Ok(content) => {
             let recipient = content.recipient.as_deref().unwrap_or(&row.recipient);
-            state.deliverer.deliver(&row.channel, recipient, &content).await
+            state
+                .deliverer
+                .deliver(&row.channel, recipient, &content)
+                .await
         }
         Err(error) => Err(error),
     };
@@ -111,7 +134,10 @@ async fn handle(state: &AppState, owner: &str, row: NotificationRow, now: DateTi
 }
 
 fn open(state: &AppState, row: &NotificationRow) -> Result<Content, String> {
-    let sealed = row.sealed_content.as_deref().ok_or("the message has no content")?;
+    let sealed = row
+        .sealed_content
+        .as_deref()
+        .ok_or("the message has no content")?;
     let bytes = state.key.open(sealed)?;
     serde_json::from_slice(&bytes).map_err(|e| format!("unreadable message content: {e}"))
 }

@@ -179,7 +179,10 @@ pub struct IdentityVerificationSettings {
 
 impl Default for IdentityVerificationSettings {
     fn default() -> Self {
-        Self { enforce: true, window_minutes: 15 }
+        Self {
+            enforce: true,
+            window_minutes: 15,
+        }
     }
 }
 

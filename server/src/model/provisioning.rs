@@ -73,7 +73,10 @@ pub struct SelfEnrollmentPolicy {
 
 impl Default for SelfEnrollmentPolicy {
     fn default() -> Self {
-        Self { validity_days: 14, max_attempts: 5 }
+        Self {
+            validity_days: 14,
+            max_attempts: 5,
+        }
     }
 }
 

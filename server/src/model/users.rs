@@ -28,7 +28,11 @@ impl UserState {
 
     /// From storage.
     pub fn from_db(value: &str) -> Self {
-        if value == "disabled" { Self::Disabled } else { Self::Active }
+        if value == "disabled" {
+            Self::Disabled
+        } else {
+            Self::Active
+        }
     }
 }
 

@@ -29,21 +29,31 @@ const LIMIT: &str = "app-registration";
 
 /// `SHA256:<base64>` of a base64 public key.
 fn fingerprint(public_key: &str) -> Result<String, String> {
-    let bytes =
-        base64::engine::general_purpose::STANDARD.decode(public_key.trim()).map_err(|_| "must be base64".to_owned())?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(public_key.trim())
+        .map_err(|_| "must be base64".to_owned())?;
     if bytes.is_empty() || bytes.len() > 4096 {
         return Err("must be 1 to 4096 bytes".into());
     }
-    Ok(format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(&bytes))))
+    Ok(format!(
+        "SHA256:{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(&bytes))
+    ))
 }
 
 /// Registers the app with a session secret.
-pub async fn register(state: &AppState, origin: Origin, input: AppRegistration) -> AppResult<AppRegistrationResult> {
+pub async fn register(
+    state: &AppState,
+    origin: Origin,
+    input: AppRegistration,
+) -> AppResult<AppRegistrationResult> {
     let mut checks = Checks::default();
     let device_name = checks.text("device_name", &input.device_name, 100);
     let platform = checks.text("platform", &input.platform, 40);
     let key_fingerprint = match &input.public_key {
-        Some(key) => fingerprint(key).map_err(|m| checks.fail("public_key", m)).ok(),
+        Some(key) => fingerprint(key)
+            .map_err(|m| checks.fail("public_key", m))
+            .ok(),
         None => None,
     };
     if !checks.errors.is_empty() {
@@ -90,9 +100,19 @@ pub async fn register(state: &AppState, origin: Origin, input: AppRegistration) 
         Ok(AppRegistrationResult { enrollment_id: enrollment.id, key_fingerprint: key_fingerprint.clone() })
     })
     .await;
-    if let Err(AppError::Unprocessable { code: "invalid_registration_secret", .. }) = &attempt {
-        public_limits::record_failure(state, LIMIT, &origin, now, json!({"reason": "invalid registration secret"}))
-            .await?;
+    if let Err(AppError::Unprocessable {
+        code: "invalid_registration_secret",
+        ..
+    }) = &attempt
+    {
+        public_limits::record_failure(
+            state,
+            LIMIT,
+            &origin,
+            now,
+            json!({"reason": "invalid registration secret"}),
+        )
+        .await?;
     }
     attempt
 }

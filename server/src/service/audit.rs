@@ -9,7 +9,9 @@ use crate::auth::scopes::Scope;
 use crate::db::audit_events::{self, AuditEventRow, AuditFilter};
 use crate::db::{Db, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::model::audit::{AuditActor, AuditEvent, AuditEventPage, AuditTarget, ListAuditEventsQuery};
+use crate::model::audit::{
+    AuditActor, AuditEvent, AuditEventPage, AuditTarget, ListAuditEventsQuery,
+};
 
 /// How an audited event ended.
 #[derive(Debug, Clone, Copy)]
@@ -46,12 +48,22 @@ pub struct Entry<'a> {
 
 /// A successful change to a target.
 pub fn success<'a>(target_type: &'a str, target_id: &'a str, detail: Option<Value>) -> Entry<'a> {
-    Entry { target_type, target_id, outcome: Outcome::Success, detail }
+    Entry {
+        target_type,
+        target_id,
+        outcome: Outcome::Success,
+        detail,
+    }
 }
 
 /// A failed attempt on a target (e.g. a wrong code).
 pub fn failure<'a>(target_type: &'a str, target_id: &'a str, detail: Option<Value>) -> Entry<'a> {
-    Entry { target_type, target_id, outcome: Outcome::Failure, detail }
+    Entry {
+        target_type,
+        target_id,
+        outcome: Outcome::Failure,
+        detail,
+    }
 }
 
 /// The row for an operator's event within a request.
@@ -72,7 +84,12 @@ pub fn row(ctx: &Context, now: DateTime<Utc>, entry: Entry<'_>) -> AuditEventRow
 }
 
 /// Records one event in the caller's transaction.
-pub fn record(conn: &mut DbConn, ctx: &Context, now: DateTime<Utc>, entry: Entry<'_>) -> AppResult<()> {
+pub fn record(
+    conn: &mut DbConn,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    entry: Entry<'_>,
+) -> AppResult<()> {
     audit_events::insert(conn, &[row(ctx, now, entry)])?;
     Ok(())
 }
@@ -91,7 +108,12 @@ pub async fn record_outside_request(
     let row = AuditEventRow {
         id: uuid::Uuid::now_v7().to_string(),
         occurred_at: now.naive_utc(),
-        actor_type: if operator.is_some() { "operator" } else { "anonymous" }.into(),
+        actor_type: if operator.is_some() {
+            "operator"
+        } else {
+            "anonymous"
+        }
+        .into(),
         actor_id: operator.map(|o| o.id.clone()),
         actor_name: operator.and_then(|o| o.name.clone()),
         action: action.to_owned(),
@@ -101,11 +123,17 @@ pub async fn record_outside_request(
         request_id: Some(request_id.to_owned()),
         detail: Some(detail.to_string()),
     };
-    db.run(move |conn| audit_events::insert(conn, &[row]).map_err(AppError::from)).await.map(|_| ())
+    db.run(move |conn| audit_events::insert(conn, &[row]).map_err(AppError::from))
+        .await
+        .map(|_| ())
 }
 
 /// One page of events, newest first.
-pub async fn list(db: &Db, ctx: &Context, query: ListAuditEventsQuery) -> AppResult<AuditEventPage> {
+pub async fn list(
+    db: &Db,
+    ctx: &Context,
+    query: ListAuditEventsQuery,
+) -> AppResult<AuditEventPage> {
     ctx.operator.require(Scope::AuditRead)?;
     let limit = page::limit(query.limit)?;
     let filter = AuditFilter {
@@ -114,18 +142,31 @@ pub async fn list(db: &Db, ctx: &Context, query: ListAuditEventsQuery) -> AppRes
         target: query.target,
         since: query.since.map(|t| t.naive_utc()),
         until: query.until.map(|t| t.naive_utc()),
-        before_id: query.cursor.as_deref().map(|c| page::decode_cursor("audit", c)).transpose()?,
+        before_id: query
+            .cursor
+            .as_deref()
+            .map(|c| page::decode_cursor("audit", c))
+            .transpose()?,
     };
-    let rows = db.run(move |conn| audit_events::list(conn, &filter, limit + 1).map_err(AppError::from)).await?;
+    let rows = db
+        .run(move |conn| audit_events::list(conn, &filter, limit + 1).map_err(AppError::from))
+        .await?;
     let (rows, next_cursor) = page::split(rows, limit, "audit", |row| row.id.clone());
-    Ok(AuditEventPage { items: rows.into_iter().map(to_model).collect(), next_cursor })
+    Ok(AuditEventPage {
+        items: rows.into_iter().map(to_model).collect(),
+        next_cursor,
+    })
 }
 
 fn to_model(row: AuditEventRow) -> AuditEvent {
     AuditEvent {
         id: row.id,
         occurred_at: row.occurred_at.and_utc(),
-        actor: AuditActor { actor_type: row.actor_type, id: row.actor_id, name: row.actor_name },
+        actor: AuditActor {
+            actor_type: row.actor_type,
+            id: row.actor_id,
+            name: row.actor_name,
+        },
         action: row.action,
         target: match (row.target_type, row.target_id) {
             (Some(target_type), Some(id)) => Some(AuditTarget { target_type, id }),

@@ -11,12 +11,17 @@ use crate::auth::scopes::Scope;
 use crate::db::challenges::ChallengeRow;
 use crate::db::{DbConn, users as user_rows};
 use crate::error::{AppError, AppResult};
-use crate::model::enrollments::{CodeService, Enrollment, EnrollmentChallenge, StartEnrollmentChallenge};
+use crate::model::enrollments::{
+    CodeService, Enrollment, EnrollmentChallenge, StartEnrollmentChallenge,
+};
 use crate::state::AppState;
 
 const PURPOSE: &str = "enrollment";
 const KIND: &str = "enrollment challenge";
-const CHALLENGE: codes::ChallengeKind = codes::ChallengeKind { purpose: PURPOSE, name: KIND };
+const CHALLENGE: codes::ChallengeKind = codes::ChallengeKind {
+    purpose: PURPOSE,
+    name: KIND,
+};
 
 fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> EnrollmentChallenge {
     EnrollmentChallenge {
@@ -48,7 +53,8 @@ fn send_code(
     let service = enrollments::find_service(conn, &service_id)?;
     let spec = templates::spec(&service_id, &issued.row.channel, "enrollment-code")?;
     let expires_at = issued.row.expires_at.and_utc();
-    let mut values = verification::code_values(user, ctx, &issued.code, expires_at, &service.display_name);
+    let mut values =
+        verification::code_values(user, ctx, &issued.code, expires_at, &service.display_name);
     values.insert("Address", notify::mask(&issued.row.address));
     notify::queue(
         conn,
@@ -75,8 +81,8 @@ pub async fn start(
 ) -> AppResult<EnrollmentChallenge> {
     ctx.operator.require(Scope::EnrollmentsWrite)?;
     let service_id = input.service.as_str();
-    let address =
-        enrollments::check_address(service_id, &input.address).map_err(|m| AppError::invalid("address", m))?;
+    let address = enrollments::check_address(service_id, &input.address)
+        .map_err(|m| AppError::invalid("address", m))?;
     let now = state.clock.now();
     let key = state.key.clone();
     let config = state.config.clone();
@@ -84,7 +90,10 @@ pub async fn start(
     with_outbox(state, false, move |tx| {
         let user = users::find_required(tx, &user)?;
         if user.state != "active" {
-            return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
+            return Err(AppError::Conflict {
+                code: "user_disabled",
+                message: "the user is disabled".into(),
+            });
         }
         let service = enrollments::find_service(tx, service_id)?;
         enrollments::require_usable(&config, &service)?;
@@ -101,7 +110,9 @@ pub async fn start(
         if crate::db::enrollments::active(tx, &user.id, service_id)?.is_some() {
             return Err(AppError::Conflict {
                 code: "already_enrolled",
-                message: format!("the user is already enrolled in {service_id}; remove that enrollment first"),
+                message: format!(
+                    "the user is already enrolled in {service_id}; remove that enrollment first"
+                ),
             });
         }
         let issued = codes::issue(
@@ -119,7 +130,12 @@ pub async fn start(
         )?;
         send_code(tx, &key, &ctx, now, &user, &issued)?;
         let detail = json!({"challenge": issued.row.id, "service": service_id});
-        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("user", &user.id, Some(detail)),
+        )?;
         Ok(to_model(&issued.row, now))
     })
     .await
@@ -137,14 +153,24 @@ pub async fn resend(state: &AppState, ctx: &Context, id: String) -> AppResult<En
         let issued = codes::reissue(tx, &key, &ctx, now, &row)?;
         send_code(tx, &key, &ctx, now, &user, &issued)?;
         let detail = json!({"challenge": issued.row.id, "sends": issued.row.send_count});
-        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("user", &user.id, Some(detail)),
+        )?;
         Ok(to_model(&issued.row, now))
     })
     .await
 }
 
 /// Checks the code read back and enrolls the address.
-pub async fn verify(state: &AppState, ctx: &Context, id: String, code: String) -> AppResult<Enrollment> {
+pub async fn verify(
+    state: &AppState,
+    ctx: &Context,
+    id: String,
+    code: String,
+) -> AppResult<Enrollment> {
     ctx.operator.require(Scope::EnrollmentsWrite)?;
     let now = state.clock.now();
     let row = codes::check(&state.db, &state.key, ctx, now, id, code, CHALLENGE).await?;
@@ -157,8 +183,19 @@ pub async fn verify(state: &AppState, ctx: &Context, id: String, code: String) -
         verification::require_verified(tx, &ctx, &user.id, now)?;
         let service_id = row.service_id.clone().unwrap_or_default();
         let enrollment = enrollments::add(tx, &ctx, now, &user, &service_id, &row.address, "code")?;
-        let notices = enrollments::Notices { key: &key, config: &config };
-        enrollments::queue_notice(tx, notices, &ctx, now, &user, &enrollment, "enrollment-added")?;
+        let notices = enrollments::Notices {
+            key: &key,
+            config: &config,
+        };
+        enrollments::queue_notice(
+            tx,
+            notices,
+            &ctx,
+            now,
+            &user,
+            &enrollment,
+            "enrollment-added",
+        )?;
         Ok(enrollments::to_model(enrollment))
     })
     .await
@@ -169,5 +206,10 @@ pub async fn get(state: &AppState, ctx: &Context, id: String) -> AppResult<Enrol
     ctx.operator.require(Scope::EnrollmentsRead)?;
     let now = state.clock.now();
     let ctx = ctx.clone();
-    state.db.run(move |conn| codes::find_own(conn, &ctx, &id, PURPOSE, KIND).map(|row| to_model(&row, now))).await
+    state
+        .db
+        .run(move |conn| {
+            codes::find_own(conn, &ctx, &id, PURPOSE, KIND).map(|row| to_model(&row, now))
+        })
+        .await
 }

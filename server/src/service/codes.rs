@@ -46,13 +46,30 @@ pub struct ChallengeTarget<'a> {
 }
 
 /// Takes one send from the per-user and per-operator hourly allowances, or refuses with 429.
-pub fn take_send_allowance(conn: &mut DbConn, now: DateTime<Utc>, user_id: &str, operator_id: &str) -> AppResult<()> {
+pub fn take_send_allowance(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    user_id: &str,
+    operator_id: &str,
+) -> AppResult<()> {
     let window = now.timestamp() - now.timestamp().rem_euclid(3600);
-    let retry_after = u64::try_from(window + 3600 - now.timestamp()).unwrap_or(3600).max(1);
-    if !rate_limits::take(conn, &format!("code-send:user:{user_id}"), window, USER_SENDS_PER_HOUR)? {
+    let retry_after = u64::try_from(window + 3600 - now.timestamp())
+        .unwrap_or(3600)
+        .max(1);
+    if !rate_limits::take(
+        conn,
+        &format!("code-send:user:{user_id}"),
+        window,
+        USER_SENDS_PER_HOUR,
+    )? {
         return Err(AppError::RateLimited { retry_after });
     }
-    if !rate_limits::take(conn, &format!("code-send:operator:{operator_id}"), window, OPERATOR_SENDS_PER_HOUR)? {
+    if !rate_limits::take(
+        conn,
+        &format!("code-send:operator:{operator_id}"),
+        window,
+        OPERATOR_SENDS_PER_HOUR,
+    )? {
         return Err(AppError::RateLimited { retry_after });
     }
     Ok(())
@@ -116,7 +133,8 @@ pub fn reissue(
     if challenges::resend(conn, &row.id, &code_hash, now.naive_utc(), expires_at)? == 0 {
         return Err(used());
     }
-    let row = challenges::find(conn, &row.id)?.ok_or_else(|| AppError::internal("challenge vanished"))?;
+    let row =
+        challenges::find(conn, &row.id)?.ok_or_else(|| AppError::internal("challenge vanished"))?;
     Ok(Issued { row, code })
 }
 
@@ -139,7 +157,10 @@ pub fn attempts_left(row: &ChallengeRow) -> u32 {
 }
 
 fn used() -> AppError {
-    AppError::Conflict { code: "challenge_used", message: "this code was already used".into() }
+    AppError::Conflict {
+        code: "challenge_used",
+        message: "this code was already used".into(),
+    }
 }
 
 fn locked() -> AppError {
@@ -159,7 +180,10 @@ pub fn find_own(
 ) -> AppResult<ChallengeRow> {
     challenges::find(conn, id)?
         .filter(|row| row.purpose == purpose && row.operator_id == ctx.operator.id)
-        .ok_or_else(|| AppError::NotFound { kind, id: id.to_owned() })
+        .ok_or_else(|| AppError::NotFound {
+            kind,
+            id: id.to_owned(),
+        })
 }
 
 /// What kind of challenge a lookup expects.
@@ -186,7 +210,10 @@ pub async fn check(
     let (purpose, kind) = (kind.purpose, kind.name);
     let code = code.trim().to_owned();
     if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-        return Err(AppError::invalid("code", "must be the 6 digits the user read back"));
+        return Err(AppError::invalid(
+            "code",
+            "must be the 6 digits the user read back",
+        ));
     }
     let counted_ctx = ctx.clone();
     let row = db
@@ -216,10 +243,17 @@ pub async fn check(
     let challenge_id = row.id.clone();
     db.run(move |conn| {
         let detail = json!({"challenge": challenge_id, "failed_attempts": failures});
-        let mut rows = vec![audit::row(&ctx, now, audit::failure("user", &target_id, Some(detail)))];
+        let mut rows = vec![audit::row(
+            &ctx,
+            now,
+            audit::failure("user", &target_id, Some(detail)),
+        )];
         if failures >= MAX_FAILED_ATTEMPTS {
-            let mut lockout =
-                audit::row(&ctx, now, audit::failure("user", &target_id, Some(json!({"challenge": challenge_id}))));
+            let mut lockout = audit::row(
+                &ctx,
+                now,
+                audit::failure("user", &target_id, Some(json!({"challenge": challenge_id}))),
+            );
             lockout.action = "challenge_locked".into();
             rows.push(lockout);
         }
@@ -231,7 +265,10 @@ pub async fn check(
     }
     Err(AppError::Unprocessable {
         code: "invalid_code",
-        message: format!("the code is wrong; {} attempts left", MAX_FAILED_ATTEMPTS - failures),
+        message: format!(
+            "the code is wrong; {} attempts left",
+            MAX_FAILED_ATTEMPTS - failures
+        ),
     })
 }
 
@@ -242,7 +279,13 @@ pub fn consume(
     now: DateTime<Utc>,
     verified_until: Option<DateTime<Utc>>,
 ) -> AppResult<()> {
-    if challenges::consume(conn, &row.id, now.naive_utc(), verified_until.map(|t| t.naive_utc()))? == 1 {
+    if challenges::consume(
+        conn,
+        &row.id,
+        now.naive_utc(),
+        verified_until.map(|t| t.naive_utc()),
+    )? == 1
+    {
         Ok(())
     } else {
         Err(used())

@@ -30,16 +30,24 @@ pub fn to_model(row: EnrollmentRow) -> Enrollment {
         address: notify::mask(&row.address),
         method: row.method,
         enrolled_at: row.enrolled_at.and_utc(),
-        enrolled_by: Actor { id: row.enrolled_by, name: row.enrolled_by_name },
+        enrolled_by: Actor {
+            id: row.enrolled_by,
+            name: row.enrolled_by_name,
+        },
         removed_at: row.removed_at.map(|t| t.and_utc()),
         removed_by: row.removed_by,
     }
 }
 
 /// A service by id, or `NotFound`.
-pub fn find_service(conn: &mut DbConn, service_id: &str) -> AppResult<service_rows::IdentityServiceRow> {
-    service_rows::find(conn, service_id)?
-        .ok_or_else(|| AppError::NotFound { kind: "identity service", id: service_id.to_owned() })
+pub fn find_service(
+    conn: &mut DbConn,
+    service_id: &str,
+) -> AppResult<service_rows::IdentityServiceRow> {
+    service_rows::find(conn, service_id)?.ok_or_else(|| AppError::NotFound {
+        kind: "identity service",
+        id: service_id.to_owned(),
+    })
 }
 
 /// Checks that an address fits the service, returning it trimmed.
@@ -48,7 +56,11 @@ pub fn check_address(service_id: &str, address: &str) -> Result<String, String> 
     let ok = match service_id {
         "personal-email" => is_email(address),
         "mobile-code" => is_e164(address),
-        _ => !address.is_empty() && address.chars().count() <= 200 && !address.chars().any(char::is_control),
+        _ => {
+            !address.is_empty()
+                && address.chars().count() <= 200
+                && !address.chars().any(char::is_control)
+        }
     };
     if ok {
         Ok(address.to_owned())
@@ -62,7 +74,10 @@ pub fn check_address(service_id: &str, address: &str) -> Result<String, String> 
 }
 
 /// Refuses a service that is switched off or not configured.
-pub fn require_usable(config: &Config, service: &service_rows::IdentityServiceRow) -> AppResult<()> {
+pub fn require_usable(
+    config: &Config,
+    service: &service_rows::IdentityServiceRow,
+) -> AppResult<()> {
     if !service.enabled {
         return Err(AppError::Unprocessable {
             code: "service_disabled",
@@ -105,9 +120,10 @@ pub fn add(
         removed_by: None,
     };
     rows::insert(conn, std::slice::from_ref(&row)).map_err(|e| match e {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-            already_enrolled(service_id)
-        }
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => already_enrolled(service_id),
         other => other.into(),
     })?;
     let detail = json!({"enrollment": row.id, "service": service_id, "method": method});
@@ -126,7 +142,10 @@ pub fn add(
 }
 
 fn already_enrolled(service_id: &str) -> AppError {
-    AppError::Conflict { code: "already_enrolled", message: format!("the user is already enrolled in {service_id}") }
+    AppError::Conflict {
+        code: "already_enrolled",
+        message: format!("the user is already enrolled in {service_id}"),
+    }
 }
 
 /// What it takes to send a notice.
@@ -150,7 +169,9 @@ pub fn queue_notice(
     event: &str,
 ) -> AppResult<()> {
     let Notices { key, config } = notices;
-    let Some(email) = &user.email else { return Ok(()) };
+    let Some(email) = &user.email else {
+        return Ok(());
+    };
     if identity_services::not_configured_reason(config, "personal-email").is_some() {
         return Ok(());
     }
@@ -160,7 +181,13 @@ pub fn queue_notice(
         ("UserDisplayName", user.display_name.clone()),
         ("Username", user.username.clone()),
         ("ServiceName", service.display_name),
-        ("OperatorName", ctx.operator.name.clone().unwrap_or_else(|| ctx.operator.id.clone())),
+        (
+            "OperatorName",
+            ctx.operator
+                .name
+                .clone()
+                .unwrap_or_else(|| ctx.operator.id.clone()),
+        ),
         ("Address", notify::mask(&enrollment.address)),
         ("EventTime", notify::display_time(now)),
     ]);
@@ -181,20 +208,34 @@ pub fn queue_notice(
 }
 
 /// The user's enrollments.
-pub async fn list(state: &AppState, ctx: &Context, user: String, include_removed: bool) -> AppResult<EnrollmentList> {
+pub async fn list(
+    state: &AppState,
+    ctx: &Context,
+    user: String,
+    include_removed: bool,
+) -> AppResult<EnrollmentList> {
     ctx.operator.require(Scope::EnrollmentsRead)?;
     state
         .db
         .run(move |conn| {
             let user = users::find_required(conn, &user)?;
-            let items = rows::for_user(conn, &user.id, include_removed)?.into_iter().map(to_model).collect();
+            let items = rows::for_user(conn, &user.id, include_removed)?
+                .into_iter()
+                .map(to_model)
+                .collect();
             Ok(EnrollmentList { items })
         })
         .await
 }
 
 /// Removes the user's enrollment in a service, so the user can enroll again; the user is told.
-pub async fn remove(state: &AppState, ctx: &Context, user: String, service_id: String, dry_run: bool) -> AppResult<()> {
+pub async fn remove(
+    state: &AppState,
+    ctx: &Context,
+    user: String,
+    service_id: String,
+    dry_run: bool,
+) -> AppResult<()> {
     ctx.operator.require(Scope::EnrollmentsWrite)?;
     let now = state.clock.now();
     let key = state.key.clone();
@@ -212,15 +253,37 @@ pub async fn remove(state: &AppState, ctx: &Context, user: String, service_id: S
                 ),
             });
         }
-        let enrollment = rows::active(tx, &user.id, &service_id)?
-            .ok_or_else(|| AppError::NotFound { kind: "enrollment", id: format!("{}/{service_id}", user.username) })?;
+        let enrollment =
+            rows::active(tx, &user.id, &service_id)?.ok_or_else(|| AppError::NotFound {
+                kind: "enrollment",
+                id: format!("{}/{service_id}", user.username),
+            })?;
         verification::require_verified(tx, &ctx, &user.id, now)?;
         if rows::remove(tx, &enrollment.id, now.naive_utc(), &ctx.operator.id)? == 0 {
-            return Err(AppError::NotFound { kind: "enrollment", id: enrollment.id });
+            return Err(AppError::NotFound {
+                kind: "enrollment",
+                id: enrollment.id,
+            });
         }
         let detail = json!({"enrollment": enrollment.id, "service": service_id});
-        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
-        queue_notice(tx, Notices { key: &key, config: &config }, &ctx, now, &user, &enrollment, "enrollment-removed")
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("user", &user.id, Some(detail)),
+        )?;
+        queue_notice(
+            tx,
+            Notices {
+                key: &key,
+                config: &config,
+            },
+            &ctx,
+            now,
+            &user,
+            &enrollment,
+            "enrollment-removed",
+        )
     })
     .await
 }
@@ -261,9 +324,15 @@ pub async fn batch(
                 },
             });
         }
-        let enrolled = u32::try_from(results.iter().filter(|r| r.status == "enrolled").count()).unwrap_or(u32::MAX);
+        let enrolled = u32::try_from(results.iter().filter(|r| r.status == "enrolled").count())
+            .unwrap_or(u32::MAX);
         let failed = u32::try_from(results.len()).unwrap_or(u32::MAX) - enrolled;
-        Ok(BatchEnrollResponse { dry_run, enrolled, failed, results })
+        Ok(BatchEnrollResponse {
+            dry_run,
+            enrolled,
+            failed,
+            results,
+        })
     })
     .await
 }
@@ -278,21 +347,34 @@ fn batch_item(
     item: &crate::model::enrollments::BatchEnrollItem,
 ) -> AppResult<EnrollmentRow> {
     let field = |name: &str| format!("items[{index}].{name}");
-    let user = user_rows::find(conn, &item.user)?.ok_or_else(|| AppError::invalid(field("user"), "no such user"))?;
+    let user = user_rows::find(conn, &item.user)?
+        .ok_or_else(|| AppError::invalid(field("user"), "no such user"))?;
     if user.state != "active" {
         return Err(AppError::invalid(field("user"), "the user is disabled"));
     }
     let service = service_rows::find(conn, &item.service)?
         .ok_or_else(|| AppError::invalid(field("service"), "no such identity service"))?;
     if !service.enabled {
-        return Err(AppError::invalid(field("service"), "the service is switched off"));
+        return Err(AppError::invalid(
+            field("service"),
+            "the service is switched off",
+        ));
     }
-    let address = check_address(&service.id, &item.address).map_err(|m| AppError::invalid(field("address"), m))?;
+    let address = check_address(&service.id, &item.address)
+        .map_err(|m| AppError::invalid(field("address"), m))?;
     let row = add(conn, ctx, now, &user, &service.id, &address, "batch").map_err(|e| match e {
         AppError::Conflict { message, .. } => AppError::invalid(field("service"), message),
         other => other,
     })?;
-    queue_notice(conn, Notices { key, config }, ctx, now, &user, &row, "enrollment-added")?;
+    queue_notice(
+        conn,
+        Notices { key, config },
+        ctx,
+        now,
+        &user,
+        &row,
+        "enrollment-added",
+    )?;
     Ok(row)
 }
 
@@ -300,6 +382,9 @@ fn item_errors(index: u32, error: AppError) -> AppResult<Vec<FieldError>> {
     match error {
         AppError::Invalid(errors) => Ok(errors),
         AppError::Internal(message) => Err(AppError::Internal(message)),
-        other => Ok(vec![FieldError::new(format!("items[{index}]"), other.to_string())]),
+        other => Ok(vec![FieldError::new(
+            format!("items[{index}]"),
+            other.to_string(),
+        )]),
     }
 }

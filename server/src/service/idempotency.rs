@@ -35,10 +35,16 @@ pub struct Replay {
 /// Builds a claim, checking the key's form.
 pub fn claim(ctx: &Context, key: &str, request: &impl serde::Serialize) -> AppResult<Claim> {
     if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(AppError::invalid("Idempotency-Key", "must be 1 to 255 visible ASCII characters"));
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters",
+        ));
     }
     let bytes = serde_json::to_vec(request).map_err(AppError::internal)?;
-    let hash = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let hash = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(Claim {
         key: key.to_owned(),
         operator_id: ctx.operator.id.clone(),
@@ -60,7 +66,10 @@ fn replay_of(row: IdempotencyRow, claim: &Claim) -> AppResult<Option<Replay>> {
             message: "a request with this Idempotency-Key is still running".into(),
         });
     }
-    Ok(Some(Replay { status: u16::try_from(row.response_status).unwrap_or(200), body: row.response_body }))
+    Ok(Some(Replay {
+        status: u16::try_from(row.response_status).unwrap_or(200),
+        body: row.response_body,
+    }))
 }
 
 /// The stored answer for a claim, if the key was used before.
@@ -68,7 +77,8 @@ pub async fn stored(db: &Db, claim: &Claim) -> AppResult<Option<Replay>> {
     let lookup = claim.clone();
     let row = db
         .run(move |conn| {
-            idempotency::find(conn, &lookup.key, &lookup.operator_id, &lookup.operation).map_err(AppError::from)
+            idempotency::find(conn, &lookup.key, &lookup.operator_id, &lookup.operation)
+                .map_err(AppError::from)
         })
         .await?;
     match row {
@@ -88,20 +98,35 @@ pub fn claim_in(conn: &mut DbConn, claim: &Claim, now: DateTime<Utc>) -> AppResu
         response_body: String::new(),
         created_at: now.naive_utc(),
     };
-    idempotency::insert(conn, &row).map(|_| ()).map_err(|error| match error {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-            AppError::Conflict {
+    idempotency::insert(conn, &row)
+        .map(|_| ())
+        .map_err(|error| match error {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => AppError::Conflict {
                 code: "idempotency_in_progress",
                 message: "a request with this Idempotency-Key is already running".into(),
-            }
-        }
-        other => other.into(),
-    })
+            },
+            other => other.into(),
+        })
 }
 
 /// Stores the answer inside the caller's transaction.
-pub fn store_in(conn: &mut DbConn, claim: &Claim, status: u16, body: &impl serde::Serialize) -> AppResult<()> {
+pub fn store_in(
+    conn: &mut DbConn,
+    claim: &Claim,
+    status: u16,
+    body: &impl serde::Serialize,
+) -> AppResult<()> {
     let text = serde_json::to_string(body).map_err(AppError::internal)?;
-    idempotency::complete(conn, &claim.key, &claim.operator_id, &claim.operation, i32::from(status), &text)?;
+    idempotency::complete(
+        conn,
+        &claim.key,
+        &claim.operator_id,
+        &claim.operation,
+        i32::from(status),
+        &text,
+    )?;
     Ok(())
 }

@@ -8,7 +8,9 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::db::identity_services::{self, IdentityServiceChanges, IdentityServiceRow};
 use crate::error::{AppError, AppResult};
-use crate::model::identity_services::{IdentityService, IdentityServiceList, UpdateIdentityService};
+use crate::model::identity_services::{
+    IdentityService, IdentityServiceList, UpdateIdentityService,
+};
 
 /// Why a service cannot work with this configuration, if it cannot.
 pub fn not_configured_reason(config: &Config, service_id: &str) -> Option<String> {
@@ -40,8 +42,12 @@ fn to_model(config: &Config, row: IdentityServiceRow) -> IdentityService {
 
 /// Every service.
 pub async fn list(db: &Db, config: &Config) -> AppResult<IdentityServiceList> {
-    let rows = db.run(|conn| identity_services::list(conn).map_err(AppError::from)).await?;
-    Ok(IdentityServiceList { items: rows.into_iter().map(|row| to_model(config, row)).collect() })
+    let rows = db
+        .run(|conn| identity_services::list(conn).map_err(AppError::from))
+        .await?;
+    Ok(IdentityServiceList {
+        items: rows.into_iter().map(|row| to_model(config, row)).collect(),
+    })
 }
 
 /// Changes a service's settings.

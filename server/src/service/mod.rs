@@ -51,7 +51,10 @@ pub async fn with_outbox<T: Send + 'static>(
     dry_run: bool,
     work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
-    let answer = state.db.run(move |conn| transaction(conn, dry_run, work)).await?;
+    let answer = state
+        .db
+        .run(move |conn| transaction(conn, dry_run, work))
+        .await?;
     if !dry_run {
         crate::delivery::relay::wake(state);
     }
@@ -70,7 +73,11 @@ pub fn transaction<T>(
     work: impl FnOnce(&mut DbConn) -> AppResult<T>,
 ) -> AppResult<T> {
     type Manager = <DbConn as Connection>::TransactionManager;
-    let outermost = Manager::transaction_manager_status_mut(conn).transaction_depth().ok().flatten().is_none();
+    let outermost = Manager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_none();
     match &mut *conn {
         DbConn::Sqlite(sqlite) if outermost => {
             AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?

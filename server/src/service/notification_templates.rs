@@ -10,8 +10,8 @@ use crate::db::templates::{self as rows, TemplateRow};
 use crate::db::{Db, DbConn};
 use crate::error::AppResult;
 use crate::model::templates::{
-    NotificationTemplate, NotificationTemplateList, PreviewNotificationTemplate, RenderedNotification, SmsAnalysis,
-    UpdateNotificationTemplate,
+    NotificationTemplate, NotificationTemplateList, PreviewNotificationTemplate,
+    RenderedNotification, SmsAnalysis, UpdateNotificationTemplate,
 };
 
 fn analysis(spec: &TemplateSpec, text: &str) -> Option<SmsAnalysis> {
@@ -27,7 +27,11 @@ fn analysis(spec: &TemplateSpec, text: &str) -> Option<SmsAnalysis> {
     })
 }
 
-fn to_model(spec: &TemplateSpec, parts: TemplateParts, stored: Option<&TemplateRow>) -> NotificationTemplate {
+fn to_model(
+    spec: &TemplateSpec,
+    parts: TemplateParts,
+    stored: Option<&TemplateRow>,
+) -> NotificationTemplate {
     let rendered = templates::render(&parts, &templates::sample_values());
     NotificationTemplate {
         service: spec.service.to_owned(),
@@ -58,9 +62,11 @@ pub async fn list(db: &Db, ctx: &Context) -> AppResult<NotificationTemplateList>
         let stored = rows::list(conn)?;
         let items = templates::specs()
             .map(|spec| {
-                let row = stored
-                    .iter()
-                    .find(|r| r.service_id == spec.service && r.channel == spec.channel && r.event == spec.event);
+                let row = stored.iter().find(|r| {
+                    r.service_id == spec.service
+                        && r.channel == spec.channel
+                        && r.event == spec.event
+                });
                 let parts = match row {
                     Some(r) => TemplateParts {
                         subject: r.subject.clone(),
@@ -78,7 +84,11 @@ pub async fn list(db: &Db, ctx: &Context) -> AppResult<NotificationTemplateList>
 }
 
 /// One template.
-pub async fn get(db: &Db, ctx: &Context, key: (String, String, String)) -> AppResult<NotificationTemplate> {
+pub async fn get(
+    db: &Db,
+    ctx: &Context,
+    key: (String, String, String),
+) -> AppResult<NotificationTemplate> {
     ctx.operator.require(Scope::NotificationsRead)?;
     let spec = templates::spec(&key.0, &key.1, &key.2)?;
     db.run(move |conn| load(conn, spec)).await
@@ -95,7 +105,11 @@ pub async fn put(
 ) -> AppResult<NotificationTemplate> {
     ctx.operator.require(Scope::TemplatesWrite)?;
     let spec = templates::spec(&key.0, &key.1, &key.2)?;
-    let parts = TemplateParts { subject: input.subject, text: input.text, html: input.html };
+    let parts = TemplateParts {
+        subject: input.subject,
+        text: input.text,
+        html: input.html,
+    };
     spec.check(&parts)?;
     let ctx = ctx.clone();
     db.run(move |conn| {
@@ -118,7 +132,11 @@ pub async fn put(
                 tx,
                 &ctx,
                 now,
-                audit::success("notification_template", &target, Some(json!({"customized": true}))),
+                audit::success(
+                    "notification_template",
+                    &target,
+                    Some(json!({"customized": true})),
+                ),
             )?;
             load(tx, spec)
         })
@@ -135,7 +153,9 @@ pub async fn preview(
 ) -> AppResult<RenderedNotification> {
     ctx.operator.require(Scope::TemplatesWrite)?;
     let spec = templates::spec(&key.0, &key.1, &key.2)?;
-    let (current, _) = db.run(move |conn| notify::current_parts(conn, spec)).await?;
+    let (current, _) = db
+        .run(move |conn| notify::current_parts(conn, spec))
+        .await?;
     let is_draft = draft.subject.is_some() || draft.text.is_some() || draft.html.is_some();
     let parts = if is_draft {
         TemplateParts {

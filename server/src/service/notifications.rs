@@ -5,7 +5,9 @@ use crate::auth::scopes::Scope;
 use crate::db::Db;
 use crate::db::notifications::{self, NotificationFilter, NotificationRow};
 use crate::error::AppResult;
-use crate::model::notifications::{ListNotificationsQuery, Notification, NotificationPage, NotificationStatus};
+use crate::model::notifications::{
+    ListNotificationsQuery, Notification, NotificationPage, NotificationStatus,
+};
 
 fn to_model(row: NotificationRow) -> Notification {
     Notification {
@@ -39,21 +41,35 @@ fn status_name(status: NotificationStatus) -> &'static str {
 }
 
 /// A page of notifications, newest first.
-pub async fn list(db: &Db, ctx: &Context, query: ListNotificationsQuery) -> AppResult<NotificationPage> {
+pub async fn list(
+    db: &Db,
+    ctx: &Context,
+    query: ListNotificationsQuery,
+) -> AppResult<NotificationPage> {
     ctx.operator.require(Scope::NotificationsRead)?;
     let limit = page::limit(query.limit)?;
-    let before_id = query.cursor.as_deref().map(|c| page::decode_cursor("notifications", c)).transpose()?;
+    let before_id = query
+        .cursor
+        .as_deref()
+        .map(|c| page::decode_cursor("notifications", c))
+        .transpose()?;
     let page_rows = db
         .run(move |conn| {
             let user_id = match &query.user {
                 Some(user) => Some(users::find_required(conn, user)?.id),
                 None => None,
             };
-            let filter =
-                NotificationFilter { user_id, status: query.status.map(|s| status_name(s).to_owned()), before_id };
+            let filter = NotificationFilter {
+                user_id,
+                status: query.status.map(|s| status_name(s).to_owned()),
+                before_id,
+            };
             Ok::<_, crate::error::AppError>(notifications::list(conn, &filter, limit + 1)?)
         })
         .await?;
     let (rows, next_cursor) = page::split(page_rows, limit, "notifications", |row| row.id.clone());
-    Ok(NotificationPage { items: rows.into_iter().map(to_model).collect(), next_cursor })
+    Ok(NotificationPage {
+        items: rows.into_iter().map(to_model).collect(),
+        next_cursor,
+    })
 }

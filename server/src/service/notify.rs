@@ -34,9 +34,11 @@ pub fn current_parts(
 ) -> AppResult<(TemplateParts, Option<template_rows::TemplateRow>)> {
     let stored = template_rows::find(conn, spec.service, spec.channel, spec.event)?;
     let parts = match &stored {
-        Some(row) => {
-            TemplateParts { subject: row.subject.clone(), text: row.body_text.clone(), html: row.body_html.clone() }
-        }
+        Some(row) => TemplateParts {
+            subject: row.subject.clone(),
+            text: row.body_text.clone(),
+            html: row.body_html.clone(),
+        },
         None => spec.default_parts(),
     };
     Ok((parts, stored))
@@ -91,8 +93,15 @@ fn sealed_row(
         id: uuid::Uuid::now_v7().to_string(),
         user_id: outgoing.user_id.map(str::to_owned),
         channel: outgoing.spec.channel.to_owned(),
-        recipient: if hide_recipient { mask(outgoing.recipient) } else { outgoing.recipient.to_owned() },
-        template: format!("{}/{}/{}", outgoing.spec.service, outgoing.spec.channel, outgoing.spec.event),
+        recipient: if hide_recipient {
+            mask(outgoing.recipient)
+        } else {
+            outgoing.recipient.to_owned()
+        },
+        template: format!(
+            "{}/{}/{}",
+            outgoing.spec.service, outgoing.spec.channel, outgoing.spec.event
+        ),
         sealed_content: Some(key.seal(&plaintext)?),
         status: "pending".into(),
         attempts: 0,

@@ -14,7 +14,10 @@ pub const MAX_LIMIT: u32 = 500;
 pub fn limit(requested: Option<u32>) -> AppResult<i64> {
     match requested.unwrap_or(DEFAULT_LIMIT) {
         n @ 1..=MAX_LIMIT => Ok(i64::from(n)),
-        _ => Err(AppError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))),
+        _ => Err(AppError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        )),
     }
 }
 
@@ -30,11 +33,21 @@ pub fn decode_cursor(kind: &str, cursor: &str) -> AppResult<String> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix(&format!("{kind}:")).map(str::to_owned))
-        .ok_or_else(|| AppError::invalid("cursor", "is not a cursor from this list; pass next_cursor unchanged"))
+        .ok_or_else(|| {
+            AppError::invalid(
+                "cursor",
+                "is not a cursor from this list; pass next_cursor unchanged",
+            )
+        })
 }
 
 /// Splits a fetched page of `limit + 1` rows into the page and the next cursor.
-pub fn split<T>(mut rows: Vec<T>, limit: i64, kind: &str, key: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+pub fn split<T>(
+    mut rows: Vec<T>,
+    limit: i64,
+    kind: &str,
+    key: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     if rows.len() > limit {
         rows.truncate(limit);

@@ -6,7 +6,9 @@ use chrono::{Duration, NaiveDate};
 use serde_json::json;
 
 use super::notify::{self, Outgoing};
-use super::provisioning_tasks::{Mailing, find_task, provisioning_email, require_email, task_model, today};
+use super::provisioning_tasks::{
+    Mailing, find_task, provisioning_email, require_email, task_model, today,
+};
 use super::validate::is_email;
 use super::{Context, audit, settings, templates, with_outbox};
 use crate::auth::scopes::Scope;
@@ -35,11 +37,19 @@ pub async fn set_stop_date(
     let ctx = ctx.clone();
     with_outbox(state, dry_run, move |tx| {
         find_task(tx, number)?;
-        let ids: Vec<String> = entries::active_in_task(tx, number, None, today)?.into_iter().map(|e| e.id).collect();
+        let ids: Vec<String> = entries::active_in_task(tx, number, None, today)?
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
         entries::extend(tx, &ids, stop_date, None, now.naive_utc())?;
         tasks::set_stop_date(tx, number, stop_date)?;
         let detail = json!({"stop_date": stop_date, "entries": ids.len()});
-        audit::record(tx, &ctx, now, audit::success("provisioning_task", &number.to_string(), Some(detail)))?;
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("provisioning_task", &number.to_string(), Some(detail)),
+        )?;
         let row = find_task(tx, number)?;
         task_model(tx, row, today)
     })
@@ -57,15 +67,22 @@ fn match_users(
     today: NaiveDate,
 ) -> AppResult<(Matched, Vec<TaskUserResult>)> {
     let found = user_rows::find_many(conn, requested)?;
-    let by_key: HashMap<String, &user_rows::User> =
-        found.iter().flat_map(|u| [(u.id.clone(), u), (u.username.clone(), u)]).collect();
+    let by_key: HashMap<String, &user_rows::User> = found
+        .iter()
+        .flat_map(|u| [(u.id.clone(), u), (u.username.clone(), u)])
+        .collect();
     let ids: Vec<String> = found.iter().map(|u| u.id.clone()).collect();
     let active: HashMap<String, EntryRow> =
-        entries::active_in_task(conn, number, Some(&ids), today)?.into_iter().map(|e| (e.user_id.clone(), e)).collect();
+        entries::active_in_task(conn, number, Some(&ids), today)?
+            .into_iter()
+            .map(|e| (e.user_id.clone(), e))
+            .collect();
     let mut matched = Vec::new();
     let mut results = Vec::new();
     for (index, user_key) in requested.iter().enumerate() {
-        let user = by_key.get(user_key).or_else(|| by_key.get(&user_key.to_lowercase()));
+        let user = by_key
+            .get(user_key)
+            .or_else(|| by_key.get(&user_key.to_lowercase()));
         let reason = match user {
             None => Some("no such user"),
             Some(user) if !active.contains_key(&user.id) => Some("no active entry in this task"),
@@ -115,7 +132,11 @@ pub async fn remove_users(
             audit_rows.push(audit::row(
                 &ctx,
                 now,
-                audit::success("user", &user.id, Some(json!({"task": number, "entry": entry.id}))),
+                audit::success(
+                    "user",
+                    &user.id,
+                    Some(json!({"task": number, "entry": entry.id})),
+                ),
             ));
             if input.notify
                 && let Some(email) = &user.email
@@ -136,7 +157,13 @@ pub async fn remove_users(
                         ("UserDisplayName", user.display_name.clone()),
                         ("Username", user.username.clone()),
                         ("TaskNumber", number.to_string()),
-                        ("OperatorName", ctx.operator.name.clone().unwrap_or_else(|| ctx.operator.id.clone())),
+                        (
+                            "OperatorName",
+                            ctx.operator
+                                .name
+                                .clone()
+                                .unwrap_or_else(|| ctx.operator.id.clone()),
+                        ),
                     ]),
                     not_after: None,
                     inline_images: Vec::new(),
@@ -146,7 +173,11 @@ pub async fn remove_users(
         }
         let row = find_task(tx, number)?;
         let task = task_model(tx, row, today)?;
-        Ok(TaskUsersChanged { changed: u32::try_from(matched.len()).unwrap_or(u32::MAX), results, task })
+        Ok(TaskUsersChanged {
+            changed: u32::try_from(matched.len()).unwrap_or(u32::MAX),
+            results,
+            task,
+        })
     })
     .await
 }
@@ -167,7 +198,12 @@ pub async fn delete(state: &AppState, ctx: &Context, number: i64, dry_run: bool)
         let canceled = entries::cancel_all(tx, number, now.naive_utc())?;
         tasks::mark_removed(tx, number, now.naive_utc(), &ctx.operator.id)?;
         let detail = json!({"canceled_entries": canceled.len()});
-        audit::record(tx, &ctx, now, audit::success("provisioning_task", &number.to_string(), Some(detail)))
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("provisioning_task", &number.to_string(), Some(detail)),
+        )
     })
     .await
 }

@@ -20,7 +20,11 @@ const HEADER: &str = "task_number,task_created_at,operator_id,operator_name,toke
 
 /// One CSV field (RFC 4180 quoting; a leading `= + - @` is prefixed so spreadsheets do not run it).
 fn field(out: &mut String, value: &str) {
-    let guarded = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    let guarded = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
     if guarded.contains([',', '"', '\r', '\n']) {
         out.push('"');
         out.push_str(&guarded.replace('"', "\"\""));
@@ -31,7 +35,8 @@ fn field(out: &mut String, value: &str) {
 }
 
 fn line(row: &ReportRow, today: chrono::NaiveDate) -> String {
-    let time = |t: Option<chrono::NaiveDateTime>| t.map(|t| t.and_utc().to_rfc3339()).unwrap_or_default();
+    let time =
+        |t: Option<chrono::NaiveDateTime>| t.map(|t| t.and_utc().to_rfc3339()).unwrap_or_default();
     let fields = [
         row.task.number.to_string(),
         row.task.created_at.and_utc().to_rfc3339(),
@@ -70,7 +75,10 @@ enum Cursor {
 }
 
 /// The report as a stream of CSV chunks (header first).
-pub fn stream(state: Arc<AppState>, ctx: &Context) -> AppResult<impl Stream<Item = AppResult<Bytes>> + use<>> {
+pub fn stream(
+    state: Arc<AppState>,
+    ctx: &Context,
+) -> AppResult<impl Stream<Item = AppResult<Bytes>> + use<>> {
     ctx.operator.require(Scope::ProvisioningRead)?;
     let today = today(state.clock.now());
     let header = futures_util::stream::once(async { Ok(Bytes::from_static(HEADER.as_bytes())) });
@@ -84,7 +92,9 @@ pub fn stream(state: Arc<AppState>, ctx: &Context) -> AppResult<impl Stream<Item
             };
             let batch = state
                 .db
-                .run(move |conn| entries::report_batch(conn, after, BATCH).map_err(crate::error::AppError::from))
+                .run(move |conn| {
+                    entries::report_batch(conn, after, BATCH).map_err(crate::error::AppError::from)
+                })
                 .await;
             match batch {
                 Err(error) => Some((Err(error), Cursor::Done)),

@@ -17,9 +17,10 @@ use crate::db::{DbConn, audit_events, users as user_rows};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::model::enrollments::Actor;
 use crate::model::provisioning::{
-    CreateProvisioningTask, EntryStatus, GetProvisioningTaskQuery, ListProvisioningTasksQuery, ProvisionResult,
-    ProvisioningTask, ProvisioningTaskCreated, ProvisioningTaskDetail, ProvisioningTaskPage, StatusCounts, TaskEntry,
-    TaskStatus, TokenType, UserProvisioningEntry, UserProvisioningList,
+    CreateProvisioningTask, EntryStatus, GetProvisioningTaskQuery, ListProvisioningTasksQuery,
+    ProvisionResult, ProvisioningTask, ProvisioningTaskCreated, ProvisioningTaskDetail,
+    ProvisioningTaskPage, StatusCounts, TaskEntry, TaskStatus, TokenType, UserProvisioningEntry,
+    UserProvisioningList,
 };
 use crate::state::AppState;
 
@@ -29,7 +30,10 @@ const SECRET_CONTEXT: &str = "self-enrollment";
 
 /// The self-enrollment link of an entry (the secret in the fragment).
 pub fn self_enroll_url(key: &ServerKey, public_url: &str, entry_id: &str) -> String {
-    format!("{public_url}/self-enroll#{}", key.link_secret(SECRET_CONTEXT, entry_id))
+    format!(
+        "{public_url}/self-enroll#{}",
+        key.link_secret(SECRET_CONTEXT, entry_id)
+    )
 }
 
 /// The entry a self-enrollment secret names, if the secret is genuine.
@@ -55,12 +59,22 @@ pub fn today(now: DateTime<Utc>) -> NaiveDate {
 }
 
 /// The API shape of a task, with its counts.
-pub fn task_model(conn: &mut DbConn, row: TaskRow, today: NaiveDate) -> AppResult<ProvisioningTask> {
-    let counts = counts_for(conn, &[row.number], today)?.remove(&row.number).unwrap_or_default();
+pub fn task_model(
+    conn: &mut DbConn,
+    row: TaskRow,
+    today: NaiveDate,
+) -> AppResult<ProvisioningTask> {
+    let counts = counts_for(conn, &[row.number], today)?
+        .remove(&row.number)
+        .unwrap_or_default();
     Ok(to_task(row, counts))
 }
 
-fn counts_for(conn: &mut DbConn, numbers: &[i64], today: NaiveDate) -> AppResult<HashMap<i64, StatusCounts>> {
+fn counts_for(
+    conn: &mut DbConn,
+    numbers: &[i64],
+    today: NaiveDate,
+) -> AppResult<HashMap<i64, StatusCounts>> {
     let mut by_task: HashMap<i64, StatusCounts> = HashMap::new();
     for (number, status, count) in entries::counts(conn, numbers, today)? {
         let counts = by_task.entry(number).or_default();
@@ -79,13 +93,20 @@ fn counts_for(conn: &mut DbConn, numbers: &[i64], today: NaiveDate) -> AppResult
 fn to_task(row: TaskRow, counts: StatusCounts) -> ProvisioningTask {
     ProvisioningTask {
         number: row.number,
-        operator: Actor { id: row.operator_id, name: row.operator_name },
+        operator: Actor {
+            id: row.operator_id,
+            name: row.operator_name,
+        },
         emailed_to: row.emailed_to,
         start_date: row.start_date,
         stop_date: row.stop_date,
         token_type: TokenType::SoftwareTotp,
         count: u32::try_from(row.count).unwrap_or(0),
-        status: if counts.active > 0 { TaskStatus::Open } else { TaskStatus::Completed },
+        status: if counts.active > 0 {
+            TaskStatus::Open
+        } else {
+            TaskStatus::Completed
+        },
         counts,
         created_at: row.created_at.and_utc(),
         removed_at: row.removed_at.map(|t| t.and_utc()),
@@ -94,7 +115,10 @@ fn to_task(row: TaskRow, counts: StatusCounts) -> ProvisioningTask {
 
 /// A task by number, or `NotFound`.
 pub fn find_task(conn: &mut DbConn, number: i64) -> AppResult<TaskRow> {
-    tasks::find(conn, number)?.ok_or_else(|| AppError::NotFound { kind: "provisioning task", id: number.to_string() })
+    tasks::find(conn, number)?.ok_or_else(|| AppError::NotFound {
+        kind: "provisioning task",
+        id: number.to_string(),
+    })
 }
 
 /// What sending a self-enrollment email needs.
@@ -116,14 +140,32 @@ pub fn provisioning_email<'a>(
     let values = BTreeMap::from([
         ("UserDisplayName", user.display_name.clone()),
         ("Username", user.username.clone()),
-        ("SelfEnrollUrl", self_enroll_url(mailing.key, mailing.public_url, &entry.id)),
+        (
+            "SelfEnrollUrl",
+            self_enroll_url(mailing.key, mailing.public_url, &entry.id),
+        ),
         ("StopDate", entry.stop_date.to_string()),
         ("TaskNumber", entry.task_number.to_string()),
-        ("OperatorName", ctx.operator.name.clone().unwrap_or_else(|| ctx.operator.id.clone())),
+        (
+            "OperatorName",
+            ctx.operator
+                .name
+                .clone()
+                .unwrap_or_else(|| ctx.operator.id.clone()),
+        ),
     ]);
     let spec = templates::spec("software-token", "email", "provisioning")?;
-    let not_after = (entry.stop_date + Duration::days(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-    Ok(Outgoing { user_id: Some(&user.id), recipient, spec, values, not_after, inline_images: Vec::new() })
+    let not_after = (entry.stop_date + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc());
+    Ok(Outgoing {
+        user_id: Some(&user.id),
+        recipient,
+        spec,
+        values,
+        not_after,
+        inline_images: Vec::new(),
+    })
 }
 
 /// Refuses when email cannot be sent.
@@ -148,7 +190,10 @@ pub async fn create(
 ) -> AppResult<ProvisioningTaskCreated> {
     ctx.operator.require(Scope::ProvisioningWrite)?;
     if input.users.is_empty() || input.users.len() > MAX_USERS {
-        return Err(AppError::invalid("users", format!("name 1 to {MAX_USERS} users")));
+        return Err(AppError::invalid(
+            "users",
+            format!("name 1 to {MAX_USERS} users"),
+        ));
     }
     if let Some(email) = &input.email
         && !is_email(email.trim())
@@ -170,16 +215,23 @@ pub async fn create(
             super::idempotency::claim_in(tx, claim, now)?;
         }
         let policy = settings::self_enrollment(tx)?;
-        let stop_date = input.stop_date.unwrap_or(today + Duration::days(i64::from(policy.validity_days)));
+        let stop_date = input
+            .stop_date
+            .unwrap_or(today + Duration::days(i64::from(policy.validity_days)));
         let token_type = input.token_type.as_str();
         let found = user_rows::find_many(tx, &input.users)?;
-        let by_key: HashMap<String, &user_rows::User> =
-            found.iter().flat_map(|u| [(u.id.clone(), u), (u.username.clone(), u)]).collect();
+        let by_key: HashMap<String, &user_rows::User> = found
+            .iter()
+            .flat_map(|u| [(u.id.clone(), u), (u.username.clone(), u)])
+            .collect();
         let ids: Vec<String> = found.iter().map(|u| u.id.clone()).collect();
-        let outstanding: HashMap<String, i64> =
-            entries::outstanding(tx, &ids, token_type, today)?.into_iter().collect();
+        let outstanding: HashMap<String, i64> = entries::outstanding(tx, &ids, token_type, today)?
+            .into_iter()
+            .collect();
         let enrolled: HashSet<String> =
-            crate::db::enrollments::enrolled_users(tx, &ids, "software-token")?.into_iter().collect();
+            crate::db::enrollments::enrolled_users(tx, &ids, "software-token")?
+                .into_iter()
+                .collect();
         let override_email = input.email.as_deref().map(str::trim);
 
         let mut results = Vec::with_capacity(input.users.len());
@@ -192,7 +244,10 @@ pub async fn create(
                 reason,
                 entry_id: None,
             };
-            let Some(user) = by_key.get(requested).or_else(|| by_key.get(&requested.to_lowercase())) else {
+            let Some(user) = by_key
+                .get(requested)
+                .or_else(|| by_key.get(&requested.to_lowercase()))
+            else {
                 results.push(result("error", Some("no such user".into())));
                 continue;
             };
@@ -201,11 +256,20 @@ pub async fn create(
             } else if !seen.insert(user.id.clone()) {
                 results.push(result("skipped", Some("listed more than once".into())));
             } else if let Some(number) = outstanding.get(&user.id) {
-                results.push(result("skipped", Some(format!("has an outstanding entry in task {number}"))));
+                results.push(result(
+                    "skipped",
+                    Some(format!("has an outstanding entry in task {number}")),
+                ));
             } else if enrolled.contains(&user.id) {
-                results.push(result("skipped", Some("already enrolled in software-token".into())));
+                results.push(result(
+                    "skipped",
+                    Some("already enrolled in software-token".into()),
+                ));
             } else if override_email.is_none() && user.email.is_none() {
-                results.push(result("error", Some("the user has no email address".into())));
+                results.push(result(
+                    "error",
+                    Some("the user has no email address".into()),
+                ));
             } else {
                 chosen.push((index, user));
                 results.push(result("provisioned", None));
@@ -215,7 +279,9 @@ pub async fn create(
             let errors = results
                 .iter()
                 .enumerate()
-                .map(|(i, r)| FieldError::new(format!("users[{i}]"), r.reason.clone().unwrap_or_default()))
+                .map(|(i, r)| {
+                    FieldError::new(format!("users[{i}]"), r.reason.clone().unwrap_or_default())
+                })
                 .collect();
             return Err(AppError::Invalid(errors));
         }
@@ -244,7 +310,9 @@ pub async fn create(
                 attempts: 0,
                 max_attempts: i32::try_from(policy.max_attempts).unwrap_or(5),
                 stop_date,
-                emailed_to: Some(notify::mask(override_email.or(user.email.as_deref()).unwrap_or_default())),
+                emailed_to: Some(notify::mask(
+                    override_email.or(user.email.as_deref()).unwrap_or_default(),
+                )),
                 serial: None,
                 sealed_totp_key: None,
                 created_at: now.naive_utc(),
@@ -254,7 +322,10 @@ pub async fn create(
             })
             .collect();
         entries::insert(tx, &rows)?;
-        let mailing = Mailing { key: &key, public_url: &public_url };
+        let mailing = Mailing {
+            key: &key,
+            public_url: &public_url,
+        };
         let messages: Vec<Outgoing<'_>> = chosen
             .iter()
             .zip(&rows)
@@ -269,20 +340,30 @@ pub async fn create(
         let mut audit_rows = vec![audit::row(
             &ctx,
             now,
-            audit::success("provisioning_task", &number_text, Some(json!({"count": count, "stop_date": stop_date}))),
+            audit::success(
+                "provisioning_task",
+                &number_text,
+                Some(json!({"count": count, "stop_date": stop_date})),
+            ),
         )];
-        audit_rows.extend(
-            chosen.iter().map(|(_, user)| {
-                audit::row(&ctx, now, audit::success("user", &user.id, Some(json!({"task": number}))))
-            }),
-        );
+        audit_rows.extend(chosen.iter().map(|(_, user)| {
+            audit::row(
+                &ctx,
+                now,
+                audit::success("user", &user.id, Some(json!({"task": number}))),
+            )
+        }));
         audit_events::insert(tx, &audit_rows)?;
         for ((index, _), entry) in chosen.iter().zip(&rows) {
             results[*index].entry_id = (!dry_run).then(|| entry.id.clone());
         }
         let row = find_task(tx, number)?;
         let task = task_model(tx, row, today)?;
-        let created = ProvisioningTaskCreated { task, dry_run, results };
+        let created = ProvisioningTaskCreated {
+            task,
+            dry_run,
+            results,
+        };
         if let Some(claim) = &claim {
             super::idempotency::store_in(tx, claim, 201, &created)?;
         }
@@ -304,14 +385,22 @@ pub async fn list(
         .as_deref()
         .map(|c| {
             page::decode_cursor("tasks", c).and_then(|n| {
-                n.parse::<i64>().map_err(|_| AppError::invalid("cursor", "is not a cursor from this list"))
+                n.parse::<i64>()
+                    .map_err(|_| AppError::invalid("cursor", "is not a cursor from this list"))
             })
         })
         .transpose()?;
     let today = today(state.clock.now());
     let filter = TaskFilter {
         operator_id: query.operator,
-        status: query.status.map(|s| if s == TaskStatus::Open { "open" } else { "completed" }.to_owned()),
+        status: query.status.map(|s| {
+            if s == TaskStatus::Open {
+                "open"
+            } else {
+                "completed"
+            }
+            .to_owned()
+        }),
         include_completed: query.include_completed.unwrap_or(false),
         created_from: query.from,
         created_to: query.to,
@@ -321,7 +410,8 @@ pub async fn list(
         .db
         .run(move |conn| {
             let rows = tasks::list(conn, &filter, today, limit + 1)?;
-            let (rows, next_cursor) = page::split(rows, limit, "tasks", |row| row.number.to_string());
+            let (rows, next_cursor) =
+                page::split(rows, limit, "tasks", |row| row.number.to_string());
             let numbers: Vec<i64> = rows.iter().map(|r| r.number).collect();
             let mut counts = counts_for(conn, &numbers, today)?;
             let items = rows
@@ -345,7 +435,11 @@ pub async fn get(
 ) -> AppResult<ProvisioningTaskDetail> {
     ctx.operator.require(Scope::ProvisioningRead)?;
     let limit = page::limit(query.limit)?;
-    let after = query.cursor.as_deref().map(|c| page::decode_cursor("entries", c)).transpose()?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| page::decode_cursor("entries", c))
+        .transpose()?;
     let today = today(state.clock.now());
     state
         .db
@@ -354,7 +448,8 @@ pub async fn get(
             let task = task_model(conn, row, today)?;
             let status = query.status.map(EntryStatus::as_str);
             let rows = entries::page(conn, number, status, today, after.as_deref(), limit + 1)?;
-            let (rows, next_cursor) = page::split(rows, limit, "entries", |(row, _)| row.id.clone());
+            let (rows, next_cursor) =
+                page::split(rows, limit, "entries", |(row, _)| row.id.clone());
             let entries = rows
                 .into_iter()
                 .map(|(row, username)| TaskEntry {
@@ -370,13 +465,21 @@ pub async fn get(
                     canceled_at: row.canceled_at.map(|t| t.and_utc()),
                 })
                 .collect();
-            Ok(ProvisioningTaskDetail { task, entries, next_cursor })
+            Ok(ProvisioningTaskDetail {
+                task,
+                entries,
+                next_cursor,
+            })
         })
         .await
 }
 
 /// The user's outstanding entries; `task_href` only for callers with `provisioning:manage`.
-pub async fn for_user(state: &AppState, ctx: &Context, user: String) -> AppResult<UserProvisioningList> {
+pub async fn for_user(
+    state: &AppState,
+    ctx: &Context,
+    user: String,
+) -> AppResult<UserProvisioningList> {
     ctx.operator.require(Scope::ProvisioningRead)?;
     let manage = ctx.operator.has(Scope::ProvisioningManage);
     let today = today(state.clock.now());
@@ -388,7 +491,10 @@ pub async fn for_user(state: &AppState, ctx: &Context, user: String) -> AppResul
                 .into_iter()
                 .map(|(entry, task)| UserProvisioningEntry {
                     task_number: task.number,
-                    requester: Actor { id: task.operator_id, name: task.operator_name },
+                    requester: Actor {
+                        id: task.operator_id,
+                        name: task.operator_name,
+                    },
                     provisioned_to: entry.emailed_to.clone(),
                     start_date: task.start_date,
                     stop_date: entry.stop_date,

@@ -27,7 +27,12 @@ pub struct Origin {
 
 fn window(now: DateTime<Utc>) -> (i64, u64) {
     let start = now.timestamp() - now.timestamp().rem_euclid(WINDOW_SECONDS);
-    (start, u64::try_from(start + WINDOW_SECONDS - now.timestamp()).unwrap_or(1).max(1))
+    (
+        start,
+        u64::try_from(start + WINDOW_SECONDS - now.timestamp())
+            .unwrap_or(1)
+            .max(1),
+    )
 }
 
 fn key(limit: &str, origin: &Origin) -> String {
@@ -35,11 +40,23 @@ fn key(limit: &str, origin: &Origin) -> String {
 }
 
 /// Refuses with 429 when the source address has used up its failures in this window.
-pub async fn check(state: &AppState, limit: &'static str, origin: &Origin, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn check(
+    state: &AppState,
+    limit: &'static str,
+    origin: &Origin,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let (start, retry_after) = window(now);
     let key = key(limit, origin);
-    let failures = state.db.run(move |conn| rate_limits::count(conn, &key, start).map_err(AppError::from)).await?;
-    if failures >= FAILURES_PER_WINDOW { Err(AppError::RateLimited { retry_after }) } else { Ok(()) }
+    let failures = state
+        .db
+        .run(move |conn| rate_limits::count(conn, &key, start).map_err(AppError::from))
+        .await?;
+    if failures >= FAILURES_PER_WINDOW {
+        Err(AppError::RateLimited { retry_after })
+    } else {
+        Ok(())
+    }
 }
 
 /// Counts a failure against the source address and audits it.
@@ -54,9 +71,22 @@ pub async fn record_failure(
     let key = key(limit, origin);
     state
         .db
-        .run(move |conn| rate_limits::take(conn, &key, start, i32::MAX).map(|_| ()).map_err(AppError::from))
+        .run(move |conn| {
+            rate_limits::take(conn, &key, start, i32::MAX)
+                .map(|_| ())
+                .map_err(AppError::from)
+        })
         .await?;
     detail["source"] = Value::String(origin.source.clone());
     let outcome = audit::Outcome::Failure;
-    audit::record_outside_request(&state.db, now, None, origin.operation_id, &origin.request_id, outcome, detail).await
+    audit::record_outside_request(
+        &state.db,
+        now,
+        None,
+        origin.operation_id,
+        &origin.request_id,
+        outcome,
+        detail,
+    )
+    .await
 }

@@ -18,8 +18,8 @@ use crate::delivery::InlineImage;
 use crate::error::{AppError, AppResult};
 use crate::model::enrollments::Actor;
 use crate::model::registration_sessions::{
-    CreateRegistrationSession, ListRegistrationSessionsQuery, NotificationsQueued, NotifyChannel, RegistrationSession,
-    RegistrationSessionPage, SessionStatus,
+    CreateRegistrationSession, ListRegistrationSessionsQuery, NotificationsQueued, NotifyChannel,
+    RegistrationSession, RegistrationSessionPage, SessionStatus,
 };
 use crate::state::AppState;
 
@@ -64,7 +64,10 @@ fn to_model(row: SessionRow, now: DateTime<Utc>) -> RegistrationSession {
         user_id: row.user_id,
         created_at: row.created_at.and_utc(),
         expires_at: row.expires_at.and_utc(),
-        created_by: Actor { id: row.created_by, name: row.created_by_name },
+        created_by: Actor {
+            id: row.created_by,
+            name: row.created_by_name,
+        },
         enroll_url: None,
         ttl_clamped: false,
         notified: Vec::new(),
@@ -76,9 +79,14 @@ fn to_model(row: SessionRow, now: DateTime<Utc>) -> RegistrationSession {
 
 /// The lifetime in minutes for a requested number of hours, and whether it was clamped.
 pub fn ttl_minutes(hours: Option<f64>) -> AppResult<(i64, bool)> {
-    let Some(hours) = hours else { return Ok((DEFAULT_TTL_MINUTES, false)) };
+    let Some(hours) = hours else {
+        return Ok((DEFAULT_TTL_MINUTES, false));
+    };
     if !hours.is_finite() || hours <= 0.0 {
-        return Err(AppError::invalid("hours_to_live", "must be a positive number of hours"));
+        return Err(AppError::invalid(
+            "hours_to_live",
+            "must be a positive number of hours",
+        ));
     }
     let minutes = (hours * 60.0).round().min(i64::MAX as f64) as i64;
     let clamped = minutes.clamp(MIN_TTL_MINUTES, MAX_TTL_MINUTES);
@@ -106,7 +114,9 @@ fn queue_message(
         NotifyChannel::Email => (user.email.clone(), "personal-email", "email"),
         NotifyChannel::Sms => (user.phone.clone(), "mobile-code", "sms"),
     };
-    if let Some(reason) = identity_services::not_configured_reason(&state.config, service_for_config) {
+    if let Some(reason) =
+        identity_services::not_configured_reason(&state.config, service_for_config)
+    {
         return Err(AppError::Unprocessable {
             code: "service_not_configured",
             message: format!("cannot send by {channel_name}: {reason}"),
@@ -116,7 +126,11 @@ fn queue_message(
         code: "no_contact",
         message: format!(
             "the user has no {} in the directory",
-            if channel == NotifyChannel::Email { "email address" } else { "phone number" }
+            if channel == NotifyChannel::Email {
+                "email address"
+            } else {
+                "phone number"
+            }
         ),
     })?;
     let url = enroll_url(&state.public_url, &secret_for(&state.key, &session.id));
@@ -126,7 +140,13 @@ fn queue_message(
         ("Username", user.username.clone()),
         ("EnrollUrl", url.clone()),
         ("ExpiresAt", notify::display_time(expires_at)),
-        ("OperatorName", ctx.operator.name.clone().unwrap_or_else(|| "the service desk".into())),
+        (
+            "OperatorName",
+            ctx.operator
+                .name
+                .clone()
+                .unwrap_or_else(|| "the service desk".into()),
+        ),
     ]);
     let inline_images = if channel == NotifyChannel::Email {
         let png = crate::qr::png(&url, 480, 4)?;
@@ -163,7 +183,11 @@ struct SessionDeps {
 }
 
 fn deps(state: &AppState) -> SessionDeps {
-    SessionDeps { key: state.key.clone(), config: state.config.clone(), public_url: state.public_url.clone() }
+    SessionDeps {
+        key: state.key.clone(),
+        config: state.config.clone(),
+        public_url: state.public_url.clone(),
+    }
 }
 
 fn dedup(channels: &[NotifyChannel]) -> Vec<NotifyChannel> {
@@ -192,7 +216,10 @@ pub async fn create(
     with_outbox(state, false, move |tx| {
         let user = users::find_required(tx, &user)?;
         if user.state != "active" {
-            return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
+            return Err(AppError::Conflict {
+                code: "user_disabled",
+                message: "the user is disabled".into(),
+            });
         }
         let service = enrollments::find_service(tx, "mobile-app")?;
         enrollments::require_usable(&deps.config, &service)?;
@@ -214,7 +241,12 @@ pub async fn create(
             }
             rows::remove(tx, &existing.id, now.naive_utc(), &ctx.operator.id)?;
             let detail = json!({"session": existing.id, "replaced": true});
-            audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+            audit::record(
+                tx,
+                &ctx,
+                now,
+                audit::success("user", &user.id, Some(detail)),
+            )?;
         }
         let row = SessionRow {
             id: uuid::Uuid::now_v7().to_string(),
@@ -233,8 +265,14 @@ pub async fn create(
         for channel in &channels {
             queue_message(tx, &deps, &ctx, now, &user, &row, *channel)?;
         }
-        let detail = json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
-        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        let detail =
+            json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("user", &user.id, Some(detail)),
+        )?;
         let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &row.id));
         let mut session = to_model(row, now);
         session.enroll_url = Some(url);
@@ -246,18 +284,28 @@ pub async fn create(
 }
 
 fn find(conn: &mut DbConn, id: &str) -> AppResult<SessionRow> {
-    rows::find(conn, id)?.ok_or_else(|| AppError::NotFound { kind: "registration session", id: id.to_owned() })
+    rows::find(conn, id)?.ok_or_else(|| AppError::NotFound {
+        kind: "registration session",
+        id: id.to_owned(),
+    })
 }
 
 /// One session.
 pub async fn get(state: &AppState, ctx: &Context, id: String) -> AppResult<RegistrationSession> {
     ctx.operator.require(Scope::RegistrationSessionsRead)?;
     let now = state.clock.now();
-    state.db.run(move |conn| find(conn, &id).map(|row| to_model(row, now))).await
+    state
+        .db
+        .run(move |conn| find(conn, &id).map(|row| to_model(row, now)))
+        .await
 }
 
 /// The user's pending session, or `NotFound`.
-pub async fn current(state: &AppState, ctx: &Context, user: String) -> AppResult<RegistrationSession> {
+pub async fn current(
+    state: &AppState,
+    ctx: &Context,
+    user: String,
+) -> AppResult<RegistrationSession> {
     ctx.operator.require(Scope::RegistrationSessionsRead)?;
     let now = state.clock.now();
     state
@@ -266,7 +314,10 @@ pub async fn current(state: &AppState, ctx: &Context, user: String) -> AppResult
             let user = users::find_required(conn, &user)?;
             rows::current(conn, &user.id, now.naive_utc())?
                 .map(|row| to_model(row, now))
-                .ok_or(AppError::NotFound { kind: "pending registration session for user", id: user.username })
+                .ok_or(AppError::NotFound {
+                    kind: "pending registration session for user",
+                    id: user.username,
+                })
         })
         .await
 }
@@ -279,7 +330,11 @@ pub async fn list(
 ) -> AppResult<RegistrationSessionPage> {
     ctx.operator.require(Scope::RegistrationSessionsRead)?;
     let limit = page::limit(query.limit)?;
-    let before_id = query.cursor.as_deref().map(|c| page::decode_cursor("sessions", c)).transpose()?;
+    let before_id = query
+        .cursor
+        .as_deref()
+        .map(|c| page::decode_cursor("sessions", c))
+        .transpose()?;
     let now = state.clock.now();
     let found = state
         .db
@@ -298,7 +353,10 @@ pub async fn list(
         })
         .await?;
     let (found, next_cursor) = page::split(found, limit, "sessions", |row| row.id.clone());
-    Ok(RegistrationSessionPage { items: found.into_iter().map(|row| to_model(row, now)).collect(), next_cursor })
+    Ok(RegistrationSessionPage {
+        items: found.into_iter().map(|row| to_model(row, now)).collect(),
+        next_cursor,
+    })
 }
 
 /// Removes a pending session: its secret stops working at once.
@@ -311,7 +369,12 @@ pub async fn remove(state: &AppState, ctx: &Context, id: String, dry_run: bool) 
         if rows::remove(tx, &row.id, now.naive_utc(), &ctx.operator.id)? == 0 {
             return Err(not_pending(status(&row, now)));
         }
-        audit::record(tx, &ctx, now, audit::success("user", &row.user_id, Some(json!({"session": row.id}))))
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("user", &row.user_id, Some(json!({"session": row.id}))),
+        )
     })
     .await
 }
@@ -325,7 +388,10 @@ pub async fn notify(
 ) -> AppResult<NotificationsQueued> {
     ctx.operator.require(Scope::RegistrationSessionsWrite)?;
     if channels.is_empty() {
-        return Err(AppError::invalid("channels", "name at least one channel: email or sms"));
+        return Err(AppError::invalid(
+            "channels",
+            "name at least one channel: email or sms",
+        ));
     }
     let now = state.clock.now();
     let deps = deps(state);
@@ -342,8 +408,15 @@ pub async fn notify(
             ids.push(queue_message(tx, &deps, &ctx, now, &user, &row, channel)?);
         }
         let detail = json!({"session": row.id, "channels": channels});
-        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
-        Ok(NotificationsQueued { notification_ids: ids })
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("user", &user.id, Some(detail)),
+        )?;
+        Ok(NotificationsQueued {
+            notification_ids: ids,
+        })
     })
     .await
 }
@@ -360,7 +433,10 @@ pub async fn qr(
     ctx.operator.require(Scope::RegistrationSessionsWrite)?;
     let size = size.unwrap_or(320);
     if !(64..=crate::qr::MAX_SIZE).contains(&size) {
-        return Err(AppError::invalid("size", format!("must be between 64 and {}", crate::qr::MAX_SIZE)));
+        return Err(AppError::invalid(
+            "size",
+            format!("must be between 64 and {}", crate::qr::MAX_SIZE),
+        ));
     }
     let margin = margin.unwrap_or(4);
     if margin > 16 {
@@ -373,6 +449,10 @@ pub async fn qr(
         return Err(not_pending(current));
     }
     let url = enroll_url(&state.public_url, &secret_for(&state.key, &row.id));
-    if svg { crate::qr::svg(&url, size, margin).map(String::into_bytes) } else { crate::qr::png(&url, size, margin) }
-        .map_err(AppError::internal)
+    if svg {
+        crate::qr::svg(&url, size, margin).map(String::into_bytes)
+    } else {
+        crate::qr::png(&url, size, margin)
+    }
+    .map_err(AppError::internal)
 }

@@ -30,7 +30,11 @@ fn rejected() -> AppError {
 
 fn self_service(user: &user_rows::User, origin: &Origin) -> Context {
     Context {
-        operator: Operator { id: user.id.clone(), name: Some(user.display_name.clone()), scopes: Default::default() },
+        operator: Operator {
+            id: user.id.clone(),
+            name: Some(user.display_name.clone()),
+            scopes: Default::default(),
+        },
         request_id: origin.request_id.clone(),
         operation_id: origin.operation_id,
         self_service: true,
@@ -43,15 +47,29 @@ async fn record_if_rejected<T>(
     now: chrono::DateTime<chrono::Utc>,
     result: AppResult<T>,
 ) -> AppResult<T> {
-    if let Err(AppError::Unprocessable { code: "invalid_self_enrollment_link", .. }) = &result {
-        public_limits::record_failure(state, LIMIT, origin, now, json!({"reason": "invalid self-enrollment link"}))
-            .await?;
+    if let Err(AppError::Unprocessable {
+        code: "invalid_self_enrollment_link",
+        ..
+    }) = &result
+    {
+        public_limits::record_failure(
+            state,
+            LIMIT,
+            origin,
+            now,
+            json!({"reason": "invalid self-enrollment link"}),
+        )
+        .await?;
     }
     result
 }
 
 /// Starts (or restarts) self-enrollment: a fresh TOTP key, kept sealed with the server key.
-pub async fn start(state: &AppState, origin: Origin, secret: String) -> AppResult<SelfEnrollmentToken> {
+pub async fn start(
+    state: &AppState,
+    origin: Origin,
+    secret: String,
+) -> AppResult<SelfEnrollmentToken> {
     let now = state.clock.now();
     public_limits::check(state, LIMIT, &origin, now).await?;
     let today = today(now);
@@ -60,21 +78,35 @@ pub async fn start(state: &AppState, origin: Origin, secret: String) -> AppResul
     let call_origin = origin.clone();
     let result = with_outbox(state, false, move |tx| {
         let entry = entries::find(tx, &entry_id.ok_or_else(rejected)?)?.ok_or_else(rejected)?;
-        if effective_status(&entry, today) != EntryStatus::Active || entry.attempts >= entry.max_attempts {
+        if effective_status(&entry, today) != EntryStatus::Active
+            || entry.attempts >= entry.max_attempts
+        {
             return Err(rejected());
         }
         let user = users::find_required(tx, &entry.user_id)?;
         let mut totp_key = [0u8; 20];
-        rand::rngs::OsRng.try_fill_bytes(&mut totp_key).map_err(AppError::internal)?;
-        let serial =
-            format!("SWT{:010}", rand::rngs::OsRng.try_next_u64().map_err(AppError::internal)? % 10_000_000_000);
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut totp_key)
+            .map_err(AppError::internal)?;
+        let serial = format!(
+            "SWT{:010}",
+            rand::rngs::OsRng
+                .try_next_u64()
+                .map_err(AppError::internal)?
+                % 10_000_000_000
+        );
         let sealed = key.seal(&totp_key)?;
         if entries::start(tx, &entry.id, &serial, &sealed, now.naive_utc())? != 1 {
             return Err(rejected());
         }
         let ctx = self_service(&user, &call_origin);
         let detail = json!({"task": entry.task_number, "serial": serial});
-        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("user", &user.id, Some(detail)),
+        )?;
         let uri = crate::totp::otpauth_uri(ISSUER, &user.username, &totp_key);
         Ok(SelfEnrollmentToken {
             qr_svg: crate::qr::svg(&uri, 256, 4)?,
@@ -99,7 +131,10 @@ pub async fn complete(
     public_limits::check(state, LIMIT, &origin, now).await?;
     let otp = otp.trim().to_owned();
     if otp.len() != 6 || !otp.chars().all(|c| c.is_ascii_digit()) {
-        return Err(AppError::invalid("otp", "must be the 6 digits the app shows"));
+        return Err(AppError::invalid(
+            "otp",
+            "must be the 6 digits the app shows",
+        ));
     }
     let today = today(now);
     let entry_id = entry_of_secret(&state.key, &secret);
@@ -107,8 +142,11 @@ pub async fn complete(
     let counted = state
         .db
         .run(move |conn| {
-            let entry = entries::find(conn, &entry_id.ok_or_else(rejected)?)?.ok_or_else(rejected)?;
-            if entry.sealed_totp_key.is_none() || effective_status(&entry, today) != EntryStatus::Active {
+            let entry =
+                entries::find(conn, &entry_id.ok_or_else(rejected)?)?.ok_or_else(rejected)?;
+            if entry.sealed_totp_key.is_none()
+                || effective_status(&entry, today) != EntryStatus::Active
+            {
                 return Err(rejected());
             }
             if entries::count_attempt(conn, &entry.id, today)? != 1 {
@@ -118,7 +156,9 @@ pub async fn complete(
         })
         .await;
     let entry = record_if_rejected(state, &origin, now, counted).await?;
-    let totp_key = state.key.open(entry.sealed_totp_key.as_deref().unwrap_or_default())?;
+    let totp_key = state
+        .key
+        .open(entry.sealed_totp_key.as_deref().unwrap_or_default())?;
     let correct = crate::totp::verify(&totp_key, &otp, now.timestamp());
     let key = state.key.clone();
     let config = state.config.clone();
@@ -131,14 +171,23 @@ pub async fn complete(
             if locked {
                 entries::finish(tx, &entry.id, "locked", now.naive_utc())?;
             }
-            let detail = json!({"task": entry.task_number, "attempts": entry.attempts, "locked": locked});
-            audit::record(tx, &ctx, now, audit::failure("user", &user.id, Some(detail)))?;
+            let detail =
+                json!({"task": entry.task_number, "attempts": entry.attempts, "locked": locked});
+            audit::record(
+                tx,
+                &ctx,
+                now,
+                audit::failure("user", &user.id, Some(detail)),
+            )?;
             return Ok(Err(if locked {
                 rejected()
             } else {
                 AppError::Unprocessable {
                     code: "invalid_otp",
-                    message: format!("the code is wrong; {} attempts left", entry.max_attempts - entry.attempts),
+                    message: format!(
+                        "the code is wrong; {} attempts left",
+                        entry.max_attempts - entry.attempts
+                    ),
                 }
             }));
         }
@@ -146,19 +195,33 @@ pub async fn complete(
             return Err(rejected());
         }
         let serial = entry.serial.clone().unwrap_or_default();
-        let enrollment = enrollments::add(tx, &ctx, now, &user, "software-token", &serial, "self-enrollment")?;
+        let enrollment = enrollments::add(
+            tx,
+            &ctx,
+            now,
+            &user,
+            "software-token",
+            &serial,
+            "self-enrollment",
+        )?;
         let detail = json!({"task": entry.task_number, "serial": serial});
         crate::db::enrollments::set_detail(tx, &enrollment.id, &detail.to_string())?;
         enrollments::queue_notice(
             tx,
-            Notices { key: &key, config: &config },
+            Notices {
+                key: &key,
+                config: &config,
+            },
             &ctx,
             now,
             &user,
             &enrollment,
             "enrollment-added",
         )?;
-        Ok(Ok(SelfEnrollmentCompleted { serial, enrollment_id: enrollment.id }))
+        Ok(Ok(SelfEnrollmentCompleted {
+            serial,
+            enrollment_id: enrollment.id,
+        }))
     })
     .await;
     // A wrong code is recorded (committed) and then answered as an error.

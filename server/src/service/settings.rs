@@ -34,15 +34,29 @@ pub async fn put_identity_verification(
 ) -> AppResult<IdentityVerificationSettings> {
     ctx.operator.require(Scope::SettingsWrite)?;
     if !(5..=60).contains(&input.window_minutes) {
-        return Err(AppError::invalid("window_minutes", "must be between 5 and 60"));
+        return Err(AppError::invalid(
+            "window_minutes",
+            "must be between 5 and 60",
+        ));
     }
     let ctx = ctx.clone();
     db.run(move |conn| {
         transaction(conn, dry_run, |tx| {
             let text = serde_json::to_string(&input).map_err(AppError::internal)?;
-            settings::put(tx, IDENTITY_VERIFICATION, &text, now.naive_utc(), &ctx.operator.id)?;
+            settings::put(
+                tx,
+                IDENTITY_VERIFICATION,
+                &text,
+                now.naive_utc(),
+                &ctx.operator.id,
+            )?;
             let detail = json!({"enforce": input.enforce, "window_minutes": input.window_minutes});
-            audit::record(tx, &ctx, now, audit::success("setting", IDENTITY_VERIFICATION, Some(detail)))?;
+            audit::record(
+                tx,
+                &ctx,
+                now,
+                audit::success("setting", IDENTITY_VERIFICATION, Some(detail)),
+            )?;
             Ok(input)
         })
     })
@@ -51,7 +65,9 @@ pub async fn put_identity_verification(
 
 /// The self-enrollment policy in force.
 pub fn self_enrollment(conn: &mut DbConn) -> AppResult<SelfEnrollmentPolicy> {
-    Ok(settings::get(conn, SELF_ENROLLMENT)?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default())
+    Ok(settings::get(conn, SELF_ENROLLMENT)?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default())
 }
 
 /// Reads the self-enrollment policy.
@@ -71,10 +87,16 @@ pub async fn put_self_enrollment(
     ctx.operator.require(Scope::SettingsWrite)?;
     let mut errors = Vec::new();
     if !(1..=365).contains(&input.validity_days) {
-        errors.push(crate::error::FieldError::new("validity_days", "must be between 1 and 365"));
+        errors.push(crate::error::FieldError::new(
+            "validity_days",
+            "must be between 1 and 365",
+        ));
     }
     if !(1..=20).contains(&input.max_attempts) {
-        errors.push(crate::error::FieldError::new("max_attempts", "must be between 1 and 20"));
+        errors.push(crate::error::FieldError::new(
+            "max_attempts",
+            "must be between 1 and 20",
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -83,9 +105,21 @@ pub async fn put_self_enrollment(
     db.run(move |conn| {
         transaction(conn, dry_run, |tx| {
             let text = serde_json::to_string(&input).map_err(AppError::internal)?;
-            settings::put(tx, SELF_ENROLLMENT, &text, now.naive_utc(), &ctx.operator.id)?;
-            let detail = json!({"validity_days": input.validity_days, "max_attempts": input.max_attempts});
-            audit::record(tx, &ctx, now, audit::success("setting", SELF_ENROLLMENT, Some(detail)))?;
+            settings::put(
+                tx,
+                SELF_ENROLLMENT,
+                &text,
+                now.naive_utc(),
+                &ctx.operator.id,
+            )?;
+            let detail =
+                json!({"validity_days": input.validity_days, "max_attempts": input.max_attempts});
+            audit::record(
+                tx,
+                &ctx,
+                now,
+                audit::success("setting", SELF_ENROLLMENT, Some(detail)),
+            )?;
             Ok(input)
         })
     })

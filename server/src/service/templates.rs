@@ -28,16 +28,47 @@ pub struct TemplateSpec {
     pub html: Option<&'static str>,
 }
 
-const CODE_PLACEHOLDERS: &[&str] = &["UserDisplayName", "Username", "Code", "ExpiresAt", "ServiceName", "OperatorName"];
-const ENROLLMENT_CODE_PLACEHOLDERS: &[&str] =
-    &["UserDisplayName", "Username", "Code", "ExpiresAt", "ServiceName", "OperatorName", "Address"];
-const NOTICE_PLACEHOLDERS: &[&str] =
-    &["UserDisplayName", "Username", "ServiceName", "OperatorName", "Address", "EventTime"];
+const CODE_PLACEHOLDERS: &[&str] = &[
+    "UserDisplayName",
+    "Username",
+    "Code",
+    "ExpiresAt",
+    "ServiceName",
+    "OperatorName",
+];
+const ENROLLMENT_CODE_PLACEHOLDERS: &[&str] = &[
+    "UserDisplayName",
+    "Username",
+    "Code",
+    "ExpiresAt",
+    "ServiceName",
+    "OperatorName",
+    "Address",
+];
+const NOTICE_PLACEHOLDERS: &[&str] = &[
+    "UserDisplayName",
+    "Username",
+    "ServiceName",
+    "OperatorName",
+    "Address",
+    "EventTime",
+];
 
-const REGISTRATION_EMAIL_PLACEHOLDERS: &[&str] =
-    &["UserDisplayName", "Username", "EnrollUrl", "EnrollQRCode", "ExpiresAt", "OperatorName"];
-const REGISTRATION_SMS_PLACEHOLDERS: &[&str] =
-    &["UserDisplayName", "Username", "EnrollUrl", "ExpiresAt", "OperatorName"];
+const REGISTRATION_EMAIL_PLACEHOLDERS: &[&str] = &[
+    "UserDisplayName",
+    "Username",
+    "EnrollUrl",
+    "EnrollQRCode",
+    "ExpiresAt",
+    "OperatorName",
+];
+const REGISTRATION_SMS_PLACEHOLDERS: &[&str] = &[
+    "UserDisplayName",
+    "Username",
+    "EnrollUrl",
+    "ExpiresAt",
+    "OperatorName",
+];
 
 /// The Content-ID of the QR code image in registration emails.
 pub const QR_CID: &str = "enroll-qr";
@@ -149,9 +180,16 @@ const REGISTRATION_SPECS: [TemplateSpec; 2] = [
     },
 ];
 
-const PROVISIONING_PLACEHOLDERS: &[&str] =
-    &["UserDisplayName", "Username", "SelfEnrollUrl", "StopDate", "TaskNumber", "OperatorName"];
-const CANCELED_PLACEHOLDERS: &[&str] = &["UserDisplayName", "Username", "TaskNumber", "OperatorName"];
+const PROVISIONING_PLACEHOLDERS: &[&str] = &[
+    "UserDisplayName",
+    "Username",
+    "SelfEnrollUrl",
+    "StopDate",
+    "TaskNumber",
+    "OperatorName",
+];
+const CANCELED_PLACEHOLDERS: &[&str] =
+    &["UserDisplayName", "Username", "TaskNumber", "OperatorName"];
 
 const PROVISIONING_SPECS: [TemplateSpec; 2] = [
     TemplateSpec {
@@ -180,18 +218,30 @@ const PROVISIONING_SPECS: [TemplateSpec; 2] = [
     },
 ];
 
-const NOTICE_SPECS: [TemplateSpec; 8] = notices!("personal-email", "mobile-code", "mobile-app", "software-token");
+const NOTICE_SPECS: [TemplateSpec; 8] = notices!(
+    "personal-email",
+    "mobile-code",
+    "mobile-app",
+    "software-token"
+);
 
 /// Every kind of message.
 pub fn specs() -> impl Iterator<Item = &'static TemplateSpec> {
-    CODE_SPECS.iter().chain(REGISTRATION_SPECS.iter()).chain(PROVISIONING_SPECS.iter()).chain(NOTICE_SPECS.iter())
+    CODE_SPECS
+        .iter()
+        .chain(REGISTRATION_SPECS.iter())
+        .chain(PROVISIONING_SPECS.iter())
+        .chain(NOTICE_SPECS.iter())
 }
 
 /// The spec for a key, or `NotFound`.
 pub fn spec(service: &str, channel: &str, event: &str) -> Result<&'static TemplateSpec, AppError> {
     specs()
         .find(|s| s.service == service && s.channel == channel && s.event == event)
-        .ok_or_else(|| AppError::NotFound { kind: "notification template", id: format!("{service}/{channel}/{event}") })
+        .ok_or_else(|| AppError::NotFound {
+            kind: "notification template",
+            id: format!("{service}/{channel}/{event}"),
+        })
 }
 
 /// A template's parts.
@@ -245,7 +295,10 @@ impl TemplateSpec {
                 if !self.allowed.contains(&name.as_str()) {
                     errors.push(FieldError::new(
                         *field,
-                        format!("unknown placeholder {{{{{name}}}}}; allowed: {}", self.allowed_list()),
+                        format!(
+                            "unknown placeholder {{{{{name}}}}}; allowed: {}",
+                            self.allowed_list()
+                        ),
                     ));
                 }
             }
@@ -259,15 +312,26 @@ impl TemplateSpec {
                     _ => true,
                 };
                 if applies && !placeholders(value).iter().any(|p| p == required) {
-                    errors.push(FieldError::new(*field, format!("must contain the placeholder {{{{{required}}}}}")));
+                    errors.push(FieldError::new(
+                        *field,
+                        format!("must contain the placeholder {{{{{required}}}}}"),
+                    ));
                 }
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(errors))
+        }
     }
 
     fn allowed_list(&self) -> String {
-        self.allowed.iter().map(|p| format!("{{{{{p}}}}}")).collect::<Vec<_>>().join(", ")
+        self.allowed
+            .iter()
+            .map(|p| format!("{{{{{p}}}}}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -347,8 +411,14 @@ pub fn sample_values() -> BTreeMap<&'static str, String> {
         ("OperatorName", "Ada Agent".to_owned()),
         ("Address", "b***@example.com".to_owned()),
         ("EventTime", "2026-11-21 09:30 UTC".to_owned()),
-        ("EnrollUrl", "https://enroll.example.com/enroll#Q2FyZWZ1bGx5LXNhbXBsZQ".to_owned()),
-        ("SelfEnrollUrl", "https://enroll.example.com/self-enroll#Q2FyZWZ1bGx5LXNhbXBsZQ".to_owned()),
+        (
+            "EnrollUrl",
+            "https://enroll.example.com/enroll#Q2FyZWZ1bGx5LXNhbXBsZQ".to_owned(),
+        ),
+        (
+            "SelfEnrollUrl",
+            "https://enroll.example.com/self-enroll#Q2FyZWZ1bGx5LXNhbXBsZQ".to_owned(),
+        ),
         ("StopDate", "2026-12-05".to_owned()),
         ("TaskNumber", "42".to_owned()),
     ])
@@ -384,26 +454,55 @@ pub fn sms_length(text: &str) -> SmsLength {
             break;
         }
     }
-    let (encoding, units, single, multi) =
-        if gsm { ("GSM-7", units, 160, 153) } else { ("UCS-2", text.encode_utf16().count(), 70, 67) };
-    let segments = if units <= single { 1 } else { units.div_ceil(multi) };
-    SmsLength { encoding, units, single_limit: single, segments }
+    let (encoding, units, single, multi) = if gsm {
+        ("GSM-7", units, 160, 153)
+    } else {
+        ("UCS-2", text.encode_utf16().count(), 70, 67)
+    };
+    let segments = if units <= single {
+        1
+    } else {
+        units.div_ceil(multi)
+    };
+    SmsLength {
+        encoding,
+        units,
+        single_limit: single,
+        segments,
+    }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn placeholders_are_checked_and_rendered() {
         let spec = spec("mobile-code", "sms", "enrollment-code").unwrap();
-        let ok = TemplateParts { subject: None, text: "Code {{Code}}".into(), html: None };
+        let ok = TemplateParts {
+            subject: None,
+            text: "Code {{Code}}".into(),
+            html: None,
+        };
         assert!(spec.check(&ok).is_ok());
-        let unknown = TemplateParts { subject: None, text: "{{Code}} {{Secret}}".into(), html: None };
-        let AppError::Invalid(errors) = spec.check(&unknown).unwrap_err() else { panic!() };
+        let unknown = TemplateParts {
+            subject: None,
+            text: "{{Code}} {{Secret}}".into(),
+            html: None,
+        };
+        let AppError::Invalid(errors) = spec.check(&unknown).unwrap_err() else {
+            panic!()
+        };
         assert!(errors[0].message.contains("{{Secret}}"));
-        let missing = TemplateParts { subject: None, text: "no code".into(), html: None };
-        let AppError::Invalid(errors) = spec.check(&missing).unwrap_err() else { panic!() };
+        let missing = TemplateParts {
+            subject: None,
+            text: "no code".into(),
+            html: None,
+        };
+        let AppError::Invalid(errors) = spec.check(&missing).unwrap_err() else {
+            panic!()
+        };
         assert!(errors[0].message.contains("{{Code}}"));
         let values = BTreeMap::from([("Code", "<1>".to_owned())]);
         let email = TemplateParts {

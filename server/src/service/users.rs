@@ -12,8 +12,8 @@ use crate::db::users::{self as rows, UserChanges, UserFilter};
 use crate::db::{Db, DbConn, audit_events};
 use crate::error::{AppError, AppResult};
 use crate::model::users::{
-    CreateUser, ImportRowResult, ImportStatus, ImportUsers, ImportUsersResult, ListUsersQuery, UpdateUser, User,
-    UserPage, UserState,
+    CreateUser, ImportRowResult, ImportStatus, ImportUsers, ImportUsersResult, ListUsersQuery,
+    UpdateUser, User, UserPage, UserState,
 };
 
 /// Rows written per INSERT statement during imports.
@@ -49,12 +49,18 @@ pub struct Versioned {
 
 fn versioned(row: rows::User) -> Versioned {
     let etag = etag(row.version);
-    Versioned { user: to_model(row), etag }
+    Versioned {
+        user: to_model(row),
+        etag,
+    }
 }
 
 /// Finds a user by id or username inside a transaction, or `NotFound`.
 pub fn find_required(conn: &mut DbConn, user: &str) -> AppResult<rows::User> {
-    rows::find(conn, user)?.ok_or_else(|| AppError::NotFound { kind: "user", id: user.to_owned() })
+    rows::find(conn, user)?.ok_or_else(|| AppError::NotFound {
+        kind: "user",
+        id: user.to_owned(),
+    })
 }
 
 /// Checks a new user, returning the row to insert (id and times filled) or the field errors.
@@ -65,8 +71,9 @@ fn check_new(
 ) -> Result<rows::User, Vec<crate::error::FieldError>> {
     let mut checks = Checks::with_prefix(prefix);
     let username = checks.username("username", &input.username);
-    let display_name =
-        checks.optional_text("display_name", input.display_name.as_deref(), 200).unwrap_or_else(|| username.clone());
+    let display_name = checks
+        .optional_text("display_name", input.display_name.as_deref(), 200)
+        .unwrap_or_else(|| username.clone());
     let row = rows::User {
         id: uuid::Uuid::now_v7().to_string(),
         display_name,
@@ -80,7 +87,11 @@ fn check_new(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
     };
-    if checks.errors.is_empty() { Ok(row) } else { Err(checks.errors) }
+    if checks.errors.is_empty() {
+        Ok(row)
+    } else {
+        Err(checks.errors)
+    }
 }
 
 /// Creates a user.
@@ -103,7 +114,12 @@ pub async fn create(
                 });
             }
             rows::insert(tx, std::slice::from_ref(&row))?;
-            audit::record(tx, &ctx, now, audit::success("user", &row.id, Some(json!({"username": row.username}))))?;
+            audit::record(
+                tx,
+                &ctx,
+                now,
+                audit::success("user", &row.id, Some(json!({"username": row.username}))),
+            )?;
             find_required(tx, &row.id).map(versioned)
         })
     })
@@ -113,7 +129,8 @@ pub async fn create(
 /// One user.
 pub async fn get(db: &Db, ctx: &Context, user: String) -> AppResult<Versioned> {
     ctx.operator.require(Scope::UsersRead)?;
-    db.run(move |conn| find_required(conn, &user).map(versioned)).await
+    db.run(move |conn| find_required(conn, &user).map(versioned))
+        .await
 }
 
 /// A page of users.
@@ -122,19 +139,38 @@ pub async fn list(db: &Db, ctx: &Context, query: ListUsersQuery) -> AppResult<Us
     let limit = page::limit(query.limit)?;
     let filter = UserFilter {
         state: query.state.map(|s| s.as_str().to_owned()),
-        q: query.q.filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_owned()),
-        after_username: query.cursor.as_deref().map(|c| page::decode_cursor("users", c)).transpose()?,
+        q: query
+            .q
+            .filter(|q| !q.trim().is_empty())
+            .map(|q| q.trim().to_owned()),
+        after_username: query
+            .cursor
+            .as_deref()
+            .map(|c| page::decode_cursor("users", c))
+            .transpose()?,
     };
-    let rows = db.run(move |conn| rows::list(conn, &filter, limit + 1).map_err(AppError::from)).await?;
+    let rows = db
+        .run(move |conn| rows::list(conn, &filter, limit + 1).map_err(AppError::from))
+        .await?;
     let (rows, next_cursor) = page::split(rows, limit, "users", |row| row.username.clone());
-    Ok(UserPage { items: rows.into_iter().map(to_model).collect(), next_cursor })
+    Ok(UserPage {
+        items: rows.into_iter().map(to_model).collect(),
+        next_cursor,
+    })
 }
 
 fn check_if_match(if_match: Option<&str>, current: &rows::User) -> AppResult<()> {
     let current_tag = etag(current.version);
     match if_match {
-        Some(tag) if tag != "*" && !tag.split(',').any(|t| t.trim().trim_start_matches("W/") == current_tag) => {
-            Err(AppError::PreconditionFailed { current: current_tag })
+        Some(tag)
+            if tag != "*"
+                && !tag
+                    .split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == current_tag) =>
+        {
+            Err(AppError::PreconditionFailed {
+                current: current_tag,
+            })
         }
         _ => Ok(()),
     }
@@ -153,12 +189,30 @@ pub async fn update(
     ctx.operator.require(Scope::UsersWrite)?;
     let mut checks = Checks::default();
     let changes = UserChanges {
-        username: input.username.as_deref().map(|u| checks.username("username", u)),
-        display_name: input.display_name.as_deref().map(|d| checks.text("display_name", d, 200)),
-        given_name: input.given_name.as_ref().map(|g| checks.optional_text("given_name", g.as_deref(), 100)),
-        family_name: input.family_name.as_ref().map(|f| checks.optional_text("family_name", f.as_deref(), 100)),
-        email: input.email.as_ref().map(|e| checks.email("email", e.as_deref())),
-        phone: input.phone.as_ref().map(|p| checks.phone("phone", p.as_deref())),
+        username: input
+            .username
+            .as_deref()
+            .map(|u| checks.username("username", u)),
+        display_name: input
+            .display_name
+            .as_deref()
+            .map(|d| checks.text("display_name", d, 200)),
+        given_name: input
+            .given_name
+            .as_ref()
+            .map(|g| checks.optional_text("given_name", g.as_deref(), 100)),
+        family_name: input
+            .family_name
+            .as_ref()
+            .map(|f| checks.optional_text("family_name", f.as_deref(), 100)),
+        email: input
+            .email
+            .as_ref()
+            .map(|e| checks.email("email", e.as_deref())),
+        phone: input
+            .phone
+            .as_ref()
+            .map(|p| checks.phone("phone", p.as_deref())),
         state: input.state.map(|s| s.as_str().to_owned()),
         version: None,
         updated_at: Some(now.naive_utc()),
@@ -180,10 +234,15 @@ pub async fn update(
                     message: format!("a user named {username:?} exists"),
                 });
             }
-            let changes = UserChanges { version: Some(current.version + 1), ..changes };
+            let changes = UserChanges {
+                version: Some(current.version + 1),
+                ..changes
+            };
             if rows::update(tx, &current.id, current.version, &changes)? == 0 {
                 let now_current = find_required(tx, &current.id)?;
-                return Err(AppError::PreconditionFailed { current: etag(now_current.version) });
+                return Err(AppError::PreconditionFailed {
+                    current: etag(now_current.version),
+                });
             }
             let changed: Vec<&str> = [
                 ("username", changes.username.is_some()),
@@ -197,7 +256,12 @@ pub async fn update(
             .into_iter()
             .filter_map(|(name, set)| set.then_some(name))
             .collect();
-            audit::record(tx, &ctx, now, audit::success("user", &current.id, Some(json!({"changed": changed}))))?;
+            audit::record(
+                tx,
+                &ctx,
+                now,
+                audit::success("user", &current.id, Some(json!({"changed": changed}))),
+            )?;
             find_required(tx, &current.id).map(versioned)
         })
     })
@@ -220,10 +284,17 @@ pub async fn delete(
             let current = find_required(tx, &user)?;
             check_if_match(if_match.as_deref(), &current)?;
             if rows::delete(tx, &current.id, current.version)? == 0 {
-                return Err(AppError::PreconditionFailed { current: etag(current.version + 1) });
+                return Err(AppError::PreconditionFailed {
+                    current: etag(current.version + 1),
+                });
             }
             let detail = json!({"username": current.username});
-            audit::record(tx, &ctx, now, audit::success("user", &current.id, Some(detail)))
+            audit::record(
+                tx,
+                &ctx,
+                now,
+                audit::success("user", &current.id, Some(detail)),
+            )
         })
     })
     .await
@@ -289,7 +360,8 @@ pub async fn import(
         transaction(conn, dry_run, |tx| {
             let mut existing = HashMap::new();
             for chunk in checked.chunks(IMPORT_BATCH) {
-                let names: Vec<String> = chunk.iter().map(|(_, row)| row.username.clone()).collect();
+                let names: Vec<String> =
+                    chunk.iter().map(|(_, row)| row.username.clone()).collect();
                 for user in rows::find_by_usernames(tx, &names)? {
                     existing.insert(user.username.clone(), user);
                 }
@@ -348,8 +420,10 @@ pub async fn import(
                 rows::insert(tx, chunk)?;
             }
             audit_events::insert(tx, &audit_rows)?;
-            let count =
-                |status| u32::try_from(results.iter().filter(|r| r.status == status).count()).unwrap_or(u32::MAX);
+            let count = |status| {
+                u32::try_from(results.iter().filter(|r| r.status == status).count())
+                    .unwrap_or(u32::MAX)
+            };
             Ok(ImportUsersResult {
                 dry_run,
                 created: count(ImportStatus::Created),

@@ -13,12 +13,19 @@ pub struct Checks {
 impl Checks {
     /// Errors named `prefix.field` (e.g. `users[3].email`).
     pub fn with_prefix(prefix: impl Into<String>) -> Self {
-        Self { errors: Vec::new(), prefix: prefix.into() }
+        Self {
+            errors: Vec::new(),
+            prefix: prefix.into(),
+        }
     }
 
     /// Records an error.
     pub fn fail(&mut self, field: &str, message: impl Into<String>) {
-        let field = if self.prefix.is_empty() { field.to_owned() } else { format!("{}.{field}", self.prefix) };
+        let field = if self.prefix.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{}.{field}", self.prefix)
+        };
         self.errors.push(FieldError::new(field, message));
     }
 
@@ -36,7 +43,12 @@ impl Checks {
     }
 
     /// Like [`Checks::text`] for optional text; empty text becomes `None`.
-    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max_chars: usize) -> Option<String> {
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max_chars: usize,
+    ) -> Option<String> {
         let value = value.map(str::trim).filter(|v| !v.is_empty())?;
         Some(self.text(field, value, max_chars))
     }
@@ -46,7 +58,10 @@ impl Checks {
         let value = value.trim().to_lowercase();
         if value.is_empty() || value.chars().count() > 64 {
             self.fail(field, "must be 1 to 64 characters");
-        } else if !value.chars().all(|c| c.is_alphanumeric() || ".-_@+".contains(c)) {
+        } else if !value
+            .chars()
+            .all(|c| c.is_alphanumeric() || ".-_@+".contains(c))
+        {
             self.fail(field, "may contain only letters, digits and . _ - @ +");
         }
         value
@@ -73,17 +88,24 @@ impl Checks {
 
 /// Whether `value` is a plain email address (`local@domain.tld`, no display name).
 pub fn is_email(value: &str) -> bool {
-    let Ok(address) = value.parse::<email_address::EmailAddress>() else { return false };
+    let Ok(address) = value.parse::<email_address::EmailAddress>() else {
+        return false;
+    };
     address.display_part().is_empty() && address.as_str() == value && address.domain().contains('.')
 }
 
 /// Whether `value` is an E.164 number: `+`, then 8 to 15 digits, the first not 0.
 pub fn is_e164(value: &str) -> bool {
-    let Some(digits) = value.strip_prefix('+') else { return false };
-    (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0')
+    let Some(digits) = value.strip_prefix('+') else {
+        return false;
+    };
+    (8..=15).contains(&digits.len())
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

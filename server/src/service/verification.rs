@@ -8,7 +8,9 @@ use serde_json::json;
 
 use super::codes::{self, ChallengeTarget};
 use super::notify::{self, Outgoing};
-use super::{Context, audit, identity_services, settings, templates, transaction, users, with_outbox};
+use super::{
+    Context, audit, identity_services, settings, templates, transaction, users, with_outbox,
+};
 use crate::auth::scopes::Scope;
 use crate::db::challenges::{self, ChallengeRow};
 use crate::db::{Db, DbConn, enrollments, users as user_rows};
@@ -20,13 +22,20 @@ use crate::state::AppState;
 
 const PURPOSE: &str = "identity_verification";
 const KIND: &str = "identity verification";
-const CHALLENGE: codes::ChallengeKind = codes::ChallengeKind { purpose: PURPOSE, name: KIND };
+const CHALLENGE: codes::ChallengeKind = codes::ChallengeKind {
+    purpose: PURPOSE,
+    name: KIND,
+};
 
 fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> IdentityVerification {
     IdentityVerification {
         id: row.id.clone(),
         user_id: row.user_id.clone(),
-        channel: if row.channel == "sms" { CodeChannel::Sms } else { CodeChannel::Email },
+        channel: if row.channel == "sms" {
+            CodeChannel::Sms
+        } else {
+            CodeChannel::Email
+        },
         destination: notify::mask(&row.address),
         status: codes::status(row, now),
         expires_at: row.expires_at.and_utc(),
@@ -36,7 +45,11 @@ fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> IdentityVerification {
 }
 
 /// Where a code for `channel` goes: the directory contact, else the enrolled one.
-fn destination(conn: &mut DbConn, user: &user_rows::User, channel: CodeChannel) -> AppResult<String> {
+fn destination(
+    conn: &mut DbConn,
+    user: &user_rows::User,
+    channel: CodeChannel,
+) -> AppResult<String> {
     let (directory, service) = match channel {
         CodeChannel::Email => (user.email.clone(), "personal-email"),
         CodeChannel::Sms => (user.phone.clone(), "mobile-code"),
@@ -73,7 +86,13 @@ pub fn code_values(
         ("Code", code.to_owned()),
         ("ExpiresAt", notify::display_time(expires_at)),
         ("ServiceName", service_name.to_owned()),
-        ("OperatorName", ctx.operator.name.clone().unwrap_or_else(|| "the service desk".into())),
+        (
+            "OperatorName",
+            ctx.operator
+                .name
+                .clone()
+                .unwrap_or_else(|| "the service desk".into()),
+        ),
     ])
 }
 
@@ -101,7 +120,10 @@ pub async fn start(
     with_outbox(state, false, move |tx| {
         let user = users::find_required(tx, &user)?;
         if user.state != "active" {
-            return Err(AppError::Conflict { code: "user_disabled", message: "the user is disabled".into() });
+            return Err(AppError::Conflict {
+                code: "user_disabled",
+                message: "the user is disabled".into(),
+            });
         }
         let address = destination(tx, &user, input.channel)?;
         let issued = codes::issue(
@@ -118,8 +140,16 @@ pub async fn start(
             },
         )?;
         let expires_at = issued.row.expires_at.and_utc();
-        let spec = templates::spec(service_id, input.channel.as_str(), "identity-verification-code")?;
-        let service_name = if input.channel == CodeChannel::Email { "Email" } else { "SMS" };
+        let spec = templates::spec(
+            service_id,
+            input.channel.as_str(),
+            "identity-verification-code",
+        )?;
+        let service_name = if input.channel == CodeChannel::Email {
+            "Email"
+        } else {
+            "SMS"
+        };
         notify::queue(
             tx,
             &key,
@@ -134,14 +164,24 @@ pub async fn start(
             },
         )?;
         let detail = json!({"challenge": issued.row.id, "channel": input.channel.as_str()});
-        audit::record(tx, &ctx, now, audit::success("user", &user.id, Some(detail)))?;
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("user", &user.id, Some(detail)),
+        )?;
         Ok(to_model(&issued.row, now))
     })
     .await
 }
 
 /// Checks the code the user read back and opens the verification window.
-pub async fn confirm(state: &AppState, ctx: &Context, id: String, code: String) -> AppResult<IdentityVerification> {
+pub async fn confirm(
+    state: &AppState,
+    ctx: &Context,
+    id: String,
+    code: String,
+) -> AppResult<IdentityVerification> {
     ctx.operator.require(Scope::IdentityVerify)?;
     let now = state.clock.now();
     let row = codes::check(&state.db, &state.key, ctx, now, id, code, CHALLENGE).await?;
@@ -154,8 +194,14 @@ pub async fn confirm(state: &AppState, ctx: &Context, id: String, code: String) 
                 let until = now + Duration::minutes(i64::from(policy.window_minutes));
                 codes::consume(tx, &row, now, Some(until))?;
                 let detail = json!({"challenge": row.id, "verified_until": until});
-                audit::record(tx, &ctx, now, audit::success("user", &row.user_id, Some(detail)))?;
-                let row = challenges::find(tx, &row.id)?.ok_or_else(|| AppError::internal("challenge vanished"))?;
+                audit::record(
+                    tx,
+                    &ctx,
+                    now,
+                    audit::success("user", &row.user_id, Some(detail)),
+                )?;
+                let row = challenges::find(tx, &row.id)?
+                    .ok_or_else(|| AppError::internal("challenge vanished"))?;
                 Ok(to_model(&row, now))
             })
         })
@@ -163,7 +209,12 @@ pub async fn confirm(state: &AppState, ctx: &Context, id: String, code: String) 
 }
 
 /// Whether the calling operator has an open verification window for the user.
-pub async fn status(db: &Db, ctx: &Context, now: DateTime<Utc>, user: String) -> AppResult<IdentityVerificationStatus> {
+pub async fn status(
+    db: &Db,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: String,
+) -> AppResult<IdentityVerificationStatus> {
     ctx.operator.require(Scope::IdentityVerify)?;
     let operator = ctx.operator.id.clone();
     db.run(move |conn| {
@@ -172,9 +223,21 @@ pub async fn status(db: &Db, ctx: &Context, now: DateTime<Utc>, user: String) ->
         let open = challenges::open_verification(conn, &user.id, &operator, now.naive_utc())?;
         Ok(IdentityVerificationStatus {
             verified: open.is_some(),
-            verified_at: open.as_ref().and_then(|r| r.consumed_at).map(|t| t.and_utc()),
-            expires_at: open.as_ref().and_then(|r| r.verified_until).map(|t| t.and_utc()),
-            channel: open.as_ref().map(|r| if r.channel == "sms" { CodeChannel::Sms } else { CodeChannel::Email }),
+            verified_at: open
+                .as_ref()
+                .and_then(|r| r.consumed_at)
+                .map(|t| t.and_utc()),
+            expires_at: open
+                .as_ref()
+                .and_then(|r| r.verified_until)
+                .map(|t| t.and_utc()),
+            channel: open.as_ref().map(|r| {
+                if r.channel == "sms" {
+                    CodeChannel::Sms
+                } else {
+                    CodeChannel::Email
+                }
+            }),
             enforced: policy.enforce,
         })
     })
@@ -183,7 +246,12 @@ pub async fn status(db: &Db, ctx: &Context, now: DateTime<Utc>, user: String) ->
 
 /// Refuses (409 `identity_not_verified`) unless the operator verified the user within the window, or
 /// enforcement is off.
-pub fn require_verified(conn: &mut DbConn, ctx: &Context, user_id: &str, now: DateTime<Utc>) -> AppResult<()> {
+pub fn require_verified(
+    conn: &mut DbConn,
+    ctx: &Context,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     if !settings::identity_verification(conn)?.enforce {
         return Ok(());
     }

@@ -6,21 +6,49 @@ use enrolld_tests::{TestServer, new_user};
 async fn changes_and_refusals_are_audited_and_filterable() {
     let server = TestServer::start().await;
     let agent = server.client_with("agent-7", &[Scope::UsersWrite, Scope::UsersRead]);
-    let created = agent.create_user().body(new_user("dave")).send().await.unwrap();
-    let request_id = created.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let created = agent
+        .create_user()
+        .body(new_user("dave"))
+        .send()
+        .await
+        .unwrap();
+    let request_id = created.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let dave = created.into_inner();
     agent.delete_user().user("dave").send().await.unwrap();
     // A dry run is not a change: nothing is recorded.
-    agent.create_user().dry_run(true).body(new_user("erin")).send().await.unwrap();
+    agent
+        .create_user()
+        .dry_run(true)
+        .body(new_user("erin"))
+        .send()
+        .await
+        .unwrap();
 
     // Refusals: no token (anonymous), and a token without the scope.
-    let response = server.http().get(server.url("/v1/users")).send().await.unwrap();
+    let response = server
+        .http()
+        .get(server.url("/v1/users"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
     let reader = server.client_with("reader-1", &[Scope::UsersRead]);
-    assert_eq!(enrolld_tests::status_of(reader.create_user().body(new_user("x")).send().await), 403);
+    assert_eq!(
+        enrolld_tests::status_of(reader.create_user().body(new_user("x")).send().await),
+        403
+    );
 
     let auditor = server.client_with("auditor", &[Scope::AuditRead]);
-    let by_agent = auditor.list_audit_events().actor("agent-7").send().await.unwrap().into_inner();
+    let by_agent = auditor
+        .list_audit_events()
+        .actor("agent-7")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     let actions: Vec<&str> = by_agent.items.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["delete_user", "create_user"], "newest first");
     let create = &by_agent.items[1];
@@ -28,38 +56,92 @@ async fn changes_and_refusals_are_audited_and_filterable() {
     assert_eq!(create.request_id.as_deref(), Some(request_id.as_str()));
     assert_eq!(create.actor.name.as_deref(), Some("Test Operator"));
     let target = create.target.as_ref().unwrap();
-    assert_eq!((target.type_.as_str(), target.id.as_str()), ("user", dave.id.as_str()));
+    assert_eq!(
+        (target.type_.as_str(), target.id.as_str()),
+        ("user", dave.id.as_str())
+    );
 
-    let about_dave = auditor.list_audit_events().target(&dave.id).send().await.unwrap().into_inner();
+    let about_dave = auditor
+        .list_audit_events()
+        .target(&dave.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(about_dave.items.len(), 2);
-    let failed = auditor.list_audit_events().action("authentication_failed").send().await.unwrap().into_inner();
+    let failed = auditor
+        .list_audit_events()
+        .action("authentication_failed")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(failed.items.len(), 1);
     assert_eq!(failed.items[0].actor.type_, "anonymous");
     assert_eq!(failed.items[0].outcome, "denied");
-    let denied = auditor.list_audit_events().action("authorization_failed").send().await.unwrap().into_inner();
+    let denied = auditor
+        .list_audit_events()
+        .action("authorization_failed")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(denied.items[0].actor.id.as_deref(), Some("reader-1"));
-    assert_eq!(denied.items[0].detail.as_ref().unwrap()["missing_scope"], "users:write");
+    assert_eq!(
+        denied.items[0].detail.as_ref().unwrap()["missing_scope"],
+        "users:write"
+    );
 
     // Time filters and paging.
     let future = server.clock.now() + chrono::Duration::hours(1);
-    let none = auditor.list_audit_events().since(future).send().await.unwrap().into_inner();
+    let none = auditor
+        .list_audit_events()
+        .since(future)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert!(none.items.is_empty());
-    let first = auditor.list_audit_events().limit(1).send().await.unwrap().into_inner();
-    let second =
-        auditor.list_audit_events().limit(1).cursor(first.next_cursor.unwrap()).send().await.unwrap().into_inner();
+    let first = auditor
+        .list_audit_events()
+        .limit(1)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let second = auditor
+        .list_audit_events()
+        .limit(1)
+        .cursor(first.next_cursor.unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_ne!(first.items[0].id, second.items[0].id);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_table_refuses_update_and_delete_in_the_database() {
     let server = TestServer::start().await;
-    server.admin().create_user().body(new_user("frank")).send().await.unwrap();
+    server
+        .admin()
+        .create_user()
+        .body(new_user("frank"))
+        .send()
+        .await
+        .unwrap();
     let mut conn = server.database();
     let update = diesel::sql_query("UPDATE audit_events SET outcome = 'forged'").execute(&mut conn);
     assert!(update.is_err(), "UPDATE went through");
     let delete = diesel::sql_query("DELETE FROM audit_events").execute(&mut conn);
     assert!(delete.is_err(), "DELETE went through");
-    let events = server.admin().list_audit_events().send().await.unwrap().into_inner();
+    let events = server
+        .admin()
+        .list_audit_events()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(events.items.len(), 1);
     assert_eq!(events.items[0].outcome, "success");
 }

@@ -22,7 +22,10 @@ async fn every_operation_requires_its_scope() {
             };
             let Some(security) = operation.get("security") else {
                 let status = request().send().await.unwrap().status().as_u16();
-                assert!(![401, 403].contains(&status) && status < 500, "public {id} answered {status}");
+                assert!(
+                    ![401, 403].contains(&status) && status < 500,
+                    "public {id} answered {status}"
+                );
                 continue;
             };
             secured += 1;
@@ -36,20 +39,44 @@ async fn every_operation_requires_its_scope() {
 
             let response = request().send().await.unwrap();
             assert_eq!(response.status(), 401, "{id} without a token");
-            let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
-            assert!(challenge.starts_with("Bearer error=\"invalid_token\""), "{id}: {challenge}");
+            let challenge = response.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(
+                challenge.starts_with("Bearer error=\"invalid_token\""),
+                "{id}: {challenge}"
+            );
 
             for missing in &needed {
-                let others: Vec<Scope> = Scope::ALL.iter().copied().filter(|s| s != missing).collect();
-                let response = request().bearer_auth(server.token("agent", &others)).send().await.unwrap();
+                let others: Vec<Scope> = Scope::ALL
+                    .iter()
+                    .copied()
+                    .filter(|s| s != missing)
+                    .collect();
+                let response = request()
+                    .bearer_auth(server.token("agent", &others))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status(), 403, "{id} without {missing}");
-                let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
-                assert_eq!(challenge, format!("Bearer error=\"insufficient_scope\", scope=\"{missing}\""));
+                let challenge = response.headers()["www-authenticate"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                assert_eq!(
+                    challenge,
+                    format!("Bearer error=\"insufficient_scope\", scope=\"{missing}\"")
+                );
                 let body: Value = response.json().await.unwrap();
                 assert_eq!(body["code"], "insufficient_scope");
             }
 
-            let response = request().bearer_auth(server.token("agent", &needed)).send().await.unwrap();
+            let response = request()
+                .bearer_auth(server.token("agent", &needed))
+                .send()
+                .await
+                .unwrap();
             assert!(
                 ![401, 403].contains(&response.status().as_u16()),
                 "{id} with exactly {needed:?} answered {}",

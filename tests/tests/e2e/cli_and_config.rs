@@ -37,7 +37,11 @@ fn keys_list_every_config_field_and_the_example_documents_each() {
             line.starts_with(&format!("{key} =")) || line.starts_with(&format!("{key}="))
         });
         assert!(documented, "enrolld.example.toml does not document {key}");
-        assert!(example.contains(&env_name(key)), "enrolld.example.toml does not name {}", env_name(key));
+        assert!(
+            example.contains(&env_name(key)),
+            "enrolld.example.toml does not name {}",
+            env_name(key)
+        );
     }
 }
 
@@ -45,9 +49,15 @@ fn keys_list_every_config_field_and_the_example_documents_each() {
 fn environment_wins_over_the_file_and_bad_values_name_their_key() {
     let dir = temp_dir();
     let file = dir.join("enrolld.toml");
-    std::fs::write(&file, "listen = \"127.0.0.1:9000\"\nmail_from = \"file@example.com\"\n").unwrap();
-    let env =
-        [("ENROLLD_LISTEN".to_owned(), "127.0.0.1:9100".to_owned()), ("ENROLLD_MAX_BODY_BYTES".into(), "2048".into())];
+    std::fs::write(
+        &file,
+        "listen = \"127.0.0.1:9000\"\nmail_from = \"file@example.com\"\n",
+    )
+    .unwrap();
+    let env = [
+        ("ENROLLD_LISTEN".to_owned(), "127.0.0.1:9100".to_owned()),
+        ("ENROLLD_MAX_BODY_BYTES".into(), "2048".into()),
+    ];
     let config = Config::load(Some(&file), env).unwrap();
     assert_eq!(config.listen, "127.0.0.1:9100");
     assert_eq!(config.mail_from, "file@example.com");
@@ -61,9 +71,15 @@ fn environment_wins_over_the_file_and_bad_values_name_their_key() {
     std::fs::write(&file, "colour = \"red\"\n").unwrap();
     let error = Config::load(Some(&file), []).unwrap_err();
     assert!(error.contains("colour"), "{error}");
-    let bad = Config { listen: "nowhere".into(), ..Config::default() };
+    let bad = Config {
+        listen: "nowhere".into(),
+        ..Config::default()
+    };
     assert!(bad.validate().unwrap_err().starts_with("listen:"));
-    let bad = Config { database_url: "mysql://x".into(), ..Config::default() };
+    let bad = Config {
+        database_url: "mysql://x".into(),
+        ..Config::default()
+    };
     assert!(bad.validate().unwrap_err().starts_with("database_url:"));
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -76,11 +92,20 @@ async fn serve_refuses_to_start_without_a_key_or_with_a_weak_one() {
         database_url: format!("sqlite://{}", dir.join("nested/dir/enrolld.db").display()),
         ..Config::default()
     };
-    let error = TestServer::start_config(config.clone(), dir.clone()).await.err().unwrap();
+    let error = TestServer::start_config(config.clone(), dir.clone())
+        .await
+        .err()
+        .unwrap();
     assert!(error.starts_with("no JWT verification key"), "{error}");
     assert!(!error.contains('\n'));
-    let weak = Config { jwt_secret: Some("short".into()), ..config.clone() };
-    let error = TestServer::start_config(weak, dir.clone()).await.err().unwrap();
+    let weak = Config {
+        jwt_secret: Some("short".into()),
+        ..config.clone()
+    };
+    let error = TestServer::start_config(weak, dir.clone())
+        .await
+        .err()
+        .unwrap();
     assert_eq!(error, "jwt_secret: must be at least 32 bytes");
     // The SQLite file and its directories were created on the way.
     assert!(dir.join("nested/dir/enrolld.db").exists());

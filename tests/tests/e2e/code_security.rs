@@ -5,7 +5,10 @@ use enrolld_tests::{TestServer, problem_of, types};
 use crate::enrollment_flow::{BOB_EMAIL, create_bob, verify_bob};
 
 fn start_email_challenge(address: &str) -> types::StartEnrollmentChallenge {
-    types::StartEnrollmentChallenge { service: types::CodeService::PersonalEmail, address: address.into() }
+    types::StartEnrollmentChallenge {
+        service: types::CodeService::PersonalEmail,
+        address: address.into(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -14,12 +17,24 @@ async fn a_code_works_until_9_59_and_not_at_10_00() {
     let admin = server.admin();
     create_bob(&admin).await;
     server.clock.set(server.clock.now());
-    let policy = types::IdentityVerificationSettings { enforce: true, window_minutes: 60 };
-    admin.update_identity_verification_settings().body(policy).send().await.unwrap();
+    let policy = types::IdentityVerificationSettings {
+        enforce: true,
+        window_minutes: 60,
+    };
+    admin
+        .update_identity_verification_settings()
+        .body(policy)
+        .send()
+        .await
+        .unwrap();
     verify_bob(&server, &admin, 0).await;
 
-    for (index, (elapsed, works)) in
-        [(Duration::seconds(599), true), (Duration::seconds(600), false)].into_iter().enumerate()
+    for (index, (elapsed, works)) in [
+        (Duration::seconds(599), true),
+        (Duration::seconds(600), false),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let address = format!("bob{index}@example.org");
         let challenge = admin
@@ -32,13 +47,27 @@ async fn a_code_works_until_9_59_and_not_at_10_00() {
             .into_inner();
         let code = code_in(&server.smtp.nth_to(&address, 0).await.text());
         server.clock.advance(elapsed);
-        let result = admin.verify_enrollment_challenge().id(&challenge.id).body(types::CodeInput { code }).send().await;
+        let result = admin
+            .verify_enrollment_challenge()
+            .id(&challenge.id)
+            .body(types::CodeInput { code })
+            .send()
+            .await;
         if works {
             result.unwrap();
-            admin.delete_enrollment().user("bob").service("personal-email").send().await.unwrap();
+            admin
+                .delete_enrollment()
+                .user("bob")
+                .service("personal-email")
+                .send()
+                .await
+                .unwrap();
         } else {
             let problem = problem_of(result);
-            assert_eq!((problem.status, problem.code.as_str()), (422, "code_expired"));
+            assert_eq!(
+                (problem.status, problem.code.as_str()),
+                (422, "code_expired")
+            );
         }
     }
 }
@@ -60,7 +89,11 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
         .unwrap()
         .into_inner();
     let first = code_in(&server.smtp.nth_to(address, 0).await.text());
-    let wrong = if first == "000000" { "111111" } else { "000000" };
+    let wrong = if first == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     for left in [4, 3, 2] {
         let problem = problem_of(
             admin
@@ -71,36 +104,66 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
                 .await,
         );
         assert_eq!(problem.code, "invalid_code");
-        assert!(problem.detail.contains(&format!("{left} attempts left")), "{}", problem.detail);
+        assert!(
+            problem.detail.contains(&format!("{left} attempts left")),
+            "{}",
+            problem.detail
+        );
     }
 
     // A resend within 30 s is refused with Retry-After; after it, a new code comes and the old one is dead.
     let response = server
         .http()
-        .post(server.url(&format!("/v1/enrollment-challenges/{}/resend", challenge.id)))
+        .post(server.url(&format!(
+            "/v1/enrollment-challenges/{}/resend",
+            challenge.id
+        )))
         .bearer_auth(server.token("admin", enrolld::auth::scopes::Scope::ALL))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 429);
-    let retry_after: i64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: i64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=30).contains(&retry_after));
     server.clock.advance(Duration::seconds(31));
-    let resent = admin.resend_enrollment_challenge().id(&challenge.id).send().await.unwrap().into_inner();
-    assert_eq!((resent.attempts_left, resent.sends), (2, 2), "a resend does not restore attempts");
+    let resent = admin
+        .resend_enrollment_challenge()
+        .id(&challenge.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (resent.attempts_left, resent.sends),
+        (2, 2),
+        "a resend does not restore attempts"
+    );
     let second = code_in(&server.smtp.nth_to(address, 1).await.text());
     if second != first {
         let problem = problem_of(
             admin
                 .verify_enrollment_challenge()
                 .id(&challenge.id)
-                .body(types::CodeInput { code: first.clone() })
+                .body(types::CodeInput {
+                    code: first.clone(),
+                })
                 .send()
                 .await,
         );
-        assert_eq!(problem.code, "invalid_code", "the first code stopped working");
+        assert_eq!(
+            problem.code, "invalid_code",
+            "the first code stopped working"
+        );
     } else {
-        let other = if wrong == "000000" { "222222" } else { "000000" };
+        let other = if wrong == "000000" {
+            "222222"
+        } else {
+            "000000"
+        };
         problem_of(
             admin
                 .verify_enrollment_challenge()
@@ -121,19 +184,67 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
     assert_eq!(problem.code, "challenge_locked");
     // Locked: even the right code is refused now.
     let problem = problem_of(
-        admin.verify_enrollment_challenge().id(&challenge.id).body(types::CodeInput { code: second }).send().await,
+        admin
+            .verify_enrollment_challenge()
+            .id(&challenge.id)
+            .body(types::CodeInput { code: second })
+            .send()
+            .await,
     );
     assert_eq!(problem.code, "challenge_locked");
-    let state = admin.get_enrollment_challenge().id(&challenge.id).send().await.unwrap().into_inner();
-    assert_eq!((state.status, state.attempts_left), (types::ChallengeStatus::Locked, 0));
-    assert!(admin.list_enrollments().user("bob").send().await.unwrap().into_inner().items.is_empty());
+    let state = admin
+        .get_enrollment_challenge()
+        .id(&challenge.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (state.status, state.attempts_left),
+        (types::ChallengeStatus::Locked, 0)
+    );
+    assert!(
+        admin
+            .list_enrollments()
+            .user("bob")
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .items
+            .is_empty()
+    );
 
-    let audit = admin.list_audit_events().target(&bob.id).limit(100).send().await.unwrap().into_inner();
-    let failures =
-        audit.items.iter().filter(|e| e.action == "verify_enrollment_challenge" && e.outcome == "failure").count();
+    let audit = admin
+        .list_audit_events()
+        .target(&bob.id)
+        .limit(100)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let failures = audit
+        .items
+        .iter()
+        .filter(|e| e.action == "verify_enrollment_challenge" && e.outcome == "failure")
+        .count();
     assert_eq!(failures, 5);
-    assert_eq!(audit.items.iter().filter(|e| e.action == "challenge_locked").count(), 1);
-    assert_eq!(audit.items.iter().filter(|e| e.action == "resend_enrollment_challenge").count(), 1);
+    assert_eq!(
+        audit
+            .items
+            .iter()
+            .filter(|e| e.action == "challenge_locked")
+            .count(),
+        1
+    );
+    assert_eq!(
+        audit
+            .items
+            .iter()
+            .filter(|e| e.action == "resend_enrollment_challenge")
+            .count(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,7 +269,12 @@ async fn twenty_concurrent_correct_codes_enroll_exactly_once() {
         let id = challenge.id.clone();
         let code = code.clone();
         tasks.push(tokio::spawn(async move {
-            client.verify_enrollment_challenge().id(&id).body(types::CodeInput { code }).send().await
+            client
+                .verify_enrollment_challenge()
+                .id(&id)
+                .body(types::CodeInput { code })
+                .send()
+                .await
         }));
     }
     let mut enrolled = 0;
@@ -175,7 +291,14 @@ async fn twenty_concurrent_correct_codes_enroll_exactly_once() {
         }
     }
     assert_eq!(enrolled, 1);
-    let history = admin.list_enrollments().user("bob").include_removed(true).send().await.unwrap().into_inner();
+    let history = admin
+        .list_enrollments()
+        .user("bob")
+        .include_removed(true)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(history.items.len(), 1);
 }
 
@@ -189,21 +312,28 @@ async fn sends_are_rate_limited_per_user() {
         admin
             .create_identity_verification()
             .user("bob")
-            .body(types::StartIdentityVerification { channel: types::CodeChannel::Email })
+            .body(types::StartIdentityVerification {
+                channel: types::CodeChannel::Email,
+            })
             .send()
     };
     for _ in 0..10 {
         start().await.unwrap();
     }
     let problem = problem_of(start().await);
-    assert_eq!((problem.status, problem.code.as_str()), (429, "rate_limited"));
+    assert_eq!(
+        (problem.status, problem.code.as_str()),
+        (429, "rate_limited")
+    );
     // Another operator hits the same per-user limit: the counter is the user's.
     let other = server.client_with("agent-9", &[enrolld::auth::scopes::Scope::IdentityVerify]);
     let problem = problem_of(
         other
             .create_identity_verification()
             .user("bob")
-            .body(types::StartIdentityVerification { channel: types::CodeChannel::Sms })
+            .body(types::StartIdentityVerification {
+                channel: types::CodeChannel::Sms,
+            })
             .send()
             .await,
     );

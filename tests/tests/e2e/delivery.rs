@@ -29,7 +29,9 @@ pub fn database_text(server: &TestServer) -> String {
     let mut out = String::new();
     for table in tables {
         let query = match &*conn {
-            enrolld::db::DbConn::Postgresql(_) => format!("SELECT CAST(row_to_json(t) AS TEXT) AS line FROM {table} t"),
+            enrolld::db::DbConn::Postgresql(_) => {
+                format!("SELECT CAST(row_to_json(t) AS TEXT) AS line FROM {table} t")
+            }
             enrolld::db::DbConn::Sqlite(_) => sqlite_dump(table),
         };
         for row in diesel::sql_query(query).load::<Line>(&mut *conn).unwrap() {
@@ -45,31 +47,53 @@ fn contents_wiped(server: &TestServer) -> bool {
     use diesel::prelude::*;
     use enrolld::db::schema::notifications;
     let mut conn = server.database();
-    let contents: Vec<Option<String>> =
-        notifications::table.select(notifications::sealed_content).load(&mut *conn).unwrap();
+    let contents: Vec<Option<String>> = notifications::table
+        .select(notifications::sealed_content)
+        .load(&mut *conn)
+        .unwrap();
     contents.iter().all(Option::is_none)
 }
 
 fn sqlite_dump(table: &str) -> String {
     let columns: &[&str] = match table {
         "users" => &["id", "username", "display_name", "email", "phone"],
-        "task_entries" => &["id", "emailed_to", "serial", "coalesce(sealed_totp_key, '')"],
+        "task_entries" => &[
+            "id",
+            "emailed_to",
+            "serial",
+            "coalesce(sealed_totp_key, '')",
+        ],
         "provisioning_tasks" => &["number", "operator_id", "coalesce(emailed_to, '')"],
         "audit_events" => &["id", "action", "target_id", "detail"],
         "challenges" => &["id", "address", "code_hash", "expires_at"],
-        "notifications" => &["id", "recipient", "template", "coalesce(sealed_content, '')", "coalesce(last_error, '')"],
+        "notifications" => &[
+            "id",
+            "recipient",
+            "template",
+            "coalesce(sealed_content, '')",
+            "coalesce(last_error, '')",
+        ],
         "enrollments" => &["id", "address", "method"],
         "rate_limits" => &["key", "window_start"],
         _ => &["key", "value"],
     };
-    let parts: Vec<String> = columns.iter().map(|c| format!("coalesce(CAST({c} AS TEXT), '')")).collect();
+    let parts: Vec<String> = columns
+        .iter()
+        .map(|c| format!("coalesce(CAST({c} AS TEXT), '')"))
+        .collect();
     format!("SELECT {} AS line FROM {table}", parts.join(" || '|' || "))
 }
 
 /// Waits until Bob's newest notification has failed at least once, and returns it.
 async fn wait_for_failed_attempt(admin: &enrolld_tests::Client) -> types::Notification {
     for _ in 0..200 {
-        let page = admin.list_notifications().user("bob").send().await.unwrap().into_inner();
+        let page = admin
+            .list_notifications()
+            .user("bob")
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
         if page.items[0].attempts >= 1 {
             return page.items[0].clone();
         }
@@ -81,14 +105,17 @@ async fn wait_for_failed_attempt(admin: &enrolld_tests::Client) -> types::Notifi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smtp_down_then_up_delivers_exactly_once_and_codes_stay_sealed() {
     let port = free_port();
-    let server = TestServer::start_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    let server =
+        TestServer::start_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
     let admin = server.admin();
     create_bob(&admin).await;
     server.clock.set(server.clock.now());
     let started = admin
         .create_identity_verification()
         .user("bob")
-        .body(types::StartIdentityVerification { channel: types::CodeChannel::Email })
+        .body(types::StartIdentityVerification {
+            channel: types::CodeChannel::Email,
+        })
         .send()
         .await
         .unwrap()
@@ -97,7 +124,11 @@ async fn smtp_down_then_up_delivers_exactly_once_and_codes_stay_sealed() {
     // The mail server is down: the message stays pending, with the failure recorded.
     let pending = wait_for_failed_attempt(&admin).await;
     assert_eq!(pending.status, types::NotificationStatus::Pending);
-    assert!(pending.last_error.as_deref().unwrap().contains("SMTP"), "{:?}", pending.last_error);
+    assert!(
+        pending.last_error.as_deref().unwrap().contains("SMTP"),
+        "{:?}",
+        pending.last_error
+    );
     let sealed_copy = database_text(&server);
 
     // It comes back; once the backoff has passed, the code arrives, once.
@@ -113,12 +144,21 @@ async fn smtp_down_then_up_delivers_exactly_once_and_codes_stay_sealed() {
 
     // The code was never readable in the database (sealed while pending, wiped once sent), never in a
     // response, never in the logs; and it still works.
-    assert!(!sealed_copy.contains(&code), "the code was readable in the database while pending");
+    assert!(
+        !sealed_copy.contains(&code),
+        "the code was readable in the database while pending"
+    );
     assert!(sealed_copy.contains(&started.id));
     let after = database_text(&server);
     assert!(!after.contains(&code));
     assert!(contents_wiped(&server));
-    let sent = admin.list_notifications().user("bob").send().await.unwrap().into_inner();
+    let sent = admin
+        .list_notifications()
+        .user("bob")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(sent.items[0].status, types::NotificationStatus::Sent);
     assert!(serde_json::to_string(&sent).unwrap().find(&code).is_none());
     let confirmed = admin
@@ -128,22 +168,32 @@ async fn smtp_down_then_up_delivers_exactly_once_and_codes_stay_sealed() {
         .send()
         .await
         .unwrap();
-    assert!(!serde_json::to_string(&confirmed.into_inner()).unwrap().contains(&code));
-    assert!(!enrolld_tests::logs::text().contains(&code), "the code appeared in the logs");
+    assert!(
+        !serde_json::to_string(&confirmed.into_inner())
+            .unwrap()
+            .contains(&code)
+    );
+    assert!(
+        !enrolld_tests::logs::text().contains(&code),
+        "the code appeared in the logs"
+    );
     assert!(!database_text(&server).contains(&code));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_message_is_expired_rather_than_sent_late() {
     let port = free_port();
-    let server = TestServer::start_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    let server =
+        TestServer::start_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
     let admin = server.admin();
     create_bob(&admin).await;
     server.clock.set(server.clock.now());
     admin
         .create_identity_verification()
         .user("bob")
-        .body(types::StartIdentityVerification { channel: types::CodeChannel::Email })
+        .body(types::StartIdentityVerification {
+            channel: types::CodeChannel::Email,
+        })
         .send()
         .await
         .unwrap();
@@ -153,7 +203,13 @@ async fn a_code_message_is_expired_rather_than_sent_late() {
     server.clock.advance(Duration::minutes(10));
     let mut status = None;
     for _ in 0..200 {
-        let page = admin.list_notifications().user("bob").send().await.unwrap().into_inner();
+        let page = admin
+            .list_notifications()
+            .user("bob")
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
         if page.items[0].status != types::NotificationStatus::Pending {
             status = Some(page.items[0].status);
             break;
@@ -186,8 +242,14 @@ async fn two_replicas_sharing_one_database_send_each_message_once() {
         });
     }
     // Queued through the second replica; both relays compete for the 30 notices.
-    let done =
-        second.admin().create_enrollment_batch().body(types::BatchEnroll { items }).send().await.unwrap().into_inner();
+    let done = second
+        .admin()
+        .create_enrollment_batch()
+        .body(types::BatchEnroll { items })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(done.enrolled, 30);
     let received = first.smtp.wait_for(30).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;

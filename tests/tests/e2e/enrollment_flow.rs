@@ -11,15 +11,27 @@ pub async fn create_bob(client: &Client) -> types::User {
     bob.display_name = Some("Bob Example".into());
     bob.email = Some(BOB_EMAIL.into());
     bob.phone = Some(BOB_PHONE.into());
-    client.create_user().body(bob).send().await.unwrap().into_inner()
+    client
+        .create_user()
+        .body(bob)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 /// Verifies Bob by email: the code goes to his directory email and he reads it back.
-pub async fn verify_bob(server: &TestServer, client: &Client, email_index: usize) -> types::IdentityVerification {
+pub async fn verify_bob(
+    server: &TestServer,
+    client: &Client,
+    email_index: usize,
+) -> types::IdentityVerification {
     let started = client
         .create_identity_verification()
         .user("bob")
-        .body(types::StartIdentityVerification { channel: types::CodeChannel::Email })
+        .body(types::StartIdentityVerification {
+            channel: types::CodeChannel::Email,
+        })
         .send()
         .await
         .unwrap()
@@ -70,7 +82,10 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
             .send()
             .await,
     );
-    assert_eq!((refused.status, refused.code.as_str()), (409, "identity_not_verified"));
+    assert_eq!(
+        (refused.status, refused.code.as_str()),
+        (409, "identity_not_verified")
+    );
 
     let verified = verify_bob(&server, &agent, 0).await;
     assert_eq!(verified.status, types::ChallengeStatus::Verified);
@@ -79,12 +94,31 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
     let verification_email = server.smtp.nth_to(BOB_EMAIL, 0).await;
     assert_eq!(verification_email.subject(), "Your verification code");
     assert_eq!(verification_email.from, "enrolld@example.net");
-    assert!(verification_email.html().contains(&code_in(&verification_email.text())));
-    let status = agent.get_identity_verification_status().user("bob").send().await.unwrap().into_inner();
+    assert!(
+        verification_email
+            .html()
+            .contains(&code_in(&verification_email.text()))
+    );
+    let status = agent
+        .get_identity_verification_status()
+        .user("bob")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert!(status.verified && status.enforced);
     // Another operator has not verified Bob.
     let other = server.client_with("agent-8", &[Scope::IdentityVerify]);
-    assert!(!other.get_identity_verification_status().user("bob").send().await.unwrap().into_inner().verified);
+    assert!(
+        !other
+            .get_identity_verification_status()
+            .user("bob")
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .verified
+    );
 
     // Personal email: the code goes to the new address, Bob reads it back.
     let challenge = agent
@@ -125,11 +159,26 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
         .unwrap()
         .into_inner();
     let sms = server.sms.nth_to("+15557654321", 0).await;
-    assert_eq!(sms.authorization.as_deref(), Some("Bearer sms-gateway-token"));
+    assert_eq!(
+        sms.authorization.as_deref(),
+        Some("Bearer sms-gateway-token")
+    );
     let code = code_in(&sms.body);
-    agent.verify_enrollment_challenge().id(&challenge.id).body(types::CodeInput { code }).send().await.unwrap();
+    agent
+        .verify_enrollment_challenge()
+        .id(&challenge.id)
+        .body(types::CodeInput { code })
+        .send()
+        .await
+        .unwrap();
 
-    let listed = agent.list_enrollments().user("bob").send().await.unwrap().into_inner();
+    let listed = agent
+        .list_enrollments()
+        .user("bob")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     let services: Vec<&str> = listed.items.iter().map(|e| e.service.as_str()).collect();
     assert_eq!(services, ["personal-email", "mobile-code"]);
     assert_eq!(listed.items[1].address, "+15*******21");
@@ -149,10 +198,29 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
     assert_eq!(again.code, "already_enrolled");
 
     // Remove the email enrollment: gone from the list, kept in the history; Bob can enroll again.
-    agent.delete_enrollment().user("bob").service("personal-email").send().await.unwrap();
-    let listed = agent.list_enrollments().user("bob").send().await.unwrap().into_inner();
+    agent
+        .delete_enrollment()
+        .user("bob")
+        .service("personal-email")
+        .send()
+        .await
+        .unwrap();
+    let listed = agent
+        .list_enrollments()
+        .user("bob")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(listed.items.len(), 1);
-    let history = agent.list_enrollments().user("bob").include_removed(true).send().await.unwrap().into_inner();
+    let history = agent
+        .list_enrollments()
+        .user("bob")
+        .include_removed(true)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(history.items.len(), 2);
     assert_eq!(history.items[0].removed_by.as_deref(), Some("agent-7"));
     agent
@@ -169,7 +237,13 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
     // Bob was told at his directory email: two additions and one removal.
     let subjects: Vec<String> = {
         let _ = server.smtp.nth_to(BOB_EMAIL, 3).await;
-        server.smtp.received().iter().filter(|e| e.to == [BOB_EMAIL]).map(|e| e.subject()).collect()
+        server
+            .smtp
+            .received()
+            .iter()
+            .filter(|e| e.to == [BOB_EMAIL])
+            .map(|e| e.subject())
+            .collect()
     };
     assert_eq!(
         subjects,
@@ -191,9 +265,26 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
         .unwrap()
         .into_inner();
     assert!(sent.items.len() >= 5, "{}", sent.items.len());
-    assert!(sent.items.iter().all(|n| n.last_error.is_none() && !n.recipient.contains("bob@")));
-    let audit = server.admin().list_audit_events().target(&bob.id).limit(100).send().await.unwrap().into_inner();
-    let actions: Vec<&str> = audit.items.iter().rev().map(|e| e.action.as_str()).collect();
+    assert!(
+        sent.items
+            .iter()
+            .all(|n| n.last_error.is_none() && !n.recipient.contains("bob@"))
+    );
+    let audit = server
+        .admin()
+        .list_audit_events()
+        .target(&bob.id)
+        .limit(100)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let actions: Vec<&str> = audit
+        .items
+        .iter()
+        .rev()
+        .map(|e| e.action.as_str())
+        .collect();
     assert_eq!(
         actions,
         [
@@ -219,12 +310,18 @@ async fn unconfigured_and_closed_services_are_refused_with_the_reason() {
         admin
             .create_identity_verification()
             .user("bob")
-            .body(types::StartIdentityVerification { channel: types::CodeChannel::Sms })
+            .body(types::StartIdentityVerification {
+                channel: types::CodeChannel::Sms,
+            })
             .send()
             .await,
     );
     assert_eq!(problem.code, "service_not_configured");
-    assert!(problem.detail.contains("ENROLLD_SMS_GATEWAY_URL"), "{}", problem.detail);
+    assert!(
+        problem.detail.contains("ENROLLD_SMS_GATEWAY_URL"),
+        "{}",
+        problem.detail
+    );
 
     verify_bob(&server, &admin, 0).await;
     let problem = problem_of(
@@ -243,7 +340,11 @@ async fn unconfigured_and_closed_services_are_refused_with_the_reason() {
     admin
         .update_identity_service()
         .service("personal-email")
-        .body(types::UpdateIdentityService { agent_can_enroll: Some(false), enabled: None, removable: None })
+        .body(types::UpdateIdentityService {
+            agent_can_enroll: Some(false),
+            enabled: None,
+            removable: None,
+        })
         .send()
         .await
         .unwrap();
@@ -278,7 +379,12 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
     let server = TestServer::start().await;
     let admin = server.admin();
     create_bob(&admin).await;
-    admin.create_user().body(new_user("carol")).send().await.unwrap();
+    admin
+        .create_user()
+        .body(new_user("carol"))
+        .send()
+        .await
+        .unwrap();
     let mut disabled = new_user("dan");
     disabled.state = Some(types::UserState::Disabled);
     admin.create_user().body(disabled).send().await.unwrap();
@@ -289,10 +395,26 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
             service: "personal-email".into(),
             address: "bob@example.org".into(),
         },
-        types::BatchEnrollItem { user: "carol".into(), service: "mobile-code".into(), address: "12345".into() },
-        types::BatchEnrollItem { user: "nobody".into(), service: "mobile-code".into(), address: "+15550000001".into() },
-        types::BatchEnrollItem { user: "dan".into(), service: "mobile-code".into(), address: "+15550000002".into() },
-        types::BatchEnrollItem { user: "carol".into(), service: "software-token".into(), address: "TOTP-0001".into() },
+        types::BatchEnrollItem {
+            user: "carol".into(),
+            service: "mobile-code".into(),
+            address: "12345".into(),
+        },
+        types::BatchEnrollItem {
+            user: "nobody".into(),
+            service: "mobile-code".into(),
+            address: "+15550000001".into(),
+        },
+        types::BatchEnrollItem {
+            user: "dan".into(),
+            service: "mobile-code".into(),
+            address: "+15550000002".into(),
+        },
+        types::BatchEnrollItem {
+            user: "carol".into(),
+            service: "software-token".into(),
+            address: "TOTP-0001".into(),
+        },
         types::BatchEnrollItem {
             user: "bob".into(),
             service: "personal-email".into(),
@@ -302,47 +424,124 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
     let dry = admin
         .create_enrollment_batch()
         .dry_run(true)
-        .body(types::BatchEnroll { items: items.clone() })
+        .body(types::BatchEnroll {
+            items: items.clone(),
+        })
         .send()
         .await
         .unwrap()
         .into_inner();
     assert_eq!((dry.enrolled, dry.failed), (2, 4));
-    assert!(admin.list_enrollments().user("bob").send().await.unwrap().into_inner().items.is_empty());
-    let done = admin.create_enrollment_batch().body(types::BatchEnroll { items }).send().await.unwrap().into_inner();
+    assert!(
+        admin
+            .list_enrollments()
+            .user("bob")
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .items
+            .is_empty()
+    );
+    let done = admin
+        .create_enrollment_batch()
+        .body(types::BatchEnroll { items })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     let statuses: Vec<&str> = done.results.iter().map(|r| r.status.as_str()).collect();
-    assert_eq!(statuses, ["enrolled", "error", "error", "error", "enrolled", "error"]);
+    assert_eq!(
+        statuses,
+        ["enrolled", "error", "error", "error", "enrolled", "error"]
+    );
     assert_eq!(done.results[1].errors[0].field, "items[1].address");
     assert_eq!(done.results[2].errors[0].field, "items[2].user");
     assert_eq!(done.results[5].errors[0].field, "items[5].service");
-    let bob_enrollments = admin.list_enrollments().user("bob").send().await.unwrap().into_inner();
+    let bob_enrollments = admin
+        .list_enrollments()
+        .user("bob")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(bob_enrollments.items[0].method, "batch");
     // Bob hears of it at his directory email.
-    assert_eq!(server.smtp.nth_to(BOB_EMAIL, 0).await.subject(), "Personal Email was added to your account");
+    assert_eq!(
+        server.smtp.nth_to(BOB_EMAIL, 0).await.subject(),
+        "Personal Email was added to your account"
+    );
 
     // An agent without settings:write cannot batch.
     let agent = agent(&server);
-    let problem = problem_of(agent.create_enrollment_batch().body(types::BatchEnroll { items: vec![] }).send().await);
+    let problem = problem_of(
+        agent
+            .create_enrollment_batch()
+            .body(types::BatchEnroll { items: vec![] })
+            .send()
+            .await,
+    );
     assert_eq!(problem.status, 403);
 
     // Removal needs verification while enforced; switched off, it does not.
-    let problem = problem_of(agent.delete_enrollment().user("bob").service("personal-email").send().await);
+    let problem = problem_of(
+        agent
+            .delete_enrollment()
+            .user("bob")
+            .service("personal-email")
+            .send()
+            .await,
+    );
     assert_eq!(problem.code, "identity_not_verified");
-    let policy = types::IdentityVerificationSettings { enforce: false, window_minutes: 15 };
-    admin.update_identity_verification_settings().body(policy).send().await.unwrap();
-    agent.delete_enrollment().user("bob").service("personal-email").send().await.unwrap();
-    let bad = types::IdentityVerificationSettings { enforce: true, window_minutes: 61 };
-    let problem = problem_of(admin.update_identity_verification_settings().body(bad).send().await);
+    let policy = types::IdentityVerificationSettings {
+        enforce: false,
+        window_minutes: 15,
+    };
+    admin
+        .update_identity_verification_settings()
+        .body(policy)
+        .send()
+        .await
+        .unwrap();
+    agent
+        .delete_enrollment()
+        .user("bob")
+        .service("personal-email")
+        .send()
+        .await
+        .unwrap();
+    let bad = types::IdentityVerificationSettings {
+        enforce: true,
+        window_minutes: 61,
+    };
+    let problem = problem_of(
+        admin
+            .update_identity_verification_settings()
+            .body(bad)
+            .send()
+            .await,
+    );
     assert_eq!(problem.errors[0].field, "window_minutes");
 
     // Not removable: refused.
     admin
         .update_identity_service()
         .service("software-token")
-        .body(types::UpdateIdentityService { removable: Some(false), enabled: None, agent_can_enroll: None })
+        .body(types::UpdateIdentityService {
+            removable: Some(false),
+            enabled: None,
+            agent_can_enroll: None,
+        })
         .send()
         .await
         .unwrap();
-    let problem = problem_of(admin.delete_enrollment().user("carol").service("software-token").send().await);
+    let problem = problem_of(
+        admin
+            .delete_enrollment()
+            .user("carol")
+            .service("software-token")
+            .send()
+            .await,
+    );
     assert_eq!(problem.code, "not_removable");
 }

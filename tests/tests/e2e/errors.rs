@@ -5,9 +5,15 @@ use serde_json::Value;
 /// Sends a request and checks that the answer is a problem with this status and code.
 async fn expect_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(content_type, "application/problem+json");
-    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], status);
     assert_eq!(body["code"], code, "{body}");
@@ -24,36 +30,76 @@ async fn every_bad_request_is_a_problem() {
     let http = server.http();
     let token = server.token("admin", Scope::ALL);
     let post = |body: &'static str, content_type: &'static str| {
-        http.post(server.url("/v1/users")).bearer_auth(&token).header("content-type", content_type).body(body).send()
+        http.post(server.url("/v1/users"))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
     };
 
-    expect_problem(post("{\"username\": ", "application/json").await.unwrap(), 400, "malformed_json").await;
-    expect_problem(post("[1, 2", "application/json").await.unwrap(), 400, "malformed_json").await;
-    expect_problem(post("", "application/json").await.unwrap(), 400, "missing_body").await;
+    expect_problem(
+        post("{\"username\": ", "application/json").await.unwrap(),
+        400,
+        "malformed_json",
+    )
+    .await;
+    expect_problem(
+        post("[1, 2", "application/json").await.unwrap(),
+        400,
+        "malformed_json",
+    )
+    .await;
+    expect_problem(
+        post("", "application/json").await.unwrap(),
+        400,
+        "missing_body",
+    )
+    .await;
     let unknown = expect_problem(
-        post("{\"username\": \"a\", \"colour\": \"red\"}", "application/json").await.unwrap(),
+        post(
+            "{\"username\": \"a\", \"colour\": \"red\"}",
+            "application/json",
+        )
+        .await
+        .unwrap(),
         422,
         "validation_failed",
     )
     .await;
     assert_eq!(unknown["errors"][0]["field"], "colour");
-    let wrong_type =
-        expect_problem(post("{\"username\": 5}", "application/json").await.unwrap(), 422, "validation_failed").await;
+    let wrong_type = expect_problem(
+        post("{\"username\": 5}", "application/json").await.unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(wrong_type["errors"][0]["field"], "username");
     let bad_enum = expect_problem(
-        post("{\"username\": \"a\", \"state\": \"sleeping\"}", "application/json").await.unwrap(),
+        post(
+            "{\"username\": \"a\", \"state\": \"sleeping\"}",
+            "application/json",
+        )
+        .await
+        .unwrap(),
         422,
         "validation_failed",
     )
     .await;
     assert_eq!(bad_enum["errors"][0]["field"], "state");
     expect_problem(
-        post("username=a", "application/x-www-form-urlencoded").await.unwrap(),
+        post("username=a", "application/x-www-form-urlencoded")
+            .await
+            .unwrap(),
         415,
         "unsupported_media_type",
     )
     .await;
-    expect_problem(post("{}", "text/plain").await.unwrap(), 415, "unsupported_media_type").await;
+    expect_problem(
+        post("{}", "text/plain").await.unwrap(),
+        415,
+        "unsupported_media_type",
+    )
+    .await;
 
     let big = format!("{{\"username\": \"{}\"}}", "a".repeat(5000));
     let response = http
@@ -66,21 +112,51 @@ async fn every_bad_request_is_a_problem() {
         .unwrap();
     expect_problem(response, 413, "payload_too_large").await;
 
-    let response = http.get(server.url("/v1/no-such-thing")).bearer_auth(&token).send().await.unwrap();
+    let response = http
+        .get(server.url("/v1/no-such-thing"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     expect_problem(response, 404, "not_found").await;
-    let response = http.put(server.url("/v1/users")).bearer_auth(&token).send().await.unwrap();
+    let response = http
+        .put(server.url("/v1/users"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     let allow = response.headers()["allow"].to_str().unwrap().to_owned();
     assert_eq!(allow, "GET, POST");
     expect_problem(response, 405, "method_not_allowed").await;
-    let response = http.get(server.url("/v1/users/nobody")).bearer_auth(&token).send().await.unwrap();
+    let response = http
+        .get(server.url("/v1/users/nobody"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     expect_problem(response, 404, "not_found").await;
-    let response = http.get(server.url("/v1/users?limit=abc")).bearer_auth(&token).send().await.unwrap();
+    let response = http
+        .get(server.url("/v1/users?limit=abc"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     let body = expect_problem(response, 400, "invalid_query").await;
     assert_eq!(body["errors"][0]["field"], "limit");
-    let response = http.get(server.url("/v1/users?state=sleeping")).bearer_auth(&token).send().await.unwrap();
+    let response = http
+        .get(server.url("/v1/users?state=sleeping"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     let body = expect_problem(response, 400, "invalid_query").await;
     assert_eq!(body["errors"][0]["field"], "state");
-    let response = http.get(server.url("/v1/audit-events?since=yesterday")).bearer_auth(&token).send().await.unwrap();
+    let response = http
+        .get(server.url("/v1/audit-events?since=yesterday"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     expect_problem(response, 400, "invalid_query").await;
     let response = http
         .patch(server.url("/v1/identity-services/carrier-pigeon"))
@@ -129,9 +205,15 @@ async fn arbitrary_input_never_produces_a_server_error() {
                 .await
                 .unwrap();
             let status = response.status().as_u16();
-            assert!((200..500).contains(&status), "{method} {path} {body:?} → {status}");
+            assert!(
+                (200..500).contains(&status),
+                "{method} {path} {body:?} → {status}"
+            );
             if status >= 400 {
-                assert_eq!(response.headers()["content-type"], "application/problem+json");
+                assert_eq!(
+                    response.headers()["content-type"],
+                    "application/problem+json"
+                );
             }
         }
     }

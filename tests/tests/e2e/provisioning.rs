@@ -5,13 +5,26 @@ use hmac::{Hmac, Mac};
 
 /// An RFC 6238 code computed here, independently of the server: HMAC-SHA-1, 6 digits, 30 s.
 fn totp(otpauth_uri: &str, unix_time: i64) -> String {
-    let secret = otpauth_uri.split("secret=").nth(1).unwrap().split('&').next().unwrap();
-    let key = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).unwrap();
+    let secret = otpauth_uri
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let key = data_encoding::BASE32_NOPAD
+        .decode(secret.as_bytes())
+        .unwrap();
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
     mac.update(&((unix_time / 30) as u64).to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = (digest[19] & 0x0f) as usize;
-    let value = u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
+    let value = u32::from_be_bytes([
+        digest[offset] & 0x7f,
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]);
     format!("{:06}", value % 1_000_000)
 }
 
@@ -68,7 +81,13 @@ async fn the_whole_life_of_a_task() {
 
     // Created once, whatever the retries; the same key with another body is refused.
     let request = task_request(&["alice", "bob", "carol", "dave", "ghost"], None);
-    let created = op.create_provisioning_task().idempotency_key("task-1").body(request.clone()).send().await.unwrap();
+    let created = op
+        .create_provisioning_task()
+        .idempotency_key("task-1")
+        .body(request.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(created.status(), 201);
     let created = created.into_inner();
     assert_eq!(created.count, 3);
@@ -76,17 +95,44 @@ async fn the_whole_life_of_a_task() {
     assert_eq!(created.stop_date, today + Duration::days(14));
     assert_eq!(created.counts.active, 3);
     let statuses: Vec<&str> = created.results.iter().map(|r| r.status.as_str()).collect();
-    assert_eq!(statuses, ["provisioned", "provisioned", "provisioned", "error", "error"]);
-    let replay = op.create_provisioning_task().idempotency_key("task-1").body(request).send().await.unwrap();
+    assert_eq!(
+        statuses,
+        [
+            "provisioned",
+            "provisioned",
+            "provisioned",
+            "error",
+            "error"
+        ]
+    );
+    let replay = op
+        .create_provisioning_task()
+        .idempotency_key("task-1")
+        .body(request)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     assert_eq!(replay.into_inner().number, created.number);
     let reused = problem_of(
-        op.create_provisioning_task().idempotency_key("task-1").body(task_request(&["alice"], None)).send().await,
+        op.create_provisioning_task()
+            .idempotency_key("task-1")
+            .body(task_request(&["alice"], None))
+            .send()
+            .await,
     );
     assert_eq!(reused.code, "idempotency_key_reused");
-    let again = op.create_provisioning_task().body(task_request(&["bob"], None)).send().await;
+    let again = op
+        .create_provisioning_task()
+        .body(task_request(&["bob"], None))
+        .send()
+        .await;
     let problem = problem_of(again);
-    assert!(problem.errors[0].message.contains(&format!("outstanding entry in task {}", created.number)));
+    assert!(
+        problem.errors[0]
+            .message
+            .contains(&format!("outstanding entry in task {}", created.number))
+    );
 
     // Each user got an email with a link; Alice enrolls a working token.
     let alice_email = server.smtp.nth_to("alice@example.com", 0).await;
@@ -95,31 +141,56 @@ async fn the_whole_life_of_a_task() {
     let alice_secret = link_secret(&alice_email.text());
     let token = app
         .start_self_enrollment()
-        .body(types::StartSelfEnrollment { secret: alice_secret.clone() })
+        .body(types::StartSelfEnrollment {
+            secret: alice_secret.clone(),
+        })
         .send()
         .await
         .unwrap()
         .into_inner();
-    assert!(token.otpauth_uri.starts_with("otpauth://totp/Enrolld:alice?secret="));
-    assert!(token.otpauth_uri.contains("algorithm=SHA1&digits=6&period=30"));
+    assert!(
+        token
+            .otpauth_uri
+            .starts_with("otpauth://totp/Enrolld:alice?secret=")
+    );
+    assert!(
+        token
+            .otpauth_uri
+            .contains("algorithm=SHA1&digits=6&period=30")
+    );
     assert!(token.qr_svg.contains("<svg"));
     let code = totp(&token.otpauth_uri, server.clock.now().timestamp());
     let done = app
         .complete_self_enrollment()
-        .body(types::CompleteSelfEnrollment { secret: alice_secret.clone(), otp: code.clone() })
+        .body(types::CompleteSelfEnrollment {
+            secret: alice_secret.clone(),
+            otp: code.clone(),
+        })
         .send()
         .await
         .unwrap()
         .into_inner();
     assert_eq!(done.serial, token.serial);
-    let enrollments = op.list_enrollments().user("alice").send().await.unwrap().into_inner();
+    let enrollments = op
+        .list_enrollments()
+        .user("alice")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(
-        (enrollments.items[0].service.as_str(), enrollments.items[0].address.as_str()),
+        (
+            enrollments.items[0].service.as_str(),
+            enrollments.items[0].address.as_str()
+        ),
         ("software-token", token.serial.as_str())
     );
     let used = problem_of(
         app.complete_self_enrollment()
-            .body(types::CompleteSelfEnrollment { secret: alice_secret, otp: code })
+            .body(types::CompleteSelfEnrollment {
+                secret: alice_secret,
+                otp: code,
+            })
             .send()
             .await,
     );
@@ -128,17 +199,26 @@ async fn the_whole_life_of_a_task() {
     let bob_secret = link_secret(&server.smtp.nth_to("bob@example.com", 0).await.text());
     let bob_token = app
         .start_self_enrollment()
-        .body(types::StartSelfEnrollment { secret: bob_secret.clone() })
+        .body(types::StartSelfEnrollment {
+            secret: bob_secret.clone(),
+        })
         .send()
         .await
         .unwrap()
         .into_inner();
     let right = totp(&bob_token.otpauth_uri, server.clock.now().timestamp());
-    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     for left in (1..5).rev() {
         let problem = problem_of(
             app.complete_self_enrollment()
-                .body(types::CompleteSelfEnrollment { secret: bob_secret.clone(), otp: wrong.into() })
+                .body(types::CompleteSelfEnrollment {
+                    secret: bob_secret.clone(),
+                    otp: wrong.into(),
+                })
                 .send()
                 .await,
         );
@@ -147,13 +227,19 @@ async fn the_whole_life_of_a_task() {
     }
     let locked = problem_of(
         app.complete_self_enrollment()
-            .body(types::CompleteSelfEnrollment { secret: bob_secret.clone(), otp: wrong.into() })
+            .body(types::CompleteSelfEnrollment {
+                secret: bob_secret.clone(),
+                otp: wrong.into(),
+            })
             .send()
             .await,
     );
     let locked_right = problem_of(
         app.complete_self_enrollment()
-            .body(types::CompleteSelfEnrollment { secret: bob_secret, otp: right })
+            .body(types::CompleteSelfEnrollment {
+                secret: bob_secret,
+                otp: right,
+            })
             .send()
             .await,
     );
@@ -174,45 +260,100 @@ async fn the_whole_life_of_a_task() {
     assert_eq!(resent.task.emailed_to.as_deref(), Some("c***@example.org"));
     let alternate = server.smtp.nth_to("carol.private@example.org", 0).await;
     let carol_secret = link_secret(&alternate.text());
-    let detail = op.get_provisioning_task().number(created.number).send().await.unwrap().into_inner();
-    let carol_entry = detail.entries.iter().find(|e| e.username == "carol").unwrap();
-    assert_eq!(carol_entry.provisioned_to.as_deref(), Some("c***@example.org"));
+    let detail = op
+        .get_provisioning_task()
+        .number(created.number)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let carol_entry = detail
+        .entries
+        .iter()
+        .find(|e| e.username == "carol")
+        .unwrap();
+    assert_eq!(
+        carol_entry.provisioned_to.as_deref(),
+        Some("c***@example.org")
+    );
     wait_until_sent(&server.admin()).await;
-    assert!(!crate::delivery::database_text(&server).contains("carol.private"), "the alternate address was stored");
+    assert!(
+        !crate::delivery::database_text(&server).contains("carol.private"),
+        "the alternate address was stored"
+    );
 
     let removed = op
         .remove_provisioning_task_users()
         .number(created.number)
-        .body(types::RemoveTaskUsers { users: vec!["carol".into(), "alice".into()], notify: Some(true) })
+        .body(types::RemoveTaskUsers {
+            users: vec!["carol".into(), "alice".into()],
+            notify: Some(true),
+        })
         .send()
         .await
         .unwrap()
         .into_inner();
     let outcome: Vec<&str> = removed.results.iter().map(|r| r.status.as_str()).collect();
-    assert_eq!(outcome, ["canceled", "error"], "a completed entry cannot be canceled");
+    assert_eq!(
+        outcome,
+        ["canceled", "error"],
+        "a completed entry cannot be canceled"
+    );
     assert_eq!(
         server.smtp.nth_to("carol@example.com", 1).await.subject(),
         "Your software token enrollment was canceled"
     );
-    let canceled =
-        problem_of(app.start_self_enrollment().body(types::StartSelfEnrollment { secret: carol_secret }).send().await);
+    let canceled = problem_of(
+        app.start_self_enrollment()
+            .body(types::StartSelfEnrollment {
+                secret: carol_secret,
+            })
+            .send()
+            .await,
+    );
     for problem in [&used, &locked, &locked_right, &canceled] {
         assert_eq!(
-            (problem.status, problem.code.as_str(), problem.detail.as_str()),
+            (
+                problem.status,
+                problem.code.as_str(),
+                problem.detail.as_str()
+            ),
             (422, "invalid_self_enrollment_link", locked.detail.as_str())
         );
     }
 
     // Every entry is terminal: the task is completed, hidden by default, still in the report.
-    let detail = op.get_provisioning_task().number(created.number).send().await.unwrap().into_inner();
+    let detail = op
+        .get_provisioning_task()
+        .number(created.number)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(detail.status, types::TaskStatus::Completed);
     assert_eq!(
-        (detail.counts.completed, detail.counts.locked, detail.counts.canceled, detail.counts.active),
+        (
+            detail.counts.completed,
+            detail.counts.locked,
+            detail.counts.canceled,
+            detail.counts.active
+        ),
         (1, 1, 1, 0)
     );
-    let open = op.list_provisioning_tasks().send().await.unwrap().into_inner();
+    let open = op
+        .list_provisioning_tasks()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert!(open.items.iter().all(|t| t.number != created.number));
-    let all = op.list_provisioning_tasks().include_completed(true).send().await.unwrap().into_inner();
+    let all = op
+        .list_provisioning_tasks()
+        .include_completed(true)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert!(all.items.iter().any(|t| t.number == created.number));
     let report = server
         .http()
@@ -221,27 +362,49 @@ async fn the_whole_life_of_a_task() {
         .send()
         .await
         .unwrap();
-    assert!(report.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        report.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let csv = report.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("task_number,"));
     assert_eq!(lines.len(), 4);
-    for (name, status) in [("alice", "completed"), ("bob", "locked"), ("carol", "canceled")] {
+    for (name, status) in [
+        ("alice", "completed"),
+        ("bob", "locked"),
+        ("carol", "canceled"),
+    ] {
         assert!(
-            lines.iter().any(|l| l.contains(&format!(",{name},")) && l.contains(&format!(",{status},"))),
+            lines
+                .iter()
+                .any(|l| l.contains(&format!(",{name},")) && l.contains(&format!(",{status},"))),
             "{name} {status}\n{csv}"
         );
     }
 
-    let audit =
-        server.admin().list_audit_events().action("create_provisioning_task").send().await.unwrap().into_inner();
+    let audit = server
+        .admin()
+        .list_audit_events()
+        .action("create_provisioning_task")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(audit.items.len(), 4, "one for the task and one per user");
 }
 
 async fn wait_until_sent(client: &Client) {
     for _ in 0..200 {
-        let pending =
-            client.list_notifications().status(types::NotificationStatus::Pending).send().await.unwrap().into_inner();
+        let pending = client
+            .list_notifications()
+            .status(types::NotificationStatus::Pending)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
         if pending.items.is_empty() {
             return;
         }
@@ -271,7 +434,9 @@ async fn expiry_edits_and_removal() {
     let problem = problem_of(
         op.update_provisioning_task()
             .number(task.number)
-            .body(types::UpdateProvisioningTask { stop_date: today - Duration::days(1) })
+            .body(types::UpdateProvisioningTask {
+                stop_date: today - Duration::days(1),
+            })
             .send()
             .await,
     );
@@ -279,7 +444,9 @@ async fn expiry_edits_and_removal() {
     let extended = op
         .update_provisioning_task()
         .number(task.number)
-        .body(types::UpdateProvisioningTask { stop_date: today + Duration::days(2) })
+        .body(types::UpdateProvisioningTask {
+            stop_date: today + Duration::days(2),
+        })
         .send()
         .await
         .unwrap()
@@ -287,11 +454,29 @@ async fn expiry_edits_and_removal() {
     assert_eq!(extended.stop_date, today + Duration::days(2));
 
     // The user view, with task_href only for provisioning:manage.
-    let view = op.list_user_provisioning_tasks().user("erin").send().await.unwrap().into_inner();
-    assert_eq!(view.items[0].task_href.as_deref(), Some(format!("/v1/provisioning-tasks/{}", task.number).as_str()));
+    let view = op
+        .list_user_provisioning_tasks()
+        .user("erin")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        view.items[0].task_href.as_deref(),
+        Some(format!("/v1/provisioning-tasks/{}", task.number).as_str())
+    );
     let reader = server.client_with("reader", &[Scope::ProvisioningRead]);
-    let view = reader.list_user_provisioning_tasks().user("erin").send().await.unwrap().into_inner();
-    assert_eq!((view.items.len(), view.items[0].task_href.clone()), (1, None));
+    let view = reader
+        .list_user_provisioning_tasks()
+        .user("erin")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (view.items.len(), view.items[0].task_href.clone()),
+        (1, None)
+    );
 
     // Three days on, the entries show expired at once; the sweep then records and audits it.
     server.clock.advance(Duration::days(3));
@@ -308,55 +493,118 @@ async fn expiry_edits_and_removal() {
     let problem = problem_of(
         self_enrollment(&server)
             .start_self_enrollment()
-            .body(types::StartSelfEnrollment { secret: erin_secret })
+            .body(types::StartSelfEnrollment {
+                secret: erin_secret,
+            })
             .send()
             .await,
     );
     assert_eq!(problem.code, "invalid_self_enrollment_link");
-    assert_eq!(enrolld::service::provisioning_sweep::run_once(&server.state).await.unwrap(), 2);
-    assert_eq!(enrolld::service::provisioning_sweep::run_once(&server.state).await.unwrap(), 0);
-    let swept = server.admin().list_audit_events().action("expire_task_entry").send().await.unwrap().into_inner();
+    assert_eq!(
+        enrolld::service::provisioning_sweep::run_once(&server.state)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        enrolld::service::provisioning_sweep::run_once(&server.state)
+            .await
+            .unwrap(),
+        0
+    );
+    let swept = server
+        .admin()
+        .list_audit_events()
+        .action("expire_task_entry")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(swept.items.len(), 2);
     assert_eq!(swept.items[0].actor.type_, "system");
 
     // A new task for Frank, then the task is removed: his link stops working.
-    let task = op.create_provisioning_task().body(task_request(&["frank"], None)).send().await.unwrap().into_inner();
+    let task = op
+        .create_provisioning_task()
+        .body(task_request(&["frank"], None))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     let frank_secret_2 = link_secret(&server.smtp.nth_to("frank@example.com", 1).await.text());
     assert_ne!(frank_secret, frank_secret_2);
-    op.delete_provisioning_task().number(task.number).send().await.unwrap();
-    assert_eq!(status_of(op.delete_provisioning_task().number(task.number).send().await), 409);
+    op.delete_provisioning_task()
+        .number(task.number)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(
+            op.delete_provisioning_task()
+                .number(task.number)
+                .send()
+                .await
+        ),
+        409
+    );
     let problem = problem_of(
         self_enrollment(&server)
             .start_self_enrollment()
-            .body(types::StartSelfEnrollment { secret: frank_secret_2 })
+            .body(types::StartSelfEnrollment {
+                secret: frank_secret_2,
+            })
             .send()
             .await,
     );
     assert_eq!(problem.code, "invalid_self_enrollment_link");
-    let removed = op.get_provisioning_task().number(task.number).send().await.unwrap().into_inner();
+    let removed = op
+        .get_provisioning_task()
+        .number(task.number)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert!(removed.removed_at.is_some());
     assert_eq!(removed.counts.canceled, 1);
-    assert_eq!(status_of(op.get_provisioning_task().number(999).send().await), 404);
+    assert_eq!(
+        status_of(op.get_provisioning_task().number(999).send().await),
+        404
+    );
 
     // The policy is bounds-checked and used for new tasks.
     let admin = server.admin();
     let bad = problem_of(
         admin
             .update_self_enrollment_policy()
-            .body(types::SelfEnrollmentPolicy { validity_days: 0, max_attempts: 50 })
+            .body(types::SelfEnrollmentPolicy {
+                validity_days: 0,
+                max_attempts: 50,
+            })
             .send()
             .await,
     );
     assert_eq!(bad.errors.len(), 2);
     admin
         .update_self_enrollment_policy()
-        .body(types::SelfEnrollmentPolicy { validity_days: 3, max_attempts: 2 })
+        .body(types::SelfEnrollmentPolicy {
+            validity_days: 3,
+            max_attempts: 2,
+        })
         .send()
         .await
         .unwrap();
     create_users(&op, &["gina"]).await;
-    let task = op.create_provisioning_task().body(task_request(&["gina"], None)).send().await.unwrap().into_inner();
-    assert_eq!(task.stop_date, server.clock.now().date_naive() + Duration::days(3));
+    let task = op
+        .create_provisioning_task()
+        .body(task_request(&["gina"], None))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        task.stop_date,
+        server.clock.now().date_naive() + Duration::days(3)
+    );
 }
 
 /// Terminal states never change: every transition out of them is refused.
@@ -366,14 +614,30 @@ async fn the_entry_transition_table() {
     let op = operator(&server);
     let names = ["u-completed", "u-locked", "u-expired", "u-canceled"];
     create_users(&op, &names).await;
-    let task = op.create_provisioning_task().body(task_request(&names, None)).send().await.unwrap().into_inner();
-    let detail = op.get_provisioning_task().number(task.number).send().await.unwrap().into_inner();
+    let task = op
+        .create_provisioning_task()
+        .body(task_request(&names, None))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let detail = op
+        .get_provisioning_task()
+        .number(task.number)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     let mut conn = server.database();
     let now = server.clock.now().naive_utc();
     let terminal = ["completed", "locked", "expired", "canceled"];
     for (entry, state) in detail.entries.iter().zip(terminal) {
         assert_eq!(entry.status, types::EntryStatus::Active);
-        assert_eq!(enrolld::db::task_entries::finish(&mut conn, &entry.id, state, now).unwrap(), 1, "active → {state}");
+        assert_eq!(
+            enrolld::db::task_entries::finish(&mut conn, &entry.id, state, now).unwrap(),
+            1,
+            "active → {state}"
+        );
     }
     for entry in &detail.entries {
         for target in terminal.iter().chain(["active"].iter()) {
@@ -385,11 +649,22 @@ async fn the_entry_transition_table() {
             );
         }
         assert_eq!(
-            enrolld::db::task_entries::count_attempt(&mut conn, &entry.id, server.clock.now().date_naive()).unwrap(),
+            enrolld::db::task_entries::count_attempt(
+                &mut conn,
+                &entry.id,
+                server.clock.now().date_naive()
+            )
+            .unwrap(),
             0
         );
     }
-    let after = op.get_provisioning_task().number(task.number).send().await.unwrap().into_inner();
+    let after = op
+        .get_provisioning_task()
+        .number(task.number)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     let states: Vec<types::EntryStatus> = after.entries.iter().map(|e| e.status).collect();
     assert_eq!(
         states,
@@ -403,7 +678,10 @@ async fn the_entry_transition_table() {
     let resent = op
         .resend_provisioning_task()
         .number(task.number)
-        .body(types::ResendProvisioning { users: None, email: None })
+        .body(types::ResendProvisioning {
+            users: None,
+            email: None,
+        })
         .send()
         .await
         .unwrap()
@@ -422,7 +700,11 @@ async fn ten_thousand_users_in_one_task() {
             user
         })
         .collect();
-    op.import_users().body(types::ImportUsers { users }).send().await.unwrap();
+    op.import_users()
+        .body(types::ImportUsers { users })
+        .send()
+        .await
+        .unwrap();
     let names: Vec<String> = (0..10_000).map(|i| format!("p{i:05}")).collect();
     let request = types::CreateProvisioningTask {
         users: names,
@@ -430,15 +712,41 @@ async fn ten_thousand_users_in_one_task() {
         stop_date: None,
         email: None,
     };
-    let dry = op.create_provisioning_task().dry_run(true).body(request.clone()).send().await.unwrap().into_inner();
+    let dry = op
+        .create_provisioning_task()
+        .dry_run(true)
+        .body(request.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert!(dry.dry_run && dry.count == 10_000);
     assert!(
-        op.list_provisioning_tasks().send().await.unwrap().into_inner().items.is_empty(),
+        op.list_provisioning_tasks()
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .items
+            .is_empty(),
         "a dry run stores nothing"
     );
-    let task = op.create_provisioning_task().body(request).send().await.unwrap().into_inner();
+    let task = op
+        .create_provisioning_task()
+        .body(request)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!((task.count, task.counts.active), (10_000, 10_000));
-    let page = op.get_provisioning_task().number(task.number).limit(500).send().await.unwrap().into_inner();
+    let page = op
+        .get_provisioning_task()
+        .number(task.number)
+        .limit(500)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(page.entries.len(), 500);
     assert!(page.next_cursor.is_some());
 }

@@ -11,11 +11,24 @@ async fn create_carol(client: &Client) -> types::User {
     carol.display_name = Some("Carol Example".into());
     carol.email = Some(CAROL_EMAIL.into());
     carol.phone = Some(CAROL_PHONE.into());
-    client.create_user().body(carol).send().await.unwrap().into_inner()
+    client
+        .create_user()
+        .body(carol)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
 }
 
-fn session_request(notify: Vec<types::NotifyChannel>, force: bool) -> types::CreateRegistrationSession {
-    types::CreateRegistrationSession { hours_to_live: None, notify, force: Some(force) }
+fn session_request(
+    notify: Vec<types::NotifyChannel>,
+    force: bool,
+) -> types::CreateRegistrationSession {
+    types::CreateRegistrationSession {
+        hours_to_live: None,
+        notify,
+        force: Some(force),
+    }
 }
 
 fn secret_of(url: &str) -> String {
@@ -52,14 +65,20 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
     let session = agent
         .create_registration_session()
         .user("carol")
-        .body(session_request(vec![types::NotifyChannel::Email, types::NotifyChannel::Sms], false))
+        .body(session_request(
+            vec![types::NotifyChannel::Email, types::NotifyChannel::Sms],
+            false,
+        ))
         .send()
         .await
         .unwrap()
         .into_inner();
     assert_eq!(session.status, types::SessionStatus::Pending);
     let url = session.enroll_url.clone().unwrap();
-    assert!(url.starts_with(&format!("{}/enroll#", server.base_url)), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/enroll#", server.base_url)),
+        "{url}"
+    );
     assert!(!url.contains('?'));
     assert_eq!(session.expires_at - session.created_at, Duration::hours(24));
     assert!(!session.ttl_clamped);
@@ -70,61 +89,172 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
     assert!(email.text().contains(&url));
     assert!(email.html().contains("cid:enroll-qr"));
     let raw = String::from_utf8_lossy(&email.raw).to_string();
-    assert!(raw.contains("multipart/related"), "the HTML and its image are multipart/related");
+    assert!(
+        raw.contains("multipart/related"),
+        "the HTML and its image are multipart/related"
+    );
     let parsed = email.parsed();
-    let image =
-        parsed.attachments().find(|a| a.content_type().is_some_and(|t| t.ctype() == "image")).expect("an inline image");
+    let image = parsed
+        .attachments()
+        .find(|a| a.content_type().is_some_and(|t| t.ctype() == "image"))
+        .expect("an inline image");
     assert_eq!(image.content_id(), Some("enroll-qr"));
     assert_eq!(decode_qr_png(image.contents()), url);
 
     // The SMS carries the link; the QR endpoints show the same link while the session is pending.
     assert!(server.sms.nth_to(CAROL_PHONE, 0).await.body.contains(&url));
-    let png = agent.get_registration_session_qr_png().id(&session.id).size(400).send().await.unwrap().into_inner();
+    let png = agent
+        .get_registration_session_qr_png()
+        .id(&session.id)
+        .size(400)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     let png = collect(png).await;
     assert_eq!(decode_qr_png(&png), url);
-    let svg = agent.get_registration_session_qr_svg().id(&session.id).margin(2).send().await.unwrap().into_inner();
+    let svg = agent
+        .get_registration_session_qr_svg()
+        .id(&session.id)
+        .margin(2)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     let svg = String::from_utf8(collect(svg).await).unwrap();
     assert!(svg.contains("<svg") && svg.contains("<rect"));
-    assert_eq!(status_of(agent.get_registration_session_qr_png().id(&session.id).size(10).send().await), 422);
+    assert_eq!(
+        status_of(
+            agent
+                .get_registration_session_qr_png()
+                .id(&session.id)
+                .size(10)
+                .send()
+                .await
+        ),
+        422
+    );
     // Reading a session does not reveal its secret.
-    let read = agent.get_registration_session().id(&session.id).send().await.unwrap().into_inner();
+    let read = agent
+        .get_registration_session()
+        .id(&session.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert!(read.enroll_url.is_none());
 
     // Carol's app registers with the secret from the link (no operator token).
     let app = Client::new(&server.base_url);
-    let registered = app.register_app().body(registration(&secret_of(&url))).send().await.unwrap();
+    let registered = app
+        .register_app()
+        .body(registration(&secret_of(&url)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(registered.status(), 201);
     let registered = registered.into_inner();
     assert!(registered.key_fingerprint.unwrap().starts_with("SHA256:"));
 
-    let consumed = agent.get_registration_session().id(&session.id).send().await.unwrap().into_inner();
+    let consumed = agent
+        .get_registration_session()
+        .id(&session.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(consumed.status, types::SessionStatus::Consumed);
-    assert_eq!(consumed.enrollment_id.as_deref(), Some(registered.enrollment_id.as_str()));
-    let enrollments = agent.list_enrollments().user("carol").send().await.unwrap().into_inner();
+    assert_eq!(
+        consumed.enrollment_id.as_deref(),
+        Some(registered.enrollment_id.as_str())
+    );
+    let enrollments = agent
+        .list_enrollments()
+        .user("carol")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(enrollments.items.len(), 1);
-    assert_eq!((enrollments.items[0].service.as_str(), enrollments.items[0].method.as_str()), ("mobile-app", "app"));
+    assert_eq!(
+        (
+            enrollments.items[0].service.as_str(),
+            enrollments.items[0].method.as_str()
+        ),
+        ("mobile-app", "app")
+    );
     assert_eq!(enrollments.items[0].address, "Carol's Pixel");
     let notice = server.smtp.nth_to(CAROL_EMAIL, 1).await;
     assert_eq!(notice.subject(), "Mobile App was added to your account");
 
     // Used once: a second use is refused; the QR code is gone; a new session is refused while enrolled.
-    let again = problem_of(app.register_app().body(registration(&secret_of(&url))).send().await);
-    assert_eq!((again.status, again.code.as_str()), (422, "invalid_registration_secret"));
-    assert_eq!(status_of(agent.get_registration_session_qr_png().id(&session.id).send().await), 409);
-    let problem =
-        problem_of(agent.create_registration_session().user("carol").body(session_request(vec![], false)).send().await);
-    assert_eq!((problem.status, problem.code.as_str()), (409, "already_enrolled"));
+    let again = problem_of(
+        app.register_app()
+            .body(registration(&secret_of(&url)))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (again.status, again.code.as_str()),
+        (422, "invalid_registration_secret")
+    );
+    assert_eq!(
+        status_of(
+            agent
+                .get_registration_session_qr_png()
+                .id(&session.id)
+                .send()
+                .await
+        ),
+        409
+    );
+    let problem = problem_of(
+        agent
+            .create_registration_session()
+            .user("carol")
+            .body(session_request(vec![], false))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (problem.status, problem.code.as_str()),
+        (409, "already_enrolled")
+    );
 
-    let audit = server.admin().list_audit_events().target(&carol.id).send().await.unwrap().into_inner();
-    let registered_event = audit.items.iter().find(|e| e.action == "register_app").unwrap();
+    let audit = server
+        .admin()
+        .list_audit_events()
+        .target(&carol.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let registered_event = audit
+        .items
+        .iter()
+        .find(|e| e.action == "register_app")
+        .unwrap();
     assert_eq!(registered_event.actor.type_, "user");
-    assert_eq!(registered_event.actor.id.as_deref(), Some(carol.id.as_str()));
-    assert!(audit.items.iter().any(|e| e.action == "create_registration_session"));
+    assert_eq!(
+        registered_event.actor.id.as_deref(),
+        Some(carol.id.as_str())
+    );
+    assert!(
+        audit
+            .items
+            .iter()
+            .any(|e| e.action == "create_registration_session")
+    );
 }
 
 async fn collect(stream: progenitor_client::ByteStream) -> Vec<u8> {
     use futures_util::TryStreamExt;
-    stream.into_inner().map_ok(|b| b.to_vec()).try_concat().await.unwrap()
+    stream
+        .into_inner()
+        .map_ok(|b| b.to_vec())
+        .try_concat()
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,51 +264,121 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
     create_carol(&agent).await;
     server.clock.set(server.clock.now());
     let app = Client::new(&server.base_url);
-    let create = |force| agent.create_registration_session().user("carol").body(session_request(vec![], force)).send();
+    let create = |force| {
+        agent
+            .create_registration_session()
+            .user("carol")
+            .body(session_request(vec![], force))
+            .send()
+    };
 
     let first = create(false).await.unwrap().into_inner();
     let problem = problem_of(create(false).await);
-    assert_eq!((problem.status, problem.code.as_str()), (409, "session_exists"));
+    assert_eq!(
+        (problem.status, problem.code.as_str()),
+        (409, "session_exists")
+    );
     // force replaces the pending session: the old one is removed and its secret dead.
     let second = create(true).await.unwrap().into_inner();
-    let old = agent.get_registration_session().id(&first.id).send().await.unwrap().into_inner();
+    let old = agent
+        .get_registration_session()
+        .id(&first.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(old.status, types::SessionStatus::Removed);
-    let removed =
-        problem_of(app.register_app().body(registration(&secret_of(&first.enroll_url.unwrap()))).send().await);
+    let removed = problem_of(
+        app.register_app()
+            .body(registration(&secret_of(&first.enroll_url.unwrap())))
+            .send()
+            .await,
+    );
 
     // An operator removes the current one.
-    agent.delete_registration_session().id(&second.id).send().await.unwrap();
-    assert_eq!(status_of(agent.delete_registration_session().id(&second.id).send().await), 409);
-    let deleted =
-        problem_of(app.register_app().body(registration(&secret_of(&second.enroll_url.unwrap()))).send().await);
+    agent
+        .delete_registration_session()
+        .id(&second.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(
+            agent
+                .delete_registration_session()
+                .id(&second.id)
+                .send()
+                .await
+        ),
+        409
+    );
+    let deleted = problem_of(
+        app.register_app()
+            .body(registration(&secret_of(&second.enroll_url.unwrap())))
+            .send()
+            .await,
+    );
 
     // Expiry shows at once, without any background job.
     let third = agent
         .create_registration_session()
         .user("carol")
-        .body(types::CreateRegistrationSession { hours_to_live: Some(0.5), notify: vec![], force: None })
+        .body(types::CreateRegistrationSession {
+            hours_to_live: Some(0.5),
+            notify: vec![],
+            force: None,
+        })
         .send()
         .await
         .unwrap()
         .into_inner();
     server.clock.advance(Duration::minutes(30));
-    let expired_view = agent.get_registration_session().id(&third.id).send().await.unwrap().into_inner();
+    let expired_view = agent
+        .get_registration_session()
+        .id(&third.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(expired_view.status, types::SessionStatus::Expired);
-    assert_eq!(status_of(agent.get_current_registration_session().user("carol").send().await), 404);
-    let expired =
-        problem_of(app.register_app().body(registration(&secret_of(&third.enroll_url.unwrap()))).send().await);
+    assert_eq!(
+        status_of(
+            agent
+                .get_current_registration_session()
+                .user("carol")
+                .send()
+                .await
+        ),
+        404
+    );
+    let expired = problem_of(
+        app.register_app()
+            .body(registration(&secret_of(&third.enroll_url.unwrap())))
+            .send()
+            .await,
+    );
 
     // A made-up secret, and a genuine one with its tag altered.
     let wrong = problem_of(
         app.register_app()
-            .body(registration("0193a4c85f1e7cc28d6a3f1e2b0c9d11.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+            .body(registration(
+                "0193a4c85f1e7cc28d6a3f1e2b0c9d11.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            ))
             .send()
             .await,
     );
     for problem in [&removed, &deleted, &expired, &wrong] {
         assert_eq!(
-            (problem.status, problem.code.as_str(), problem.detail.as_str()),
-            (removed.status, removed.code.as_str(), removed.detail.as_str())
+            (
+                problem.status,
+                problem.code.as_str(),
+                problem.detail.as_str()
+            ),
+            (
+                removed.status,
+                removed.code.as_str(),
+                removed.detail.as_str()
+            )
         );
     }
     assert_eq!(removed.code, "invalid_registration_secret");
@@ -192,22 +392,52 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
         .unwrap()
         .into_inner();
     assert_eq!(listed.items.len(), 2);
-    let listed =
-        agent.list_registration_sessions().status(types::SessionStatus::Expired).send().await.unwrap().into_inner();
+    let listed = agent
+        .list_registration_sessions()
+        .status(types::SessionStatus::Expired)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(listed.items.len(), 1);
-    assert!(agent.list_enrollments().user("carol").send().await.unwrap().into_inner().items.is_empty());
+    assert!(
+        agent
+            .list_enrollments()
+            .user("carol")
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .items
+            .is_empty()
+    );
 
     // Failed attempts are audited and, from one address, limited.
-    let failures = server.admin().list_audit_events().action("register_app").send().await.unwrap().into_inner();
+    let failures = server
+        .admin()
+        .list_audit_events()
+        .action("register_app")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(failures.items.len(), 4);
-    assert!(failures.items.iter().all(|e| e.outcome == "failure" && e.actor.type_ == "anonymous"));
+    assert!(
+        failures
+            .items
+            .iter()
+            .all(|e| e.outcome == "failure" && e.actor.type_ == "anonymous")
+    );
     // Two of the four failures fell in this 15-minute window (the clock moved 30 minutes); 8 more fill it.
     for _ in 0..8 {
         let problem = problem_of(app.register_app().body(registration("nope")).send().await);
         assert_eq!(problem.code, "invalid_registration_secret");
     }
     let limited = problem_of(app.register_app().body(registration("nope")).send().await);
-    assert_eq!((limited.status, limited.code.as_str()), (429, "rate_limited"));
+    assert_eq!(
+        (limited.status, limited.code.as_str()),
+        (429, "rate_limited")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -218,7 +448,11 @@ async fn lifetimes_are_clamped_and_disabled_users_refused() {
     let short = agent
         .create_registration_session()
         .user("carol")
-        .body(types::CreateRegistrationSession { hours_to_live: Some(0.01), notify: vec![], force: None })
+        .body(types::CreateRegistrationSession {
+            hours_to_live: Some(0.01),
+            notify: vec![],
+            force: None,
+        })
         .send()
         .await
         .unwrap()
@@ -228,7 +462,11 @@ async fn lifetimes_are_clamped_and_disabled_users_refused() {
     let long = agent
         .create_registration_session()
         .user("carol")
-        .body(types::CreateRegistrationSession { hours_to_live: Some(1000.0), notify: vec![], force: Some(true) })
+        .body(types::CreateRegistrationSession {
+            hours_to_live: Some(1000.0),
+            notify: vec![],
+            force: Some(true),
+        })
         .send()
         .await
         .unwrap()
@@ -239,7 +477,11 @@ async fn lifetimes_are_clamped_and_disabled_users_refused() {
         agent
             .create_registration_session()
             .user("carol")
-            .body(types::CreateRegistrationSession { hours_to_live: Some(-1.0), notify: vec![], force: Some(true) })
+            .body(types::CreateRegistrationSession {
+                hours_to_live: Some(-1.0),
+                notify: vec![],
+                force: Some(true),
+            })
             .send()
             .await,
     );
@@ -248,10 +490,21 @@ async fn lifetimes_are_clamped_and_disabled_users_refused() {
     let mut dan = new_user("dan");
     dan.state = Some(types::UserState::Disabled);
     agent.create_user().body(dan).send().await.unwrap();
-    let problem =
-        problem_of(agent.create_registration_session().user("dan").body(session_request(vec![], false)).send().await);
+    let problem = problem_of(
+        agent
+            .create_registration_session()
+            .user("dan")
+            .body(session_request(vec![], false))
+            .send()
+            .await,
+    );
     assert_eq!(problem.code, "user_disabled");
-    agent.create_user().body(new_user("erin")).send().await.unwrap();
+    agent
+        .create_user()
+        .body(new_user("erin"))
+        .send()
+        .await
+        .unwrap();
     let problem = problem_of(
         agent
             .create_registration_session()
@@ -262,9 +515,19 @@ async fn lifetimes_are_clamped_and_disabled_users_refused() {
     );
     assert_eq!(problem.code, "no_contact");
 
-    let page = server.http().get(server.url("/enroll")).send().await.unwrap();
+    let page = server
+        .http()
+        .get(server.url("/enroll"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let html = page.text().await.unwrap();
     assert!(html.contains("enrolld://register#") && html.contains("viewport"));
 }
@@ -288,17 +551,29 @@ async fn fifty_concurrent_completions_make_exactly_one_enrollment() {
     for _ in 0..50 {
         let app = app.clone();
         let secret = secret.clone();
-        tasks.push(tokio::spawn(async move { app.register_app().body(registration(&secret)).send().await }));
+        tasks.push(tokio::spawn(async move {
+            app.register_app().body(registration(&secret)).send().await
+        }));
     }
     let mut wins = 0;
     for task in tasks {
         match task.await.unwrap() {
             Ok(_) => wins += 1,
             // The losers are refused; once ten have failed, the address is also rate-limited.
-            Err(error) => assert!([422, 429].contains(&error.status().unwrap().as_u16()), "{error:?}"),
+            Err(error) => assert!(
+                [422, 429].contains(&error.status().unwrap().as_u16()),
+                "{error:?}"
+            ),
         }
     }
     assert_eq!(wins, 1);
-    let history = agent.list_enrollments().user("carol").include_removed(true).send().await.unwrap().into_inner();
+    let history = agent
+        .list_enrollments()
+        .user("carol")
+        .include_removed(true)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(history.items.len(), 1);
 }

@@ -29,8 +29,20 @@ async fn create_get_update_delete_with_etags() {
     assert_eq!(bob.state, types::UserState::Active);
 
     // By id and by username.
-    let by_id = client.get_user().user(&bob.id).send().await.unwrap().into_inner();
-    let by_name = client.get_user().user("BOB").send().await.unwrap().into_inner();
+    let by_id = client
+        .get_user()
+        .user(&bob.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let by_name = client
+        .get_user()
+        .user("BOB")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(by_id.id, bob.id);
     assert_eq!(by_name.id, bob.id);
 
@@ -44,16 +56,37 @@ async fn create_get_update_delete_with_etags() {
         .update_user()
         .user("bob")
         .if_match(&etag)
-        .body(types::UpdateUser { state: Some(types::UserState::Disabled), ..rename("Robert Example") })
+        .body(types::UpdateUser {
+            state: Some(types::UserState::Disabled),
+            ..rename("Robert Example")
+        })
         .send()
         .await
         .unwrap();
     let new_etag = changed.headers()["etag"].to_str().unwrap().to_owned();
     assert_ne!(new_etag, etag);
     assert_eq!(changed.into_inner().display_name, "Robert Example");
-    let stale = problem_of(client.update_user().user("bob").if_match(&etag).body(rename("Stale")).send().await);
+    let stale = problem_of(
+        client
+            .update_user()
+            .user("bob")
+            .if_match(&etag)
+            .body(rename("Stale"))
+            .send()
+            .await,
+    );
     assert_eq!(stale.status, 412);
-    assert_eq!(status_of(client.delete_user().user("bob").if_match(&etag).send().await), 412);
+    assert_eq!(
+        status_of(
+            client
+                .delete_user()
+                .user("bob")
+                .if_match(&etag)
+                .send()
+                .await
+        ),
+        412
+    );
 
     // null clears an optional field (raw HTTP: the client leaves absent fields out).
     let response = server
@@ -70,7 +103,13 @@ async fn create_get_update_delete_with_etags() {
     assert_eq!(cleared["email"], "bob@example.com");
 
     // A dry-run delete changes nothing; a real one removes the user.
-    client.delete_user().user("bob").dry_run(true).send().await.unwrap();
+    client
+        .delete_user()
+        .user("bob")
+        .dry_run(true)
+        .send()
+        .await
+        .unwrap();
     client.get_user().user("bob").send().await.unwrap();
     client.delete_user().user("bob").send().await.unwrap();
     assert_eq!(status_of(client.get_user().user("bob").send().await), 404);
@@ -89,7 +128,13 @@ async fn validation_names_each_field() {
     let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["username", "email", "phone"]);
     // A dry run of a valid user answers like a real create, and stores nothing.
-    let dry = client.create_user().dry_run(true).body(new_user("carol")).send().await.unwrap();
+    let dry = client
+        .create_user()
+        .dry_run(true)
+        .body(new_user("carol"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(dry.into_inner().username, "carol");
     assert_eq!(status_of(client.get_user().user("carol").send().await), 404);
 }
@@ -123,21 +168,48 @@ async fn list_filters_and_pages_with_a_cursor() {
     }
     assert_eq!(seen, (0..7).map(|i| format!("user{i}")).collect::<Vec<_>>());
 
-    let disabled = client.list_users().state(types::UserState::Disabled).send().await.unwrap().into_inner();
-    assert_eq!(disabled.items.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["user1", "user3", "user5"]);
-    let searched = client.list_users().q("USER4@EXAMPLE").send().await.unwrap().into_inner();
+    let disabled = client
+        .list_users()
+        .state(types::UserState::Disabled)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        disabled
+            .items
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
+        ["user1", "user3", "user5"]
+    );
+    let searched = client
+        .list_users()
+        .q("USER4@EXAMPLE")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(searched.items.len(), 1);
     assert_eq!(searched.items[0].username, "user4");
 
     assert_eq!(status_of(client.list_users().limit(501).send().await), 422);
-    assert_eq!(status_of(client.list_users().cursor("garbage").send().await), 422);
+    assert_eq!(
+        status_of(client.list_users().cursor("garbage").send().await),
+        422
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_ten_thousand_rows_in_one_request() {
     let server = TestServer::start().await;
     let client = server.admin();
-    client.create_user().body(new_user("existing-same")).send().await.unwrap();
+    client
+        .create_user()
+        .body(new_user("existing-same"))
+        .send()
+        .await
+        .unwrap();
     let mut changed = new_user("existing-changed");
     changed.email = Some("old@example.com".into());
     client.create_user().body(changed).send().await.unwrap();
@@ -161,17 +233,39 @@ async fn import_ten_thousand_rows_in_one_request() {
     let dry = client
         .import_users()
         .dry_run(true)
-        .body(types::ImportUsers { users: rows.clone() })
+        .body(types::ImportUsers {
+            users: rows.clone(),
+        })
         .send()
         .await
         .unwrap()
         .into_inner();
     assert!(dry.dry_run);
-    assert_eq!((dry.created, dry.updated, dry.unchanged, dry.failed), (10_000, 1, 1, 2));
-    assert_eq!(status_of(client.get_user().user("import00001").send().await), 404);
+    assert_eq!(
+        (dry.created, dry.updated, dry.unchanged, dry.failed),
+        (10_000, 1, 1, 2)
+    );
+    assert_eq!(
+        status_of(client.get_user().user("import00001").send().await),
+        404
+    );
 
-    let result = client.import_users().body(types::ImportUsers { users: rows }).send().await.unwrap().into_inner();
-    assert_eq!((result.created, result.updated, result.unchanged, result.failed), (10_000, 1, 1, 2));
+    let result = client
+        .import_users()
+        .body(types::ImportUsers { users: rows })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            result.created,
+            result.updated,
+            result.unchanged,
+            result.failed
+        ),
+        (10_000, 1, 1, 2)
+    );
     assert_eq!(result.results.len(), 10_004);
     let bad = &result.results[10_002];
     assert_eq!(bad.status, types::ImportStatus::Error);
@@ -179,9 +273,21 @@ async fn import_ten_thousand_rows_in_one_request() {
     let duplicate = &result.results[10_003];
     assert_eq!(duplicate.status, types::ImportStatus::Error);
     assert!(duplicate.errors[0].message.contains("more than once"));
-    let fetched = client.get_user().user("import09999").send().await.unwrap().into_inner();
+    let fetched = client
+        .get_user()
+        .user("import09999")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(Some(fetched.id), result.results[9_999].id);
-    let updated = client.get_user().user("existing-changed").send().await.unwrap().into_inner();
+    let updated = client
+        .get_user()
+        .user("existing-changed")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(updated.email.as_deref(), Some("new@example.com"));
 
     // Importing the same rows again changes nothing.
@@ -192,6 +298,12 @@ async fn import_ten_thousand_rows_in_one_request() {
             row
         })
         .collect();
-    let again = client.import_users().body(types::ImportUsers { users: again_rows }).send().await.unwrap().into_inner();
+    let again = client
+        .import_users()
+        .body(types::ImportUsers { users: again_rows })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!((again.created, again.unchanged), (0, 100));
 }

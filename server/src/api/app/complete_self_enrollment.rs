@@ -29,7 +29,12 @@ pub async fn complete_self_enrollment(
     request: PublicRequest,
     body: ApiJson<CompleteSelfEnrollment>,
 ) -> ApiResult<HttpResponse> {
-    let origin = Origin { request_id: request.request_id, operation_id: request.operation_id, source: request.source };
+    let origin = Origin {
+        request_id: request.request_id,
+        operation_id: request.operation_id,
+        source: request.source,
+    };
     let input = body.0;
-    Ok(HttpResponse::Created().json(self_enrollment::complete(&state, origin, input.secret, input.otp).await?))
+    Ok(HttpResponse::Created()
+        .json(self_enrollment::complete(&state, origin, input.secret, input.otp).await?))
 }

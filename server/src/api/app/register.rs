@@ -29,6 +29,10 @@ pub async fn register_app(
     request: PublicRequest,
     body: ApiJson<AppRegistration>,
 ) -> ApiResult<HttpResponse> {
-    let origin = Origin { request_id: request.request_id, operation_id: request.operation_id, source: request.source };
+    let origin = Origin {
+        request_id: request.request_id,
+        operation_id: request.operation_id,
+        source: request.source,
+    };
     Ok(HttpResponse::Created().json(app_registrations::register(&state, origin, body.0).await?))
 }

@@ -28,6 +28,12 @@ pub async fn start_self_enrollment(
     request: PublicRequest,
     body: ApiJson<StartSelfEnrollment>,
 ) -> ApiResult<web::Json<SelfEnrollmentToken>> {
-    let origin = Origin { request_id: request.request_id, operation_id: request.operation_id, source: request.source };
-    Ok(web::Json(self_enrollment::start(&state, origin, body.0.secret).await?))
+    let origin = Origin {
+        request_id: request.request_id,
+        operation_id: request.operation_id,
+        source: request.source,
+    };
+    Ok(web::Json(
+        self_enrollment::start(&state, origin, body.0.secret).await?,
+    ))
 }

@@ -30,5 +30,6 @@ pub async fn create_enrollment_challenge(
     user: web::Path<String>,
     body: ApiJson<StartEnrollmentChallenge>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Created().json(challenges::start(&state, &ctx, user.into_inner(), body.0).await?))
+    Ok(HttpResponse::Created()
+        .json(challenges::start(&state, &ctx, user.into_inner(), body.0).await?))
 }

@@ -21,5 +21,7 @@ pub async fn get_enrollment_challenge(
     ctx: Context,
     id: web::Path<String>,
 ) -> ApiResult<web::Json<EnrollmentChallenge>> {
-    Ok(web::Json(challenges::get(&state, &ctx, id.into_inner()).await?))
+    Ok(web::Json(
+        challenges::get(&state, &ctx, id.into_inner()).await?,
+    ))
 }

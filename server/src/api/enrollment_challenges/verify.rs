@@ -27,5 +27,6 @@ pub async fn verify_enrollment_challenge(
     id: web::Path<String>,
     body: ApiJson<CodeInput>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Created().json(challenges::verify(&state, &ctx, id.into_inner(), body.0.code).await?))
+    Ok(HttpResponse::Created()
+        .json(challenges::verify(&state, &ctx, id.into_inner(), body.0.code).await?))
 }

@@ -28,5 +28,7 @@ pub async fn create_enrollment_batch(
     query: ApiQuery<DryRunQuery>,
     body: ApiJson<BatchEnroll, 32>,
 ) -> ApiResult<web::Json<BatchEnrollResponse>> {
-    Ok(web::Json(enrollments::batch(&state, &ctx, body.0, query.0.dry_run.unwrap_or(false)).await?))
+    Ok(web::Json(
+        enrollments::batch(&state, &ctx, body.0, query.0.dry_run.unwrap_or(false)).await?,
+    ))
 }

@@ -32,6 +32,13 @@ pub async fn delete_enrollment(
     query: ApiQuery<DryRunQuery>,
 ) -> ApiResult<HttpResponse> {
     let (user, service) = path.into_inner();
-    enrollments::remove(&state, &ctx, user, service, query.0.dry_run.unwrap_or(false)).await?;
+    enrollments::remove(
+        &state,
+        &ctx,
+        user,
+        service,
+        query.0.dry_run.unwrap_or(false),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

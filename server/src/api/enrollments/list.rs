@@ -24,5 +24,7 @@ pub async fn list_enrollments(
     query: ApiQuery<ListEnrollmentsQuery>,
 ) -> ApiResult<web::Json<EnrollmentList>> {
     let include_removed = query.0.include_removed.unwrap_or(false);
-    Ok(web::Json(enrollments::list(&state, &ctx, user.into_inner(), include_removed).await?))
+    Ok(web::Json(
+        enrollments::list(&state, &ctx, user.into_inner(), include_removed).await?,
+    ))
 }

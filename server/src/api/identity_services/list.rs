@@ -19,5 +19,7 @@ pub async fn list_identity_services(
     state: web::Data<AppState>,
     _ctx: Context,
 ) -> ApiResult<web::Json<IdentityServiceList>> {
-    Ok(web::Json(identity_services::list(&state.db, &state.config).await?))
+    Ok(web::Json(
+        identity_services::list(&state.db, &state.config).await?,
+    ))
 }

@@ -31,7 +31,15 @@ pub async fn update_identity_service(
 ) -> ApiResult<web::Json<IdentityService>> {
     let dry_run = query.0.dry_run.unwrap_or(false);
     let now = state.clock.now();
-    let changed =
-        identity_services::update(&state.db, &state.config, &ctx, now, service.into_inner(), body.0, dry_run).await?;
+    let changed = identity_services::update(
+        &state.db,
+        &state.config,
+        &ctx,
+        now,
+        service.into_inner(),
+        body.0,
+        dry_run,
+    )
+    .await?;
     Ok(web::Json(changed))
 }

@@ -28,5 +28,7 @@ pub async fn confirm_identity_verification(
     id: web::Path<String>,
     body: ApiJson<CodeInput>,
 ) -> ApiResult<web::Json<IdentityVerification>> {
-    Ok(web::Json(verification::confirm(&state, &ctx, id.into_inner(), body.0.code).await?))
+    Ok(web::Json(
+        verification::confirm(&state, &ctx, id.into_inner(), body.0.code).await?,
+    ))
 }

@@ -20,5 +20,7 @@ pub async fn get_identity_verification_status(
     ctx: Context,
     user: web::Path<String>,
 ) -> ApiResult<web::Json<IdentityVerificationStatus>> {
-    Ok(web::Json(verification::status(&state.db, &ctx, state.clock.now(), user.into_inner()).await?))
+    Ok(web::Json(
+        verification::status(&state.db, &ctx, state.clock.now(), user.into_inner()).await?,
+    ))
 }

@@ -24,5 +24,7 @@ pub async fn get_notification_template(
     ctx: Context,
     path: web::Path<(String, String, String)>,
 ) -> ApiResult<web::Json<NotificationTemplate>> {
-    Ok(web::Json(notification_templates::get(&state.db, &ctx, path.into_inner()).await?))
+    Ok(web::Json(
+        notification_templates::get(&state.db, &ctx, path.into_inner()).await?,
+    ))
 }

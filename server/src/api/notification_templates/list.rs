@@ -19,5 +19,7 @@ pub async fn list_notification_templates(
     state: web::Data<AppState>,
     ctx: Context,
 ) -> ApiResult<web::Json<NotificationTemplateList>> {
-    Ok(web::Json(notification_templates::list(&state.db, &ctx).await?))
+    Ok(web::Json(
+        notification_templates::list(&state.db, &ctx).await?,
+    ))
 }

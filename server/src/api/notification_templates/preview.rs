@@ -28,5 +28,7 @@ pub async fn preview_notification_template(
     path: web::Path<(String, String, String)>,
     body: ApiJson<PreviewNotificationTemplate>,
 ) -> ApiResult<web::Json<RenderedNotification>> {
-    Ok(web::Json(notification_templates::preview(&state.db, &ctx, path.into_inner(), body.0).await?))
+    Ok(web::Json(
+        notification_templates::preview(&state.db, &ctx, path.into_inner(), body.0).await?,
+    ))
 }

@@ -35,5 +35,8 @@ pub async fn update_notification_template(
 ) -> ApiResult<web::Json<NotificationTemplate>> {
     let dry_run = query.0.dry_run.unwrap_or(false);
     let now = state.clock.now();
-    Ok(web::Json(notification_templates::put(&state.db, &ctx, now, path.into_inner(), body.0, dry_run).await?))
+    Ok(web::Json(
+        notification_templates::put(&state.db, &ctx, now, path.into_inner(), body.0, dry_run)
+            .await?,
+    ))
 }

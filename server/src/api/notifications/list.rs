@@ -22,5 +22,7 @@ pub async fn list_notifications(
     ctx: Context,
     query: ApiQuery<ListNotificationsQuery>,
 ) -> ApiResult<web::Json<NotificationPage>> {
-    Ok(web::Json(notifications::list(&state.db, &ctx, query.0).await?))
+    Ok(web::Json(
+        notifications::list(&state.db, &ctx, query.0).await?,
+    ))
 }

@@ -8,5 +8,7 @@ use super::HealthStatus;
 #[utoipa::path(tag = "operations", responses((status = 200, description = "The process is alive", body = HealthStatus)))]
 #[get("/healthz")]
 pub async fn get_health() -> web::Json<HealthStatus> {
-    web::Json(HealthStatus { status: "ok".into() })
+    web::Json(HealthStatus {
+        status: "ok".into(),
+    })
 }

@@ -12,5 +12,7 @@ use crate::state::AppState;
 )]
 #[get("/openapi.json")]
 pub async fn get_openapi_document(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(state.openapi_json.clone())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(state.openapi_json.clone())
 }

@@ -16,10 +16,14 @@ use crate::state::AppState;
 )]
 #[get("/readyz")]
 pub async fn get_readiness(state: web::Data<AppState>) -> ApiResult<web::Json<HealthStatus>> {
-    let reachable: Result<(), crate::error::AppError> =
-        state.db.run(|conn| crate::db::ping(conn).map_err(Into::into)).await;
+    let reachable: Result<(), crate::error::AppError> = state
+        .db
+        .run(|conn| crate::db::ping(conn).map_err(Into::into))
+        .await;
     match reachable {
-        Ok(()) => Ok(web::Json(HealthStatus { status: "ok".into() })),
+        Ok(()) => Ok(web::Json(HealthStatus {
+            status: "ok".into(),
+        })),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             Err(ApiError::new(

@@ -39,7 +39,10 @@ pub async fn create_provisioning_task(
     body: ApiJson<CreateProvisioningTask, 32>,
 ) -> ApiResult<HttpResponse> {
     let dry_run = query.0.dry_run.unwrap_or(false);
-    let key = request.headers().get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
+    let key = request
+        .headers()
+        .get("idempotency-key")
+        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
     let claim = match key {
         Some(key) if !dry_run => Some(idempotency::claim(&ctx, &key, &body.0)?),
         _ => None,
@@ -53,22 +56,27 @@ pub async fn create_provisioning_task(
     match (created, &claim) {
         (Ok(created), _) => Ok(HttpResponse::Created().json(created)),
         // A concurrent request with the same key won the claim: answer as it did, once it is stored.
-        (Err(crate::error::AppError::Conflict { code: "idempotency_in_progress", .. }), Some(claim)) => {
-            match idempotency::stored(&state.db, claim).await? {
-                Some(replay) => Ok(replayed(replay)),
-                None => Err(crate::error::AppError::Conflict {
-                    code: "idempotency_in_progress",
-                    message: "a request with this Idempotency-Key is still running".into(),
-                }
-                .into()),
+        (
+            Err(crate::error::AppError::Conflict {
+                code: "idempotency_in_progress",
+                ..
+            }),
+            Some(claim),
+        ) => match idempotency::stored(&state.db, claim).await? {
+            Some(replay) => Ok(replayed(replay)),
+            None => Err(crate::error::AppError::Conflict {
+                code: "idempotency_in_progress",
+                message: "a request with this Idempotency-Key is still running".into(),
             }
-        }
+            .into()),
+        },
         (Err(error), _) => Err(error.into()),
     }
 }
 
 fn replayed(replay: idempotency::Replay) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(replay.status).unwrap_or(actix_web::http::StatusCode::OK);
+    let status = actix_web::http::StatusCode::from_u16(replay.status)
+        .unwrap_or(actix_web::http::StatusCode::OK);
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .insert_header((HeaderName::from_static("idempotent-replayed"), "true"))

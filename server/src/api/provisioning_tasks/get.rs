@@ -24,5 +24,7 @@ pub async fn get_provisioning_task(
     query: ApiQuery<GetProvisioningTaskQuery>,
 ) -> ApiResult<web::Json<ProvisioningTaskDetail>> {
     let number = super::parse_number(&number)?;
-    Ok(web::Json(provisioning_tasks::get(&state, &ctx, number, query.0).await?))
+    Ok(web::Json(
+        provisioning_tasks::get(&state, &ctx, number, query.0).await?,
+    ))
 }

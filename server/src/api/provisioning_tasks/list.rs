@@ -23,5 +23,7 @@ pub async fn list_provisioning_tasks(
     ctx: Context,
     query: ApiQuery<ListProvisioningTasksQuery>,
 ) -> ApiResult<web::Json<ProvisioningTaskPage>> {
-    Ok(web::Json(provisioning_tasks::list(&state, &ctx, query.0).await?))
+    Ok(web::Json(
+        provisioning_tasks::list(&state, &ctx, query.0).await?,
+    ))
 }

@@ -22,5 +22,7 @@ pub async fn list_user_provisioning_tasks(
     ctx: Context,
     user: web::Path<String>,
 ) -> ApiResult<web::Json<UserProvisioningList>> {
-    Ok(web::Json(provisioning_tasks::for_user(&state, &ctx, user.into_inner()).await?))
+    Ok(web::Json(
+        provisioning_tasks::for_user(&state, &ctx, user.into_inner()).await?,
+    ))
 }

@@ -16,5 +16,8 @@ fn parse_number(text: &str) -> Result<i64, AppError> {
     text.parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| AppError::NotFound { kind: "provisioning task", id: text.to_owned() })
+        .ok_or_else(|| AppError::NotFound {
+            kind: "provisioning task",
+            id: text.to_owned(),
+        })
 }

@@ -28,5 +28,7 @@ pub async fn remove_provisioning_task_users(
 ) -> ApiResult<web::Json<TaskUsersChanged>> {
     let number = super::parse_number(&number)?;
     let dry_run = query.0.dry_run.unwrap_or(false);
-    Ok(web::Json(provisioning_edits::remove_users(&state, &ctx, number, body.0, dry_run).await?))
+    Ok(web::Json(
+        provisioning_edits::remove_users(&state, &ctx, number, body.0, dry_run).await?,
+    ))
 }

@@ -29,5 +29,7 @@ pub async fn resend_provisioning_task(
 ) -> ApiResult<web::Json<TaskUsersChanged>> {
     let number = super::parse_number(&number)?;
     let dry_run = query.0.dry_run.unwrap_or(false);
-    Ok(web::Json(provisioning_edits::resend(&state, &ctx, number, body.0, dry_run).await?))
+    Ok(web::Json(
+        provisioning_edits::resend(&state, &ctx, number, body.0, dry_run).await?,
+    ))
 }

@@ -28,5 +28,7 @@ pub async fn update_provisioning_task(
 ) -> ApiResult<web::Json<ProvisioningTask>> {
     let number = super::parse_number(&number)?;
     let dry_run = query.0.dry_run.unwrap_or(false);
-    Ok(web::Json(provisioning_edits::set_stop_date(&state, &ctx, number, body.0.stop_date, dry_run).await?))
+    Ok(web::Json(
+        provisioning_edits::set_stop_date(&state, &ctx, number, body.0.stop_date, dry_run).await?,
+    ))
 }

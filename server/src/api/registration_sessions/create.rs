@@ -31,5 +31,6 @@ pub async fn create_registration_session(
     user: web::Path<String>,
     body: ApiJson<CreateRegistrationSession>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Created().json(registration_sessions::create(&state, &ctx, user.into_inner(), body.0).await?))
+    Ok(HttpResponse::Created()
+        .json(registration_sessions::create(&state, &ctx, user.into_inner(), body.0).await?))
 }

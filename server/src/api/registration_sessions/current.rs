@@ -20,5 +20,7 @@ pub async fn get_current_registration_session(
     ctx: Context,
     user: web::Path<String>,
 ) -> ApiResult<web::Json<RegistrationSession>> {
-    Ok(web::Json(registration_sessions::current(&state, &ctx, user.into_inner()).await?))
+    Ok(web::Json(
+        registration_sessions::current(&state, &ctx, user.into_inner()).await?,
+    ))
 }

@@ -25,6 +25,12 @@ pub async fn delete_registration_session(
     id: web::Path<String>,
     query: ApiQuery<DryRunQuery>,
 ) -> ApiResult<HttpResponse> {
-    registration_sessions::remove(&state, &ctx, id.into_inner(), query.0.dry_run.unwrap_or(false)).await?;
+    registration_sessions::remove(
+        &state,
+        &ctx,
+        id.into_inner(),
+        query.0.dry_run.unwrap_or(false),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

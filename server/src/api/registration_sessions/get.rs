@@ -20,5 +20,7 @@ pub async fn get_registration_session(
     ctx: Context,
     id: web::Path<String>,
 ) -> ApiResult<web::Json<RegistrationSession>> {
-    Ok(web::Json(registration_sessions::get(&state, &ctx, id.into_inner()).await?))
+    Ok(web::Json(
+        registration_sessions::get(&state, &ctx, id.into_inner()).await?,
+    ))
 }

@@ -21,5 +21,7 @@ pub async fn list_registration_sessions(
     ctx: Context,
     query: ApiQuery<ListRegistrationSessionsQuery>,
 ) -> ApiResult<web::Json<RegistrationSessionPage>> {
-    Ok(web::Json(registration_sessions::list(&state, &ctx, query.0).await?))
+    Ok(web::Json(
+        registration_sessions::list(&state, &ctx, query.0).await?,
+    ))
 }

@@ -26,6 +26,7 @@ pub async fn send_registration_session_notifications(
     id: web::Path<String>,
     body: ApiJson<NotifyRegistrationSession>,
 ) -> ApiResult<HttpResponse> {
-    let queued = registration_sessions::notify(&state, &ctx, id.into_inner(), body.0.channels).await?;
+    let queued =
+        registration_sessions::notify(&state, &ctx, id.into_inner(), body.0.channels).await?;
     Ok(HttpResponse::Accepted().json(queued))
 }

@@ -30,5 +30,8 @@ pub async fn get_registration_session_qr_png(
 ) -> ApiResult<HttpResponse> {
     let QrQuery { size, margin } = query.0;
     let png = registration_sessions::qr(&state, &ctx, id.into_inner(), false, size, margin).await?;
-    Ok(HttpResponse::Ok().content_type("image/png").insert_header((header::CACHE_CONTROL, "no-store")).body(png))
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(png))
 }

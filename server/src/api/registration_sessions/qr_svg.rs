@@ -29,5 +29,8 @@ pub async fn get_registration_session_qr_svg(
 ) -> ApiResult<HttpResponse> {
     let QrQuery { size, margin } = query.0;
     let svg = registration_sessions::qr(&state, &ctx, id.into_inner(), true, size, margin).await?;
-    Ok(HttpResponse::Ok().content_type("image/svg+xml").insert_header((header::CACHE_CONTROL, "no-store")).body(svg))
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(svg))
 }

@@ -15,13 +15,19 @@ use crate::state::AppState;
     security(("bearer" = ["provisioning:read"])),
 )]
 #[get("/reports/provisioning-tasks")]
-pub async fn get_provisioning_report(state: web::Data<AppState>, ctx: Context) -> ApiResult<HttpResponse> {
+pub async fn get_provisioning_report(
+    state: web::Data<AppState>,
+    ctx: Context,
+) -> ApiResult<HttpResponse> {
     let stream = provisioning_report::stream(state.into_inner(), &ctx)?;
     let stream = futures_util::StreamExt::map(stream, |chunk| {
         chunk.map_err(|error| actix_web::Error::from(ApiError::from(error)))
     });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"provisioning-tasks.csv\""))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"provisioning-tasks.csv\"",
+        ))
         .streaming(stream))
 }

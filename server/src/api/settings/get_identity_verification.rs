@@ -19,5 +19,7 @@ pub async fn get_identity_verification_settings(
     state: web::Data<AppState>,
     _ctx: Context,
 ) -> ApiResult<web::Json<IdentityVerificationSettings>> {
-    Ok(web::Json(settings::get_identity_verification(&state.db).await?))
+    Ok(web::Json(
+        settings::get_identity_verification(&state.db).await?,
+    ))
 }

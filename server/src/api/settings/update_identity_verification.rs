@@ -25,5 +25,8 @@ pub async fn update_identity_verification_settings(
     body: ApiJson<IdentityVerificationSettings>,
 ) -> ApiResult<web::Json<IdentityVerificationSettings>> {
     let dry_run = query.0.dry_run.unwrap_or(false);
-    Ok(web::Json(settings::put_identity_verification(&state.db, &ctx, state.clock.now(), body.0, dry_run).await?))
+    Ok(web::Json(
+        settings::put_identity_verification(&state.db, &ctx, state.clock.now(), body.0, dry_run)
+            .await?,
+    ))
 }

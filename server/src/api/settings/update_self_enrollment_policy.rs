@@ -25,5 +25,7 @@ pub async fn update_self_enrollment_policy(
     body: ApiJson<SelfEnrollmentPolicy>,
 ) -> ApiResult<web::Json<SelfEnrollmentPolicy>> {
     let dry_run = query.0.dry_run.unwrap_or(false);
-    Ok(web::Json(settings::put_self_enrollment(&state.db, &ctx, state.clock.now(), body.0, dry_run).await?))
+    Ok(web::Json(
+        settings::put_self_enrollment(&state.db, &ctx, state.clock.now(), body.0, dry_run).await?,
+    ))
 }

@@ -32,6 +32,14 @@ pub async fn delete_user(
     query: ApiQuery<DryRunQuery>,
 ) -> ApiResult<HttpResponse> {
     let dry_run = query.0.dry_run.unwrap_or(false);
-    users::delete(&state.db, &ctx, state.clock.now(), user.into_inner(), if_match.0, dry_run).await?;
+    users::delete(
+        &state.db,
+        &ctx,
+        state.clock.now(),
+        user.into_inner(),
+        if_match.0,
+        dry_run,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -18,7 +18,11 @@ use crate::state::AppState;
     security(("bearer" = ["users:read"])),
 )]
 #[get("/users/{user}")]
-pub async fn get_user(state: web::Data<AppState>, ctx: Context, user: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_user(
+    state: web::Data<AppState>,
+    ctx: Context,
+    user: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let found = users::get(&state.db, &ctx, user.into_inner()).await?;
     Ok(super::with_etag(HttpResponse::Ok(), found))
 }

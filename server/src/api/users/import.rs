@@ -29,5 +29,7 @@ pub async fn import_users(
     body: ApiJson<ImportUsers, IMPORT_BODY_FACTOR>,
 ) -> ApiResult<web::Json<ImportUsersResult>> {
     let dry_run = query.0.dry_run.unwrap_or(false);
-    Ok(web::Json(users::import(&state.db, &ctx, state.clock.now(), body.0, dry_run).await?))
+    Ok(web::Json(
+        users::import(&state.db, &ctx, state.clock.now(), body.0, dry_run).await?,
+    ))
 }

@@ -14,5 +14,7 @@ use crate::service::users::Versioned;
 
 /// A user response with its `ETag`.
 fn with_etag(mut response: actix_web::HttpResponseBuilder, versioned: Versioned) -> HttpResponse {
-    response.insert_header((header::ETAG, versioned.etag)).json(versioned.user)
+    response
+        .insert_header((header::ETAG, versioned.etag))
+        .json(versioned.user)
 }

@@ -36,7 +36,15 @@ pub async fn update_user(
     body: ApiJson<UpdateUser>,
 ) -> ApiResult<HttpResponse> {
     let dry_run = query.0.dry_run.unwrap_or(false);
-    let changed =
-        users::update(&state.db, &ctx, state.clock.now(), user.into_inner(), body.0, if_match.0, dry_run).await?;
+    let changed = users::update(
+        &state.db,
+        &ctx,
+        state.clock.now(),
+        user.into_inner(),
+        body.0,
+        if_match.0,
+        dry_run,
+    )
+    .await?;
     Ok(super::with_etag(HttpResponse::Ok(), changed))
 }
