@@ -1,22 +1,70 @@
-//! Policies stored in the `settings` table.
+//! Policies stored in the `settings` table, as JSON documents by key.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::{Context, audit, transaction};
 use crate::auth::scopes::Scope;
 use crate::db::{Db, DbConn, settings};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::model::enrollments::IdentityVerificationSettings;
 use crate::model::provisioning::SelfEnrollmentPolicy;
 
 const IDENTITY_VERIFICATION: &str = "identity_verification";
 const SELF_ENROLLMENT: &str = "self_enrollment_policy";
 
-/// The identity-verification policy in force.
-pub fn identity_verification(conn: &mut DbConn) -> AppResult<IdentityVerificationSettings> {
-    Ok(settings::get(conn, IDENTITY_VERIFICATION)?
+/// The policy stored under `key`, or its default.
+fn load<T: DeserializeOwned + Default>(conn: &mut DbConn, key: &str) -> AppResult<T> {
+    Ok(settings::get(conn, key)?
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default())
+}
+
+/// Stores a policy (after `errors` came back empty), audited.
+async fn store<T: Serialize + Send + 'static>(
+    db: &Db,
+    ctx: &Context,
+    now: chrono::DateTime<chrono::Utc>,
+    key: &'static str,
+    value: T,
+    errors: Vec<FieldError>,
+    dry_run: bool,
+) -> AppResult<T> {
+    ctx.operator.require(Scope::SettingsWrite)?;
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let ctx = ctx.clone();
+    db.run(move |conn| {
+        transaction(conn, dry_run, |tx| {
+            let text = serde_json::to_string(&value).map_err(AppError::internal)?;
+            settings::put(tx, key, &text, now.naive_utc(), &ctx.operator.id)?;
+            let detail = serde_json::from_str(&text).unwrap_or(json!({}));
+            audit::record(tx, &ctx, now, audit::success("setting", key, Some(detail)))?;
+            Ok(value)
+        })
+    })
+    .await
+}
+
+fn check_range(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: u32,
+    range: std::ops::RangeInclusive<u32>,
+) {
+    if !range.contains(&value) {
+        errors.push(FieldError::new(
+            field,
+            format!("must be between {} and {}", range.start(), range.end()),
+        ));
+    }
+}
+
+/// The identity-verification policy in force.
+pub fn identity_verification(conn: &mut DbConn) -> AppResult<IdentityVerificationSettings> {
+    load(conn, IDENTITY_VERIFICATION)
 }
 
 /// Reads the identity-verification policy.
@@ -32,42 +80,14 @@ pub async fn put_identity_verification(
     input: IdentityVerificationSettings,
     dry_run: bool,
 ) -> AppResult<IdentityVerificationSettings> {
-    ctx.operator.require(Scope::SettingsWrite)?;
-    if !(5..=60).contains(&input.window_minutes) {
-        return Err(AppError::invalid(
-            "window_minutes",
-            "must be between 5 and 60",
-        ));
-    }
-    let ctx = ctx.clone();
-    db.run(move |conn| {
-        transaction(conn, dry_run, |tx| {
-            let text = serde_json::to_string(&input).map_err(AppError::internal)?;
-            settings::put(
-                tx,
-                IDENTITY_VERIFICATION,
-                &text,
-                now.naive_utc(),
-                &ctx.operator.id,
-            )?;
-            let detail = json!({"enforce": input.enforce, "window_minutes": input.window_minutes});
-            audit::record(
-                tx,
-                &ctx,
-                now,
-                audit::success("setting", IDENTITY_VERIFICATION, Some(detail)),
-            )?;
-            Ok(input)
-        })
-    })
-    .await
+    let mut errors = Vec::new();
+    check_range(&mut errors, "window_minutes", input.window_minutes, 5..=60);
+    store(db, ctx, now, IDENTITY_VERIFICATION, input, errors, dry_run).await
 }
 
 /// The self-enrollment policy in force.
 pub fn self_enrollment(conn: &mut DbConn) -> AppResult<SelfEnrollmentPolicy> {
-    Ok(settings::get(conn, SELF_ENROLLMENT)?
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default())
+    load(conn, SELF_ENROLLMENT)
 }
 
 /// Reads the self-enrollment policy.
@@ -84,44 +104,8 @@ pub async fn put_self_enrollment(
     input: SelfEnrollmentPolicy,
     dry_run: bool,
 ) -> AppResult<SelfEnrollmentPolicy> {
-    ctx.operator.require(Scope::SettingsWrite)?;
     let mut errors = Vec::new();
-    if !(1..=365).contains(&input.validity_days) {
-        errors.push(crate::error::FieldError::new(
-            "validity_days",
-            "must be between 1 and 365",
-        ));
-    }
-    if !(1..=20).contains(&input.max_attempts) {
-        errors.push(crate::error::FieldError::new(
-            "max_attempts",
-            "must be between 1 and 20",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let ctx = ctx.clone();
-    db.run(move |conn| {
-        transaction(conn, dry_run, |tx| {
-            let text = serde_json::to_string(&input).map_err(AppError::internal)?;
-            settings::put(
-                tx,
-                SELF_ENROLLMENT,
-                &text,
-                now.naive_utc(),
-                &ctx.operator.id,
-            )?;
-            let detail =
-                json!({"validity_days": input.validity_days, "max_attempts": input.max_attempts});
-            audit::record(
-                tx,
-                &ctx,
-                now,
-                audit::success("setting", SELF_ENROLLMENT, Some(detail)),
-            )?;
-            Ok(input)
-        })
-    })
-    .await
+    check_range(&mut errors, "validity_days", input.validity_days, 1..=365);
+    check_range(&mut errors, "max_attempts", input.max_attempts, 1..=20);
+    store(db, ctx, now, SELF_ENROLLMENT, input, errors, dry_run).await
 }
