@@ -27,7 +27,7 @@ pub struct OperationId(pub &'static str);
 
 /// The middleware function (for `actix_web::middleware::from_fn`).
 pub async fn around(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
@@ -38,9 +38,18 @@ pub async fn around(
     };
     let method = req.method().as_str().to_owned();
     let path = req.path().to_owned();
-    let (operation, response) = match state.routes.resolve(&method, &path) {
+    // HEAD is answered like GET (actix-http leaves out the body of a response to HEAD).
+    let routed_method = if method == "HEAD" {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    let (operation, response) = match state.routes.resolve(routed_method, &path) {
         RouteMatch::Operation(route) => {
             let operation = route.operation_id;
+            if method == "HEAD" {
+                req.head_mut().method = actix_web::http::Method::GET;
+            }
             req.extensions_mut().insert(OperationId(operation));
             let refused = match &route.scopes {
                 None => None,
