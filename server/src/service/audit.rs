@@ -83,6 +83,17 @@ pub fn row(ctx: &Context, now: DateTime<Utc>, entry: Entry<'_>) -> AuditEventRow
     }
 }
 
+/// Records a successful change concerning a user, in the caller's transaction.
+pub fn record_user(
+    conn: &mut DbConn,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user_id: &str,
+    detail: Value,
+) -> AppResult<()> {
+    record(conn, ctx, now, success("user", user_id, Some(detail)))
+}
+
 /// Records one event in the caller's transaction.
 pub fn record(
     conn: &mut DbConn,

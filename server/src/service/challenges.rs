@@ -130,12 +130,7 @@ pub async fn start(
         )?;
         send_code(tx, &key, &ctx, now, &user, &issued)?;
         let detail = json!({"challenge": issued.row.id, "service": service_id});
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("user", &user.id, Some(detail)),
-        )?;
+        audit::record_user(tx, &ctx, now, &user.id, detail)?;
         Ok(to_model(&issued.row, now))
     })
     .await
@@ -153,12 +148,7 @@ pub async fn resend(state: &AppState, ctx: &Context, id: String) -> AppResult<En
         let issued = codes::reissue(tx, &key, &ctx, now, &row)?;
         send_code(tx, &key, &ctx, now, &user, &issued)?;
         let detail = json!({"challenge": issued.row.id, "sends": issued.row.send_count});
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("user", &user.id, Some(detail)),
-        )?;
+        audit::record_user(tx, &ctx, now, &user.id, detail)?;
         Ok(to_model(&issued.row, now))
     })
     .await

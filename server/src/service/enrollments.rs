@@ -266,12 +266,7 @@ pub async fn remove(
             });
         }
         let detail = json!({"enrollment": enrollment.id, "service": service_id});
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("user", &user.id, Some(detail)),
-        )?;
+        audit::record_user(tx, &ctx, now, &user.id, detail)?;
         queue_notice(
             tx,
             Notices {

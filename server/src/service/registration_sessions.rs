@@ -241,12 +241,7 @@ pub async fn create(
             }
             rows::remove(tx, &existing.id, now.naive_utc(), &ctx.operator.id)?;
             let detail = json!({"session": existing.id, "replaced": true});
-            audit::record(
-                tx,
-                &ctx,
-                now,
-                audit::success("user", &user.id, Some(detail)),
-            )?;
+            audit::record_user(tx, &ctx, now, &user.id, detail)?;
         }
         let row = SessionRow {
             id: uuid::Uuid::now_v7().to_string(),
@@ -267,12 +262,7 @@ pub async fn create(
         }
         let detail =
             json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("user", &user.id, Some(detail)),
-        )?;
+        audit::record_user(tx, &ctx, now, &user.id, detail)?;
         let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &row.id));
         let mut session = to_model(row, now);
         session.enroll_url = Some(url);
@@ -408,12 +398,7 @@ pub async fn notify(
             ids.push(queue_message(tx, &deps, &ctx, now, &user, &row, channel)?);
         }
         let detail = json!({"session": row.id, "channels": channels});
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("user", &user.id, Some(detail)),
-        )?;
+        audit::record_user(tx, &ctx, now, &user.id, detail)?;
         Ok(NotificationsQueued {
             notification_ids: ids,
         })

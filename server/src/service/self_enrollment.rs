@@ -101,12 +101,7 @@ pub async fn start(
         }
         let ctx = self_service(&user, &call_origin);
         let detail = json!({"task": entry.task_number, "serial": serial});
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("user", &user.id, Some(detail)),
-        )?;
+        audit::record_user(tx, &ctx, now, &user.id, detail)?;
         let uri = crate::totp::otpauth_uri(ISSUER, &user.username, &totp_key);
         Ok(SelfEnrollmentToken {
             qr_svg: crate::qr::svg(&uri, 256, 4)?,

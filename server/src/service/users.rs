@@ -289,12 +289,7 @@ pub async fn delete(
                 });
             }
             let detail = json!({"username": current.username});
-            audit::record(
-                tx,
-                &ctx,
-                now,
-                audit::success("user", &current.id, Some(detail)),
-            )
+            audit::record_user(tx, &ctx, now, &current.id, detail)
         })
     })
     .await

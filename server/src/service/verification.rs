@@ -164,12 +164,7 @@ pub async fn start(
             },
         )?;
         let detail = json!({"challenge": issued.row.id, "channel": input.channel.as_str()});
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("user", &user.id, Some(detail)),
-        )?;
+        audit::record_user(tx, &ctx, now, &user.id, detail)?;
         Ok(to_model(&issued.row, now))
     })
     .await
@@ -194,12 +189,7 @@ pub async fn confirm(
                 let until = now + Duration::minutes(i64::from(policy.window_minutes));
                 codes::consume(tx, &row, now, Some(until))?;
                 let detail = json!({"challenge": row.id, "verified_until": until});
-                audit::record(
-                    tx,
-                    &ctx,
-                    now,
-                    audit::success("user", &row.user_id, Some(detail)),
-                )?;
+                audit::record_user(tx, &ctx, now, &row.user_id, detail)?;
                 let row = challenges::find(tx, &row.id)?
                     .ok_or_else(|| AppError::internal("challenge vanished"))?;
                 Ok(to_model(&row, now))
