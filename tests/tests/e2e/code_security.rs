@@ -2,14 +2,7 @@ use chrono::Duration;
 use enrolld_tests::sinks::code_in;
 use enrolld_tests::{TestServer, problem_of, types};
 
-use crate::enrollment_flow::{BOB_EMAIL, create_bob, verify_bob};
-
-fn start_email_challenge(address: &str) -> types::StartEnrollmentChallenge {
-    types::StartEnrollmentChallenge {
-        service: types::CodeService::PersonalEmail,
-        address: address.into(),
-    }
-}
+use crate::enrollment_flow::{BOB_EMAIL, create_bob, email_challenge, verify_bob};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_works_until_9_59_and_not_at_10_00() {
@@ -40,7 +33,7 @@ async fn a_code_works_until_9_59_and_not_at_10_00() {
         let challenge = admin
             .create_enrollment_challenge()
             .user("bob")
-            .body(start_email_challenge(&address))
+            .body(email_challenge(&address))
             .send()
             .await
             .unwrap()
@@ -83,7 +76,7 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
     let challenge = admin
         .create_enrollment_challenge()
         .user("bob")
-        .body(start_email_challenge(address))
+        .body(email_challenge(address))
         .send()
         .await
         .unwrap()
@@ -257,7 +250,7 @@ async fn twenty_concurrent_correct_codes_enroll_exactly_once() {
     let challenge = admin
         .create_enrollment_challenge()
         .user("bob")
-        .body(start_email_challenge(address))
+        .body(email_challenge(address))
         .send()
         .await
         .unwrap()

@@ -5,6 +5,22 @@ use enrolld_tests::{Client, TestServer, new_user, problem_of, types};
 pub const BOB_EMAIL: &str = "bob@example.com";
 pub const BOB_PHONE: &str = "+15551234567";
 
+/// Start enrolling a personal email address.
+pub fn email_challenge(address: &str) -> types::StartEnrollmentChallenge {
+    types::StartEnrollmentChallenge {
+        service: types::CodeService::PersonalEmail,
+        address: address.into(),
+    }
+}
+
+/// Start enrolling a mobile number.
+pub fn sms_challenge(number: &str) -> types::StartEnrollmentChallenge {
+    types::StartEnrollmentChallenge {
+        service: types::CodeService::MobileCode,
+        address: number.into(),
+    }
+}
+
 /// Creates Bob with a directory email and phone.
 pub async fn create_bob(client: &Client) -> types::User {
     let mut bob = new_user("bob");
@@ -75,10 +91,7 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
         agent
             .create_enrollment_challenge()
             .user("bob")
-            .body(types::StartEnrollmentChallenge {
-                service: types::CodeService::PersonalEmail,
-                address: "bob@example.org".into(),
-            })
+            .body(email_challenge("bob@example.org"))
             .send()
             .await,
     );
@@ -124,10 +137,7 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
     let challenge = agent
         .create_enrollment_challenge()
         .user("bob")
-        .body(types::StartEnrollmentChallenge {
-            service: types::CodeService::PersonalEmail,
-            address: "bob@example.org".into(),
-        })
+        .body(email_challenge("bob@example.org"))
         .send()
         .await
         .unwrap()
@@ -150,10 +160,7 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
     let challenge = agent
         .create_enrollment_challenge()
         .user("bob")
-        .body(types::StartEnrollmentChallenge {
-            service: types::CodeService::MobileCode,
-            address: "+15557654321".into(),
-        })
+        .body(sms_challenge("+15557654321"))
         .send()
         .await
         .unwrap()
@@ -188,10 +195,7 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
         agent
             .create_enrollment_challenge()
             .user("bob")
-            .body(types::StartEnrollmentChallenge {
-                service: types::CodeService::MobileCode,
-                address: "+15550000000".into(),
-            })
+            .body(sms_challenge("+15550000000"))
             .send()
             .await,
     );
@@ -226,10 +230,7 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
     agent
         .create_enrollment_challenge()
         .user("bob")
-        .body(types::StartEnrollmentChallenge {
-            service: types::CodeService::PersonalEmail,
-            address: "bob@example.org".into(),
-        })
+        .body(email_challenge("bob@example.org"))
         .send()
         .await
         .unwrap();
@@ -328,10 +329,7 @@ async fn unconfigured_and_closed_services_are_refused_with_the_reason() {
         admin
             .create_enrollment_challenge()
             .user("bob")
-            .body(types::StartEnrollmentChallenge {
-                service: types::CodeService::MobileCode,
-                address: "+15557654321".into(),
-            })
+            .body(sms_challenge("+15557654321"))
             .send()
             .await,
     );
@@ -352,10 +350,7 @@ async fn unconfigured_and_closed_services_are_refused_with_the_reason() {
         admin
             .create_enrollment_challenge()
             .user("bob")
-            .body(types::StartEnrollmentChallenge {
-                service: types::CodeService::PersonalEmail,
-                address: "bob@example.org".into(),
-            })
+            .body(email_challenge("bob@example.org"))
             .send()
             .await,
     );
@@ -364,10 +359,7 @@ async fn unconfigured_and_closed_services_are_refused_with_the_reason() {
         admin
             .create_enrollment_challenge()
             .user("bob")
-            .body(types::StartEnrollmentChallenge {
-                service: types::CodeService::PersonalEmail,
-                address: "not an address".into(),
-            })
+            .body(email_challenge("not an address"))
             .send()
             .await,
     );
