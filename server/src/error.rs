@@ -97,15 +97,58 @@ impl From<diesel::result::Error> for AppError {
                 kind: "resource",
                 id: String::new(),
             },
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict {
-                code: "conflict",
-                message: format!(
-                    "a record with the same unique value exists ({})",
-                    info.message()
-                ),
-            },
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                unique_conflict(info.constraint_name(), info.message())
+            }
             other => Self::Internal(format!("database: {other}")),
         }
+    }
+}
+
+/// A unique-constraint race, said in our words: the database's own message never reaches a client.
+fn unique_conflict(constraint: Option<&str>, message: &str) -> AppError {
+    // PostgreSQL names the constraint (`users_username_key`); SQLite says `UNIQUE constraint failed:
+    // users.username`. Both are turned into `table.column`-like words matched below.
+    let said = constraint
+        .map(str::to_owned)
+        .unwrap_or_else(|| message.replace('.', "_"));
+    let known: &[(&str, &str, &str)] = &[
+        (
+            "username_skeleton",
+            "username_confusable",
+            "the username looks like an existing username",
+        ),
+        (
+            "users_username",
+            "username_taken",
+            "a user with this username exists",
+        ),
+        (
+            "registration_sessions",
+            "session_pending",
+            "the user already has a pending registration session",
+        ),
+        (
+            "task_entries",
+            "entry_active",
+            "the user already has an active entry for this token type",
+        ),
+        (
+            "enrollments",
+            "already_enrolled",
+            "the user is already enrolled in this service",
+        ),
+    ];
+    tracing::info!(database.message = %message, "unique constraint refused a write");
+    match known.iter().find(|(needle, _, _)| said.contains(needle)) {
+        Some((_, code, text)) => AppError::Conflict {
+            code,
+            message: (*text).to_owned(),
+        },
+        None => AppError::Conflict {
+            code: "conflict",
+            message: "a record with the same unique value exists".into(),
+        },
     }
 }
 

@@ -18,4 +18,5 @@ pub mod qr;
 pub mod server;
 pub mod service;
 pub mod state;
+pub mod text;
 pub mod totp;

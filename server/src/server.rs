@@ -112,6 +112,14 @@ pub async fn start(
     let pool = tokio::task::spawn_blocking(move || db::connect(&location, pool_size))
         .await
         .map_err(|e| format!("database start-up failed: {e}"))??;
+    let backfill_pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = backfill_pool.get().map_err(|e| format!("database: {e}"))?;
+        crate::service::users::backfill_derived(&mut conn)
+            .map_err(|e| format!("database start-up failed: {e}"))
+    })
+    .await
+    .map_err(|e| format!("database start-up failed: {e}"))??;
     let keys = keys::load(&config, dev_secret, &clock).await?;
     let verifier = Verifier::new(keys, config.jwt_issuer.clone(), config.jwt_audience.clone());
     let listener = TcpListener::bind(config.listen_addr()?)

@@ -37,7 +37,9 @@ pub async fn around(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let method = req.method().as_str().to_owned();
-    let path = req.path().to_owned();
+    // The path as actix routes it (percent-encoded characters decoded but for `%`, `/` and `+`), so
+    // the operation found here is the handler that will run: `/v1/enrollments/%62atch` is `batch`.
+    let path = req.match_info().get_ref().path().to_owned();
     // HEAD is answered like GET (actix-http leaves out the body of a response to HEAD).
     let routed_method = if method == "HEAD" {
         "GET"
@@ -59,7 +61,7 @@ pub async fn around(
             };
             let response = match refused {
                 Some(error) => req.into_response(error.render(Some(&request_id))),
-                None => finish(next.call(req).await?, &request_id),
+                None => call_guarded(req, next, &request_id).await?,
             };
             (operation, response)
         }
@@ -78,7 +80,19 @@ pub async fn around(
                 req.into_response(error.render(Some(&request_id))),
             )
         }
-        RouteMatch::NotFound => ("other", finish(next.call(req).await?, &request_id)),
+        // Only Swagger UI is served outside the document; anything else the document does not know
+        // is answered here, so no handler ever runs without this middleware having matched it.
+        RouteMatch::NotFound if path.starts_with("/swagger-ui") => {
+            ("swagger_ui", call_guarded(req, next, &request_id).await?)
+        }
+        RouteMatch::NotFound => {
+            let error = ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such resource; see /swagger-ui/ for the API",
+            );
+            ("other", req.into_response(error.render(Some(&request_id))))
+        }
     };
     let mut response = response;
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
@@ -99,6 +113,54 @@ pub async fn around(
         "request"
     );
     Ok(response)
+}
+
+/// Calls the handler; a panic anywhere in it is logged with the request id and answered as a
+/// problem+json 500 instead of dropping the connection.
+async fn call_guarded(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    request_id: &str,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(next.call(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => Ok(finish(response?, request_id)),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::error!(request.id = %request_id, panic = %message, "a request handler panicked");
+            // The request went into the handler, so the answer is made from the error alone.
+            Err(Panicked(request_id.to_owned()).into())
+        }
+    }
+}
+
+/// A handler panicked: a problem+json 500 carrying the request id.
+#[derive(Debug)]
+struct Panicked(String);
+
+impl std::fmt::Display for Panicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "request {} failed inside the server", self.0)
+    }
+}
+
+impl actix_web::ResponseError for Panicked {
+    fn error_response(&self) -> HttpResponse {
+        let error = ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "the server failed to handle the request",
+        )
+        .with_header(header::HeaderName::from_static("x-request-id"), &self.0);
+        error.render(Some(&self.0))
+    }
 }
 
 /// Verifies the bearer token and the scopes; records refusals in the audit log.

@@ -168,17 +168,6 @@ pub fn ping(conn: &mut DbConn) -> diesel::QueryResult<()> {
     conn.batch_execute("SELECT 1")
 }
 
-diesel::define_sql_function! {
-    /// Lower-cases text (both backends have `lower`).
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
-diesel::define_sql_function! {
-    /// Lower-cases nullable text.
-    #[sql_name = "lower"]
-    fn lower_nullable(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
-}
-
 /// The pool, with a way to run blocking diesel work off the async workers.
 #[derive(Clone)]
 pub struct Db {

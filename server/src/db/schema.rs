@@ -13,6 +13,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        username_skeleton -> Nullable<Text>,
+        search_text -> Nullable<Text>,
     }
 }
 

@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::DbConn;
 use super::schema::users;
-use super::{DbConn, lower, lower_nullable};
 
 /// A row of `users` (also what is inserted).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, PartialEq)]
@@ -21,6 +21,10 @@ pub struct User {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The confusable skeleton of the username (unique).
+    pub username_skeleton: Option<String>,
+    /// Case-folded username, display name and email, for `q` searches.
+    pub search_text: Option<String>,
 }
 
 /// Changes to a row (`None` leaves a column; `Some(None)` clears a nullable one).
@@ -36,6 +40,8 @@ pub struct UserChanges {
     pub state: Option<String>,
     pub version: Option<i64>,
     pub updated_at: Option<NaiveDateTime>,
+    pub username_skeleton: Option<Option<String>>,
+    pub search_text: Option<Option<String>>,
 }
 
 /// Filters for listing.
@@ -47,16 +53,55 @@ pub struct UserFilter {
 }
 
 /// Finds a user by id or by username.
+/// A UUID-shaped key is an id (usernames may not look like one), anything else a username.
 pub fn find(conn: &mut DbConn, id_or_username: &str) -> QueryResult<Option<User>> {
+    let query = users::table.select(User::as_select()).into_boxed();
+    let query = match uuid::Uuid::try_parse(id_or_username) {
+        Ok(id) => query.filter(users::id.eq(id.hyphenated().to_string())),
+        Err(_) => query.filter(users::username.eq(id_or_username.to_lowercase())),
+    };
+    query.first(conn).optional()
+}
+
+/// The user whose username has this confusable skeleton, if any.
+pub fn find_by_skeleton(conn: &mut DbConn, skeleton: &str) -> QueryResult<Option<User>> {
     users::table
-        .filter(
-            users::id
-                .eq(id_or_username)
-                .or(users::username.eq(id_or_username.to_lowercase())),
-        )
+        .filter(users::username_skeleton.eq(skeleton))
         .select(User::as_select())
         .first(conn)
         .optional()
+}
+
+/// Users whose skeletons are in `skeletons`.
+pub fn find_by_skeletons(conn: &mut DbConn, skeletons: &[String]) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::username_skeleton.eq_any(skeletons))
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// Up to `limit` users whose derived columns are not filled yet (rows from before they existed).
+pub fn without_derived(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::search_text.is_null())
+        .select(User::as_select())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Sets the derived columns of one user.
+pub fn set_derived(
+    conn: &mut DbConn,
+    id: &str,
+    skeleton: &str,
+    search_text: &str,
+) -> QueryResult<usize> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((
+            users::username_skeleton.eq(skeleton),
+            users::search_text.eq(search_text),
+        ))
+        .execute(conn)
 }
 
 /// Users whose usernames are in `usernames`.
@@ -111,16 +156,9 @@ pub fn list(conn: &mut DbConn, filter: &UserFilter, limit: i64) -> QueryResult<V
         query = query.filter(users::state.eq(state.clone()));
     }
     if let Some(q) = &filter.q {
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        query = query.filter(
-            users::username
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(users::display_name)
-                    .like(pattern.clone())
-                    .escape('\\'))
-                .or(lower_nullable(users::email).like(pattern).escape('\\')),
-        );
+        // `q` arrives case-folded by the service, as `search_text` was stored.
+        let pattern = format!("%{}%", escape_like(q));
+        query = query.filter(users::search_text.like(pattern).escape('\\'));
     }
     if let Some(after) = &filter.after_username {
         query = query.filter(users::username.gt(after.clone()));
@@ -138,10 +176,12 @@ fn escape_like(text: &str) -> String {
 pub fn find_many(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<User>> {
     let mut found = Vec::new();
     for chunk in keys.chunks(400) {
-        let lowered: Vec<String> = chunk.iter().map(|k| k.to_lowercase()).collect();
+        let (ids, names): (Vec<&String>, Vec<&String>) =
+            chunk.iter().partition(|k| uuid::Uuid::try_parse(k).is_ok());
+        let lowered: Vec<String> = names.iter().map(|k| k.to_lowercase()).collect();
         found.extend(
             users::table
-                .filter(users::id.eq_any(chunk).or(users::username.eq_any(&lowered)))
+                .filter(users::id.eq_any(ids).or(users::username.eq_any(&lowered)))
                 .select(User::as_select())
                 .load(conn)?,
         );

@@ -85,7 +85,9 @@ pub struct User {
     "phone": "+15551234567"
 }))]
 pub struct CreateUser {
-    /// Unique login name: 1–64 characters of letters, digits and `. _ - @ +`; stored in lower case.
+    /// Unique login name, 1–64 characters, in the PRECIS UsernameCaseMapped profile (RFC 8265):
+    /// stored width-mapped and case-folded; no spaces; not shaped like a UUID; a name that looks like an
+    /// existing one (same Unicode TR39 skeleton, e.g. Cyrillic `а` for `a`) is refused with 409.
     pub username: String,
     /// Name shown to operators and in messages (default: the username).
     #[serde(default)]

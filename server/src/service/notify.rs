@@ -115,17 +115,18 @@ fn sealed_row(
     })
 }
 
-/// Hides most of an address for display: `b***@example.com`, `+15*******67`.
+/// Hides most of an address for display: `b***@example.com`, `+15*******67`. Works on characters,
+/// never bytes, so any text (a device name, an unusual address) can be masked without panicking.
 pub fn mask(address: &str) -> String {
     if let Some((local, domain)) = address.split_once('@') {
         let first: String = local.chars().take(1).collect();
         return format!("{first}***@{domain}");
     }
-    if address.starts_with('+') && address.len() > 6 {
-        let chars: Vec<char> = address.chars().collect();
-        let head: String = chars[..3].iter().collect();
-        let tail: String = chars[chars.len() - 2..].iter().collect();
-        return format!("{head}{}{tail}", "*".repeat(chars.len() - 5));
+    let chars: Vec<char> = address.chars().collect();
+    if address.starts_with('+') && chars.len() > 6 {
+        let head: String = chars.iter().take(3).collect();
+        let tail: String = chars.iter().skip(chars.len().saturating_sub(2)).collect();
+        return format!("{head}{}{tail}", "*".repeat(chars.len().saturating_sub(5)));
     }
     address.to_owned()
 }
@@ -133,4 +134,30 @@ pub fn mask(address: &str) -> String {
 /// A time as people read it in messages.
 pub fn display_time(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::mask;
+    use proptest::prelude::*;
+
+    #[test]
+    fn masks_addresses_and_odd_text() {
+        assert_eq!(mask("bob@example.com"), "b***@example.com");
+        assert_eq!(mask("+15551234567"), "+15*******67");
+        assert_eq!(mask("+ééé"), "+ééé");
+        assert_eq!(mask("+éééééé"), "+éé**éé");
+        assert_eq!(mask("@x"), "***@x");
+    }
+
+    proptest! {
+        #[test]
+        fn masking_any_text_never_panics(text in any::<String>()) {
+            let masked = mask(&text);
+            if text.starts_with('+') && text.chars().count() > 6 {
+                prop_assert_eq!(masked.chars().count(), text.chars().count());
+            }
+        }
+    }
 }

@@ -18,9 +18,10 @@ const BATCH: i64 = 1000;
 
 const HEADER: &str = "task_number,task_created_at,operator_id,operator_name,token_type,task_start_date,task_stop_date,task_removed_at,user_id,username,display_name,entry_status,attempts,serial,emailed_to,entry_stop_date,completed_at,canceled_at\r\n";
 
-/// One CSV field (RFC 4180 quoting; a leading `= + - @` is prefixed so spreadsheets do not run it).
+/// One CSV field (RFC 4180 quoting; a leading `= + - @`, tab or CR is prefixed with `'` so
+/// spreadsheets do not run it as a formula).
 fn field(out: &mut String, value: &str) {
-    let guarded = if value.starts_with(['=', '+', '-', '@']) {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -113,4 +114,38 @@ pub fn stream(
         }
     });
     Ok(futures_util::StreamExt::chain(header, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for dangerous in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            let mut out = String::new();
+            field(&mut out, dangerous);
+            assert!(
+                out.strip_prefix('"').unwrap_or(&out).starts_with('\''),
+                "{out:?}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_cell_is_one_quoted_field(value in any::<String>()) {
+            let mut out = String::new();
+            field(&mut out, &value);
+            let first = out.strip_prefix('"').unwrap_or(&out).chars().next();
+            prop_assert!(!matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')));
+            if out.starts_with('"') {
+                let inner = &out[1..out.len() - 1];
+                prop_assert!(!inner.replace("\"\"", "").contains('"'));
+            } else {
+                prop_assert!(!out.contains([',', '"', '\r', '\n']));
+            }
+        }
+    }
 }

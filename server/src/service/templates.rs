@@ -523,4 +523,20 @@ mod tests {
         let ucs2 = sms_length(&"ж".repeat(71));
         assert_eq!((ucs2.encoding, ucs2.segments), ("UCS-2", 2));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn rendering_and_measuring_any_text_never_panics(
+            template in proptest::prelude::any::<String>(),
+            value in proptest::prelude::any::<String>(),
+        ) {
+            let values = BTreeMap::from([("Code", value.clone()), ("EnrollUrl", value)]);
+            let parts = TemplateParts { subject: Some(template.clone()), text: template.clone(), html: None };
+            let content = render(&parts, &values);
+            let _ = placeholders(&template);
+            let length = sms_length(&content.text);
+            proptest::prop_assert!(length.segments >= 1);
+            proptest::prop_assert!(length.units >= content.text.chars().count().min(1) || content.text.is_empty());
+        }
+    }
 }

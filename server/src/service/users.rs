@@ -63,6 +63,70 @@ pub fn find_required(conn: &mut DbConn, user: &str) -> AppResult<rows::User> {
     })
 }
 
+/// Fills the columns computed from a row's text: the username's confusable skeleton, and the
+/// case-folded text that `q` searches.
+fn with_derived(mut row: rows::User) -> rows::User {
+    row.username_skeleton = Some(crate::text::skeleton(&row.username));
+    row.search_text = Some(search_text(&row));
+    row
+}
+
+fn search_text(row: &rows::User) -> String {
+    crate::text::fold(&format!(
+        "{}\n{}\n{}",
+        row.username,
+        row.display_name,
+        row.email.as_deref().unwrap_or_default()
+    ))
+}
+
+/// Refuses a username that is, or looks like, another user's (`except` is the user being renamed).
+fn check_username_free(tx: &mut DbConn, row: &rows::User, except: Option<&str>) -> AppResult<()> {
+    let skeleton = crate::text::skeleton(&row.username);
+    let taken = rows::find(tx, &row.username)?
+        .or(rows::find_by_skeleton(tx, &skeleton)?)
+        .filter(|other| Some(other.id.as_str()) != except);
+    match taken {
+        Some(other) if other.username == row.username => Err(AppError::Conflict {
+            code: "username_taken",
+            message: format!("a user named {:?} exists", row.username),
+        }),
+        Some(other) => Err(AppError::Conflict {
+            code: "username_confusable",
+            message: format!(
+                "the username {:?} looks like the existing username {:?}",
+                row.username, other.username
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Fills the derived columns of rows written before they existed (run at start-up).
+pub fn backfill_derived(conn: &mut DbConn) -> AppResult<usize> {
+    let mut done = 0;
+    loop {
+        let batch = rows::without_derived(conn, 500)?;
+        if batch.is_empty() {
+            return Ok(done);
+        }
+        transaction(conn, false, |tx| {
+            for row in batch {
+                let row = with_derived(row);
+                let skeleton = row.username_skeleton.clone().unwrap_or_default();
+                // Two old look-alikes cannot share the unique skeleton: the later one keeps its own name.
+                let skeleton = match rows::find_by_skeleton(tx, &skeleton)? {
+                    Some(other) if other.id != row.id => format!("{skeleton}#{}", row.id),
+                    _ => skeleton,
+                };
+                rows::set_derived(tx, &row.id, &skeleton, &search_text(&row))?;
+                done += 1;
+            }
+            Ok(())
+        })?;
+    }
+}
+
 /// Checks a new user, returning the row to insert (id and times filled) or the field errors.
 fn check_new(
     input: &CreateUser,
@@ -86,9 +150,11 @@ fn check_new(
         version: 1,
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
+        username_skeleton: None,
+        search_text: None,
     };
     if checks.errors.is_empty() {
-        Ok(row)
+        Ok(with_derived(row))
     } else {
         Err(checks.errors)
     }
@@ -107,12 +173,7 @@ pub async fn create(
     let ctx = ctx.clone();
     db.run(move |conn| {
         transaction(conn, dry_run, |tx| {
-            if rows::find(tx, &row.username)?.is_some() {
-                return Err(AppError::Conflict {
-                    code: "username_taken",
-                    message: format!("a user named {:?} exists", row.username),
-                });
-            }
+            check_username_free(tx, &row, None)?;
             rows::insert(tx, std::slice::from_ref(&row))?;
             audit::record(
                 tx,
@@ -142,7 +203,7 @@ pub async fn list(db: &Db, ctx: &Context, query: ListUsersQuery) -> AppResult<Us
         q: query
             .q
             .filter(|q| !q.trim().is_empty())
-            .map(|q| q.trim().to_owned()),
+            .map(|q| crate::text::fold(q.trim())),
         after_username: query
             .cursor
             .as_deref()
@@ -166,7 +227,8 @@ fn check_if_match(if_match: Option<&str>, current: &rows::User) -> AppResult<()>
             if tag != "*"
                 && !tag
                     .split(',')
-                    .any(|t| t.trim().trim_start_matches("W/") == current_tag) =>
+                    // RFC 9110 §13.1.1: strong comparison, so a weak validator never matches.
+                    .any(|t| t.trim() == current_tag) =>
         {
             Err(AppError::PreconditionFailed {
                 current: current_tag,
@@ -174,6 +236,21 @@ fn check_if_match(if_match: Option<&str>, current: &rows::User) -> AppResult<()>
         }
         _ => Ok(()),
     }
+}
+
+/// The row as it is after `changes`.
+fn merge(current: &rows::User, changes: &UserChanges) -> rows::User {
+    let mut row = current.clone();
+    if let Some(username) = &changes.username {
+        row.username = username.clone();
+    }
+    if let Some(display_name) = &changes.display_name {
+        row.display_name = display_name.clone();
+    }
+    if let Some(email) = &changes.email {
+        row.email = email.clone();
+    }
+    row
 }
 
 /// Changes a user; with `if_match`, only if the user is still at that version.
@@ -216,6 +293,8 @@ pub async fn update(
         state: input.state.map(|s| s.as_str().to_owned()),
         version: None,
         updated_at: Some(now.naive_utc()),
+        username_skeleton: None,
+        search_text: None,
     };
     if !checks.errors.is_empty() {
         return Err(AppError::Invalid(checks.errors));
@@ -225,17 +304,14 @@ pub async fn update(
         transaction(conn, dry_run, |tx| {
             let current = find_required(tx, &user)?;
             check_if_match(if_match.as_deref(), &current)?;
-            if let Some(username) = &changes.username
-                && *username != current.username
-                && rows::find(tx, username)?.is_some()
-            {
-                return Err(AppError::Conflict {
-                    code: "username_taken",
-                    message: format!("a user named {username:?} exists"),
-                });
+            let merged = with_derived(merge(&current, &changes));
+            if merged.username != current.username {
+                check_username_free(tx, &merged, Some(&current.id))?;
             }
             let changes = UserChanges {
                 version: Some(current.version + 1),
+                username_skeleton: Some(merged.username_skeleton.clone()),
+                search_text: Some(merged.search_text.clone()),
                 ..changes
             };
             if rows::update(tx, &current.id, current.version, &changes)? == 0 {
@@ -321,16 +397,18 @@ pub async fn import(
         let index_u32 = u32::try_from(index).unwrap_or(u32::MAX);
         let prefix = format!("users[{index}]");
         match check_new(user, &prefix, now) {
-            Ok(row) if !seen.insert(row.username.clone()) => results.push(ImportRowResult {
-                index: index_u32,
-                username: user.username.clone(),
-                status: ImportStatus::Error,
-                id: None,
-                errors: vec![crate::error::FieldError::new(
-                    format!("{prefix}.username"),
-                    "appears more than once in this import",
-                )],
-            }),
+            Ok(row) if !seen.insert(row.username_skeleton.clone()) => {
+                results.push(ImportRowResult {
+                    index: index_u32,
+                    username: user.username.clone(),
+                    status: ImportStatus::Error,
+                    id: None,
+                    errors: vec![crate::error::FieldError::new(
+                        format!("{prefix}.username"),
+                        "appears more than once in this import (or looks like another username in it)",
+                    )],
+                })
+            }
             Ok(row) => {
                 checked.push((results.len(), row));
                 results.push(ImportRowResult {
@@ -354,17 +432,35 @@ pub async fn import(
     db.run(move |conn| {
         transaction(conn, dry_run, |tx| {
             let mut existing = HashMap::new();
+            let mut look_alikes = HashMap::new();
             for chunk in checked.chunks(IMPORT_BATCH) {
                 let names: Vec<String> =
                     chunk.iter().map(|(_, row)| row.username.clone()).collect();
                 for user in rows::find_by_usernames(tx, &names)? {
                     existing.insert(user.username.clone(), user);
                 }
+                let skeletons: Vec<String> = chunk
+                    .iter()
+                    .filter_map(|(_, row)| row.username_skeleton.clone())
+                    .collect();
+                for user in rows::find_by_skeletons(tx, &skeletons)? {
+                    look_alikes.insert(user.username_skeleton.clone(), user.username);
+                }
             }
             let mut inserts = Vec::new();
             let mut audit_rows = Vec::new();
             for (slot, row) in &checked {
                 let result = &mut results[*slot];
+                if let Some(other) = look_alikes.get(&row.username_skeleton)
+                    && *other != row.username
+                {
+                    result.status = ImportStatus::Error;
+                    result.errors = vec![crate::error::FieldError::new(
+                        format!("users[{}].username", result.index),
+                        format!("looks like the existing username {other:?}"),
+                    )];
+                    continue;
+                }
                 match existing.get(&row.username) {
                     None => {
                         result.status = ImportStatus::Created;
@@ -395,6 +491,8 @@ pub async fn import(
                             version: Some(current.version + 1),
                             updated_at: Some(now.naive_utc()),
                             username: None,
+                            username_skeleton: None,
+                            search_text: Some(row.search_text.clone()),
                         };
                         rows::update(tx, &current.id, current.version, &changes)?;
                         result.status = ImportStatus::Updated;

@@ -53,18 +53,16 @@ impl Checks {
         Some(self.text(field, value, max_chars))
     }
 
-    /// A username: 1–64 of letters, digits, `. _ - @ +`; lower-cased.
+    /// A username in the PRECIS UsernameCaseMapped profile (RFC 8265): width-mapped, case-folded,
+    /// NFC; 1–64 characters; not shaped like a user id.
     pub fn username(&mut self, field: &str, value: &str) -> String {
-        let value = value.trim().to_lowercase();
-        if value.is_empty() || value.chars().count() > 64 {
-            self.fail(field, "must be 1 to 64 characters");
-        } else if !value
-            .chars()
-            .all(|c| c.is_alphanumeric() || ".-_@+".contains(c))
-        {
-            self.fail(field, "may contain only letters, digits and . _ - @ +");
+        match crate::text::username(value) {
+            Ok(name) => name,
+            Err(message) => {
+                self.fail(field, message);
+                value.trim().to_owned()
+            }
         }
-        value
     }
 
     /// An email address (lower-cased domain kept as given).
@@ -121,5 +119,23 @@ mod tests {
         assert!(!is_email("Bob <bob@example.com>"));
         assert!(!is_email("bob.example.com"));
         assert!(!is_email("bob @example.com"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn field_checks_never_panic(text in any::<String>()) {
+            let mut checks = Checks::with_prefix("users[0]");
+            let _ = checks.username("username", &text);
+            let _ = checks.text("display_name", &text, 200);
+            let _ = checks.email("email", Some(&text));
+            let _ = checks.phone("phone", Some(&text));
+            prop_assert!(checks.errors.iter().all(|e| e.field.starts_with("users[0].")));
+        }
     }
 }

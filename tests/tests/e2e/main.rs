@@ -7,6 +7,7 @@ mod code_security;
 mod delivery;
 mod enrollment_flow;
 mod errors;
+mod hardening;
 mod identity_services;
 mod jwt;
 mod openapi_document;

@@ -1,0 +1,275 @@
+//! Defects found by review and black-box tests, each pinned by the behaviour that must hold.
+
+use enrolld::auth::scopes::Scope;
+use enrolld_tests::{Client, TestServer, new_user, problem_of, types};
+use serde_json::{Value, json};
+
+async fn create(client: &Client, username: &str) -> Result<types::User, types::Problem> {
+    client
+        .create_user()
+        .body(new_user(username))
+        .send()
+        .await
+        .map(|r| r.into_inner())
+        .map_err(|e| match e {
+            enrolld_client::Error::ErrorResponse(r) => r.into_inner(),
+            other => panic!("{other:?}"),
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_odd_device_name_never_breaks_the_users_enrollment_view() {
+    let server = TestServer::start().await;
+    let admin = server.admin();
+    // No directory email: the enrollment commits without a notice.
+    create(&admin, "dora").await.unwrap();
+    let session = admin
+        .create_registration_session()
+        .user("dora")
+        .body(types::CreateRegistrationSession {
+            hours_to_live: None,
+            notify: vec![],
+            force: None,
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let secret = session
+        .enroll_url
+        .unwrap()
+        .split_once("/enroll#")
+        .unwrap()
+        .1
+        .to_owned();
+    let registered = server
+        .http()
+        .post(server.url("/v1/app/registrations"))
+        .json(&json!({"secret": secret, "device_name": "+ééé", "platform": "android"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        registered.status(),
+        201,
+        "{}",
+        registered.text().await.unwrap()
+    );
+    let enrollments = admin
+        .list_enrollments()
+        .user("dora")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let app = enrollments
+        .items
+        .iter()
+        .find(|e| e.service == "mobile-app")
+        .unwrap();
+    assert_eq!(app.address, "+ééé");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_must_be_an_object_not_an_array() {
+    let server = TestServer::start().await;
+    let token = server.token("admin", Scope::ALL);
+    let http = server.http();
+    let created = http
+        .post(server.url("/v1/users"))
+        .bearer_auth(&token)
+        .json(&json!(["arrayuser", "Array User"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 422);
+    let problem: Value = created.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "body");
+    let patched = http
+        .patch(server.url("/v1/identity-services/mobile-code"))
+        .bearer_auth(&token)
+        .json(&json!([false, true, false]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 422);
+    let services = server
+        .admin()
+        .list_identity_services()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let mobile = services
+        .items
+        .iter()
+        .find(|s| s.id == "mobile-code")
+        .unwrap();
+    assert!(
+        mobile.enabled,
+        "the array must not have changed the service"
+    );
+    let users = server
+        .admin()
+        .list_users()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(users.items.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn look_alike_and_uuid_shaped_usernames_are_refused() {
+    let server = TestServer::start().await;
+    let admin = server.admin();
+    let alice = create(&admin, "alice").await.unwrap();
+    for (name, code) in [
+        ("аlice", "username_confusable"),
+        ("ａlice", "username_taken"),
+        ("ALICE", "username_taken"),
+    ] {
+        let problem = create(&admin, name).await.unwrap_err();
+        assert_eq!(problem.code, code, "{name}: {problem:?}");
+        assert!(problem.detail.contains("alice"), "{problem:?}");
+    }
+    for name in ["𝐚lice", "ⅰalice", "alice١", alice.id.as_str()] {
+        let problem = create(&admin, name).await.unwrap_err();
+        assert_eq!(problem.status, 422, "{name}: {problem:?}");
+        assert_eq!(problem.errors[0].field, "username");
+    }
+    // Renaming into a look-alike is refused too; the batch import answers per row.
+    let bob = create(&admin, "bob").await.unwrap();
+    let renamed = problem_of(
+        admin
+            .update_user()
+            .user(&bob.id)
+            .body(types::UpdateUser {
+                username: Some("аlicе".into()),
+                ..Default::default()
+            })
+            .send()
+            .await,
+    );
+    assert_eq!(renamed.code, "username_confusable");
+    let imported = admin
+        .import_users()
+        .body(types::ImportUsers {
+            users: vec![new_user("аlice"), new_user("carol"), new_user("сarol")],
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let statuses: Vec<String> = imported
+        .results
+        .iter()
+        .map(|r| r.status.to_string())
+        .collect();
+    assert_eq!(statuses, ["error", "created", "error"]);
+    // A user is found by id first: no username can shadow an id.
+    let found = admin.get_user().user(&alice.id).send().await.unwrap();
+    assert_eq!(found.into_inner().username, "alice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_folds_case_in_every_script() {
+    let server = TestServer::start().await;
+    let admin = server.admin();
+    for (username, display) in [
+        ("jose", "JOSÉ UPPER"),
+        ("erin", "Érin Ünicode"),
+        ("sokrates", "ΣΩΚΡΑΤΗΣ"),
+        ("plain", "Plain Person"),
+    ] {
+        let mut user = new_user(username);
+        user.display_name = Some(display.into());
+        admin.create_user().body(user).send().await.unwrap();
+    }
+    for (q, expected) in [
+        ("josé", "jose"),
+        ("Érin", "erin"),
+        ("érin ü", "erin"),
+        ("σωκρ", "sokrates"),
+    ] {
+        let page = admin.list_users().q(q).send().await.unwrap().into_inner();
+        let names: Vec<&str> = page.items.iter().map(|u| u.username.as_str()).collect();
+        assert_eq!(names, [expected], "q={q}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encoded_paths_get_the_same_authentication_and_audit() {
+    let server = TestServer::start().await;
+    let http = server.http();
+    let reader = server.token("reader", &[Scope::UsersRead]);
+    for path in [
+        "/v1/enrollments/%62atch",
+        "/v1/enrollments/batch",
+        "/v1/%65nrollments/batch",
+    ] {
+        let anonymous = http
+            .post(server.url(path))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), 401, "{path}");
+        let unscoped = http
+            .post(server.url(path))
+            .bearer_auth(&reader)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unscoped.status(), 403, "{path}");
+    }
+    let denied = server
+        .admin()
+        .list_audit_events()
+        .action("authorization_failed")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(denied.items.len(), 3);
+    for path in ["/v1//users", "/v1/users/", "/v1/nothing"] {
+        let answer = http.get(server.url(path)).send().await.unwrap();
+        assert_eq!(answer.status(), 404, "{path}");
+        assert_eq!(answer.headers()["content-type"], "application/problem+json");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weak_validator_does_not_match() {
+    let server = TestServer::start().await;
+    let admin = server.admin();
+    let bob = create(&admin, "bob").await.unwrap();
+    let http = server.http();
+    let token = server.token("admin", Scope::ALL);
+    let current = http
+        .get(server.url(&format!("/v1/users/{}", bob.id)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let etag = current.headers()["etag"].to_str().unwrap().to_owned();
+    let weak = http
+        .patch(server.url("/v1/users/bob"))
+        .bearer_auth(&token)
+        .header("if-match", format!("W/{etag}"))
+        .json(&json!({"display_name": "Bobby"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weak.status(), 412);
+    let strong = http
+        .patch(server.url("/v1/users/bob"))
+        .bearer_auth(&token)
+        .header("if-match", etag)
+        .json(&json!({"display_name": "Bobby"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(strong.status(), 200);
+}
