@@ -142,6 +142,13 @@ fn run(cli: Cli) -> Result<(), String> {
                     .collect::<Result<Vec<_>, _>>()?,
             };
             let ttl = jwt::parse_ttl(&ttl).map_err(|e| format!("--ttl: {e}"))?;
+            let most = config.jwt_max_lifetime_seconds()?;
+            if ttl > most {
+                return Err(format!(
+                    "--ttl: at most {} (jwt_max_lifetime, ENROLLD_JWT_MAX_LIFETIME)",
+                    config.jwt_max_lifetime
+                ));
+            }
             let secret = match read_secret("jwt_secret", &config.jwt_secret, &config.jwt_secret_file)? {
                 Some(secret) => secret.into_bytes(),
                 None => crate::server::dev_secret(&config, false)?.ok_or(

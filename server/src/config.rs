@@ -34,10 +34,20 @@ pub struct Config {
     pub jwt_issuer: String,
     /// Required `aud` claim.
     pub jwt_audience: String,
+    /// Required JWT `typ` header (e.g. `at+jwt`, RFC 9068); unset accepts any.
+    pub jwt_typ: Option<String>,
+    /// Longest accepted token lifetime (`exp` minus now), e.g. `24h`; also the most `token issue
+    /// --ttl` mints.
+    pub jwt_max_lifetime: String,
     /// Server key for hashing codes and secrets (base64 or text, at least 32 bytes).
     pub secret_key: Option<String>,
     /// File holding the server key.
     pub secret_key_file: Option<PathBuf>,
+    /// Earlier server keys, comma-separated: they still open and verify what they made, so the key
+    /// can be rotated without losing pending codes, outbox rows or TOTP seeds.
+    pub secret_key_previous: Option<String>,
+    /// File holding the earlier server keys, one per line.
+    pub secret_key_previous_file: Option<PathBuf>,
     /// lettre SMTP URL, e.g. `smtp://127.0.0.1:2525`; unset means the email service is not configured.
     pub smtp_url: Option<String>,
     /// File holding the SMTP password (overrides a password in `smtp_url`).
@@ -58,6 +68,15 @@ pub struct Config {
     pub workers: Option<u32>,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// CIDRs of reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed for the
+    /// client address, comma-separated; default none.
+    pub trusted_proxies: Option<String>,
+    /// Serve Swagger UI and `/openapi.json`.
+    pub docs: bool,
+    /// Require a bearer token with the `metrics:read` scope for `/metrics`.
+    pub metrics_require_token: bool,
+    /// How long Idempotency-Key answers are kept, in hours.
+    pub idempotency_retention_hours: u64,
     /// How often the outbox relay looks for due messages, in milliseconds (it is also woken on commit).
     pub outbox_poll_ms: u64,
     /// For development: a directory where emails (`.eml`) and SMS (`.json`) are written instead of
@@ -80,8 +99,12 @@ impl Default for Config {
             jwt_algorithms: None,
             jwt_issuer: "enrolld".into(),
             jwt_audience: "enrolld".into(),
+            jwt_typ: None,
+            jwt_max_lifetime: "24h".into(),
             secret_key: None,
             secret_key_file: None,
+            secret_key_previous: None,
+            secret_key_previous_file: None,
             smtp_url: None,
             smtp_password_file: None,
             mail_from: "enrolld@localhost".into(),
@@ -92,6 +115,10 @@ impl Default for Config {
             db_pool_size: 10,
             workers: None,
             log_format: "text".into(),
+            trusted_proxies: None,
+            docs: true,
+            metrics_require_token: false,
+            idempotency_retention_hours: 24,
             outbox_poll_ms: 1000,
             outbox_dir: None,
         }
@@ -104,7 +131,11 @@ const NUMERIC_KEYS: &[&str] = &[
     "db_pool_size",
     "workers",
     "outbox_poll_ms",
+    "idempotency_retention_hours",
 ];
+
+/// The keys whose values are `true` or `false`.
+const BOOL_KEYS: &[&str] = &["docs", "metrics_require_token"];
 
 /// Every key of [`Config`] (a test checks this list against the struct).
 pub const KEYS: &[&str] = &[
@@ -119,8 +150,12 @@ pub const KEYS: &[&str] = &[
     "jwt_algorithms",
     "jwt_issuer",
     "jwt_audience",
+    "jwt_typ",
+    "jwt_max_lifetime",
     "secret_key",
     "secret_key_file",
+    "secret_key_previous",
+    "secret_key_previous_file",
     "smtp_url",
     "smtp_password_file",
     "mail_from",
@@ -131,6 +166,10 @@ pub const KEYS: &[&str] = &[
     "db_pool_size",
     "workers",
     "log_format",
+    "trusted_proxies",
+    "docs",
+    "metrics_require_token",
+    "idempotency_retention_hours",
     "outbox_poll_ms",
     "outbox_dir",
 ];
@@ -165,6 +204,12 @@ impl Config {
                     .parse::<i64>()
                     .map_err(|_| format!("{name}: {value:?} is not a whole number"))?;
                 toml::Value::Integer(number)
+            } else if BOOL_KEYS.contains(key) {
+                match value.trim().to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" | "on" => toml::Value::Boolean(true),
+                    "false" | "0" | "no" | "off" => toml::Value::Boolean(false),
+                    _ => return Err(format!("{name}: {value:?} is not true or false")),
+                }
             } else {
                 toml::Value::String(value)
             };
@@ -247,6 +292,11 @@ impl Config {
         {
             return Err("sms_gateway_url: must start with http:// or https://".into());
         }
+        self.jwt_max_lifetime_seconds()?;
+        self.trusted_proxy_networks()?;
+        if !(1..=24 * 365).contains(&self.idempotency_retention_hours) {
+            return Err("idempotency_retention_hours: must be between 1 and 8760".into());
+        }
         if !self.mail_from.contains('@') {
             return Err(format!(
                 "mail_from: {:?} is not an email address",
@@ -254,6 +304,30 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// The longest accepted token lifetime, in seconds (1 minute to 366 days).
+    pub fn jwt_max_lifetime_seconds(&self) -> Result<u64, String> {
+        let seconds = crate::auth::jwt::parse_ttl(&self.jwt_max_lifetime)
+            .map_err(|e| format!("jwt_max_lifetime: {e}"))?;
+        if !(60..=366 * 86_400).contains(&seconds) {
+            return Err("jwt_max_lifetime: must be between 1m and 366d".into());
+        }
+        Ok(seconds)
+    }
+
+    /// The trusted proxy networks.
+    pub fn trusted_proxy_networks(&self) -> Result<Vec<crate::net::Cidr>, String> {
+        self.trusted_proxies
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().map_err(|e| format!("trusted_proxies: {e}")))
+            .collect()
     }
 }
 

@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod error;
 pub mod metrics;
 pub mod model;
+pub mod net;
 pub mod qr;
 pub mod server;
 pub mod service;

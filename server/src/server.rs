@@ -45,15 +45,20 @@ pub fn build_app(
         .into_utoipa_app()
         .configure(api::routes)
         .split_for_parts();
+    let docs = state.config.docs;
     app.app_data(state)
-        .service(
-            SwaggerUi::new("/swagger-ui/{_:.*}").config(
-                SwaggerConfig::new(["/openapi.json"])
-                    .persist_authorization(true)
-                    .display_operation_id(true),
-            ),
-        )
-        .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .configure(move |cfg| {
+            if docs {
+                cfg.service(
+                    SwaggerUi::new("/swagger-ui/{_:.*}").config(
+                        SwaggerConfig::new(["/openapi.json"])
+                            .persist_authorization(true)
+                            .display_operation_id(true),
+                    ),
+                )
+                .service(web::redirect("/swagger-ui", "/swagger-ui/"));
+            }
+        })
         .wrap(middleware::from_fn(api::middleware::around))
 }
 
@@ -121,7 +126,16 @@ pub async fn start(
     .await
     .map_err(|e| format!("database start-up failed: {e}"))??;
     let keys = keys::load(&config, dev_secret, &clock).await?;
-    let verifier = Verifier::new(keys, config.jwt_issuer.clone(), config.jwt_audience.clone());
+    let rules = crate::auth::jwt::TokenRules {
+        max_lifetime_seconds: config.jwt_max_lifetime_seconds()?,
+        typ: config.jwt_typ.clone().filter(|t| !t.trim().is_empty()),
+    };
+    let verifier = Verifier::new(
+        keys,
+        config.jwt_issuer.clone(),
+        config.jwt_audience.clone(),
+        rules,
+    );
     let listener = TcpListener::bind(config.listen_addr()?)
         .map_err(|e| format!("listen: cannot bind {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| format!("listen: {e}"))?;

@@ -125,6 +125,14 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
         String::from_utf8_lossy(&issued.stderr)
     );
     let agent_token = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
+    // --ttl is bounded by jwt_max_lifetime (24 h by default).
+    let too_long = enrolld()
+        .args(["token", "issue", "--sub", "ada", "--role", "administrator"])
+        .args(["--ttl", "30d", "--database", &database])
+        .output()
+        .unwrap();
+    assert!(!too_long.status.success());
+    assert!(String::from_utf8_lossy(&too_long.stderr).contains("jwt_max_lifetime"));
     let http = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(120))
         .build()

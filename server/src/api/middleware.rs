@@ -17,6 +17,9 @@ use crate::error::AppError;
 use crate::service::{Context, audit};
 use crate::state::AppState;
 
+/// Swagger UI loads only its own files and calls only this server.
+const SWAGGER_UI_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /// The request id of the current request.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -53,7 +56,14 @@ pub async fn around(
                 req.head_mut().method = actix_web::http::Method::GET;
             }
             req.extensions_mut().insert(OperationId(operation));
-            let refused = match &route.scopes {
+            // `/metrics` is public unless the deployment closes it (metrics_require_token).
+            let closed = state.config.metrics_require_token && operation == "get_metrics";
+            let scopes = match &route.scopes {
+                None if closed => Some(route.optional_scopes.as_slice()),
+                None => None,
+                Some(scopes) => Some(scopes.as_slice()),
+            };
+            let refused = match scopes {
                 None => None,
                 Some(scopes) => authorize(&state, &req, &request_id, operation, scopes)
                     .await
@@ -82,8 +92,20 @@ pub async fn around(
         }
         // Only Swagger UI is served outside the document; anything else the document does not know
         // is answered here, so no handler ever runs without this middleware having matched it.
-        RouteMatch::NotFound if path.starts_with("/swagger-ui") => {
-            ("swagger_ui", call_guarded(req, next, &request_id).await?)
+        RouteMatch::NotFound if state.config.docs && path.starts_with("/swagger-ui") => {
+            if method == "HEAD" {
+                req.head_mut().method = actix_web::http::Method::GET;
+            }
+            let mut response = call_guarded(req, next, &request_id).await?;
+            response.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                header::HeaderValue::from_static(SWAGGER_UI_CSP),
+            );
+            response.headers_mut().insert(
+                header::X_FRAME_OPTIONS,
+                header::HeaderValue::from_static("DENY"),
+            );
+            ("swagger_ui", response)
         }
         RouteMatch::NotFound => {
             let error = ApiError::new(
@@ -176,8 +198,9 @@ async fn authorize(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
+            // RFC 9110 §11.1: the scheme is case-insensitive.
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
         })
         .map(str::trim);
     let verified: Result<Operator, String> = match token {

@@ -203,7 +203,11 @@ fn add_standard_errors(doc: &mut Value) {
                     format!("this operation needs the scope {needed}"),
                 ));
             }
-            if template.contains('{') {
+            let names_a_user = operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query" && p["name"] == "user"));
+            if template.contains('{') || names_a_user {
                 standard.push((
                     404,
                     "The resource does not exist".into(),

@@ -16,6 +16,9 @@ pub struct RouteInfo {
     pub operation_id: &'static str,
     /// `None` for public operations; otherwise the scopes of which the caller needs all.
     pub scopes: Option<Vec<Scope>>,
+    /// For public operations that a deployment may close (`security: [{}, {bearer: [..]}]`): the
+    /// scopes a token needs then.
+    pub optional_scopes: Vec<Scope>,
     segments: Vec<Segment>,
 }
 
@@ -65,6 +68,7 @@ impl RouteTable {
                     template: template.clone(),
                     operation_id: Box::leak(operation_id.to_owned().into_boxed_str()),
                     scopes: security_scopes(operation)?,
+                    optional_scopes: optional_scopes(operation)?,
                     segments: parse_template(template),
                 });
             }
@@ -106,10 +110,44 @@ impl RouteTable {
     }
 }
 
+/// Whether the operation's security lists the empty requirement (anonymous allowed).
+fn allows_anonymous(operation: &Value) -> bool {
+    operation
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|list| {
+            list.iter()
+                .any(|r| r.as_object().is_some_and(|m| m.is_empty()))
+        })
+}
+
+fn optional_scopes(operation: &Value) -> Result<Vec<Scope>, String> {
+    if !allows_anonymous(operation) {
+        return Ok(Vec::new());
+    }
+    let mut scopes = Vec::new();
+    for requirement in operation["security"].as_array().into_iter().flatten() {
+        for names in requirement.as_object().into_iter().flat_map(|m| m.values()) {
+            for name in names
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                scopes.push(name.parse::<Scope>()?);
+            }
+        }
+    }
+    Ok(scopes)
+}
+
 fn security_scopes(operation: &Value) -> Result<Option<Vec<Scope>>, String> {
     let Some(requirements) = operation.get("security").and_then(Value::as_array) else {
         return Ok(None);
     };
+    if allows_anonymous(operation) {
+        return Ok(None);
+    }
     let mut scopes = Vec::new();
     let mut any = false;
     for requirement in requirements {

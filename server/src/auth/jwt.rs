@@ -46,6 +46,7 @@ struct ReadClaims {
     scope: Option<String>,
     #[serde(default)]
     iat: Option<u64>,
+    exp: u64,
 }
 
 /// Verifies bearer tokens against the configured keys, algorithms, issuer and audience.
@@ -53,15 +54,31 @@ pub struct Verifier {
     keys: VerificationKeys,
     issuer: String,
     audience: String,
+    rules: TokenRules,
+}
+
+/// What a token must satisfy beyond its signature, issuer and audience.
+#[derive(Debug, Clone, Default)]
+pub struct TokenRules {
+    /// The longest accepted lifetime (`exp` minus now), in seconds.
+    pub max_lifetime_seconds: u64,
+    /// The required `typ` header (compared case-insensitively, `application/` prefix optional).
+    pub typ: Option<String>,
 }
 
 impl Verifier {
     /// A verifier.
-    pub fn new(keys: VerificationKeys, issuer: String, audience: String) -> Self {
+    pub fn new(
+        keys: VerificationKeys,
+        issuer: String,
+        audience: String,
+        rules: TokenRules,
+    ) -> Self {
         Self {
             keys,
             issuer,
             audience,
+            rules,
         }
     }
 
@@ -82,6 +99,24 @@ impl Verifier {
     pub async fn verify(&self, token: &str) -> Result<Operator, String> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| "the token is malformed".to_owned())?;
+        // RFC 7515 §4.1.11: this server implements no extension, so any `crit` is refused.
+        if header.crit.is_some() {
+            return Err(
+                "the token names critical header extensions this server does not implement (crit)"
+                    .into(),
+            );
+        }
+        if let Some(required) = &self.rules.typ {
+            let plain = |t: &str| {
+                let t = t.to_ascii_lowercase();
+                t.strip_prefix("application/")
+                    .map(str::to_owned)
+                    .unwrap_or(t)
+            };
+            if header.typ.as_deref().map(plain) != Some(plain(required)) {
+                return Err(format!("the token's typ header must be {required}"));
+            }
+        }
         if !self.keys.algorithms.contains(&header.alg) {
             return Err(format!(
                 "the token's algorithm {:?} is not accepted",
@@ -115,13 +150,21 @@ impl Verifier {
         if claims.iat.is_some_and(|iat| iat > now + LEEWAY_SECONDS) {
             return Err("the token was issued in the future".into());
         }
+        if claims.exp > now + self.rules.max_lifetime_seconds + LEEWAY_SECONDS {
+            return Err(format!(
+                "the token's lifetime exceeds the accepted maximum of {} seconds",
+                self.rules.max_lifetime_seconds
+            ));
+        }
         if claims.sub.trim().is_empty() {
             return Err("the token has an empty sub".into());
         }
         let scopes: BTreeSet<Scope> = claims
             .scope
             .unwrap_or_default()
-            .split_whitespace()
+            // RFC 6749 §3.3: scopes are separated by U+0020 only, so a newline or NBSP inside a
+            // value makes that value unknown instead of granting a second scope.
+            .split(' ')
             .filter_map(|s| s.parse().ok())
             .collect();
         Ok(Operator {

@@ -55,6 +55,7 @@ scopes! {
     TemplatesWrite => "templates:write": "Change notification templates.",
     SettingsWrite => "settings:write": "Change identity services and policies.",
     AuditRead => "audit:read": "Read the audit log.",
+    MetricsRead => "metrics:read": "Read /metrics when the server requires a token for it (metrics_require_token).",
 }
 
 impl fmt::Display for Scope {

@@ -82,6 +82,7 @@ pub struct ListAuditEventsQuery {
     /// Only events before this time (RFC 3339).
     pub until: Option<DateTime<Utc>>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,

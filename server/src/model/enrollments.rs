@@ -174,6 +174,7 @@ pub struct IdentityVerificationSettings {
     /// Whether agents must verify a user before changing the user's enrollments.
     pub enforce: bool,
     /// How long a verification lasts, 5–60 minutes.
+    #[schema(minimum = 5, maximum = 60)]
     pub window_minutes: u32,
 }
 
@@ -265,7 +266,8 @@ pub struct EnrollmentChallenge {
     {"user": "carol", "service": "mobile-code", "address": "+15557654321"}
 ]}))]
 pub struct BatchEnroll {
-    /// The enrollments to add.
+    /// The enrollments to add (1 to 10,000).
+    #[schema(min_items = 1, max_items = 10000)]
     pub items: Vec<BatchEnrollItem>,
 }
 

@@ -80,6 +80,7 @@ pub struct ListNotificationsQuery {
     /// Only notifications in this state.
     pub status: Option<NotificationStatus>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,

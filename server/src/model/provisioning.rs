@@ -66,8 +66,10 @@ pub enum TaskStatus {
 #[schema(example = json!({"validity_days": 14, "max_attempts": 5}))]
 pub struct SelfEnrollmentPolicy {
     /// Days a user has to self-enroll, 1–365.
+    #[schema(minimum = 1, maximum = 365)]
     pub validity_days: u32,
     /// Failed attempts before an entry locks, 1–20.
+    #[schema(minimum = 1, maximum = 20)]
     pub max_attempts: u32,
 }
 
@@ -85,7 +87,8 @@ impl Default for SelfEnrollmentPolicy {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"users": ["bob", "carol"], "token_type": "software-totp", "stop_date": "2026-12-05"}))]
 pub struct CreateProvisioningTask {
-    /// Users, by id or username.
+    /// Users, by id or username (1 to 50,000).
+    #[schema(min_items = 1, max_items = 50000)]
     pub users: Vec<String>,
     /// The kind of token.
     pub token_type: TokenType,
@@ -185,6 +188,7 @@ pub struct ListProvisioningTasksQuery {
     /// Only tasks started on or before this day.
     pub to: Option<NaiveDate>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -232,6 +236,7 @@ pub struct GetProvisioningTaskQuery {
     /// Only entries in this state.
     pub status: Option<EntryStatus>,
     /// Entries per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page of entries.
     pub cursor: Option<String>,
@@ -292,7 +297,8 @@ pub struct UpdateProvisioningTask {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"users": ["carol"], "notify": true}))]
 pub struct RemoveTaskUsers {
-    /// Users, by id or username.
+    /// Users, by id or username (1 to 10,000).
+    #[schema(min_items = 1, max_items = 10000)]
     pub users: Vec<String>,
     /// Email each user that the enrollment was canceled.
     #[serde(default)]
@@ -304,8 +310,9 @@ pub struct RemoveTaskUsers {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"users": ["bob"], "email": "bob.private@example.org"}))]
 pub struct ResendProvisioning {
-    /// Users, by id or username (default: every active entry).
+    /// Users, by id or username (1 to 10,000; default: every active entry).
     #[serde(default)]
+    #[schema(min_items = 1, max_items = 10000)]
     pub users: Option<Vec<String>>,
     /// Send to this address this once (it is not stored).
     #[serde(default)]

@@ -121,6 +121,7 @@ pub struct ListRegistrationSessionsQuery {
     /// Only sessions created by this operator id.
     pub created_by: Option<String>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -146,9 +147,12 @@ pub struct NotificationsQueued {
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QrQuery {
-    /// Image width in pixels, 64–2048 (default 320).
+    /// Image width (and height) in pixels, 64–2048 (default 320); the image is exactly this wide
+    /// unless the code needs more than one pixel per module.
+    #[param(minimum = 64, maximum = 2048)]
     pub size: Option<u32>,
     /// Quiet zone around the code, in modules, 0–16 (default 4).
+    #[param(minimum = 0, maximum = 16)]
     pub margin: Option<u32>,
 }
 

@@ -73,13 +73,16 @@ pub struct NotificationTemplateList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"text": "Code: {{Code}} (valid until {{ExpiresAt}})"}))]
 pub struct UpdateNotificationTemplate {
-    /// Email subject (required for email, absent for SMS).
+    /// Email subject (required for email, absent for SMS); at most 200 characters.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub subject: Option<String>,
-    /// Plain-text body (the whole SMS).
+    /// Plain-text body (the whole SMS); at most 20,000 characters.
+    #[schema(max_length = 20000)]
     pub text: String,
-    /// HTML body (email only; derived from the text when absent).
+    /// HTML body (email only; derived from the text when absent); at most 20,000 characters.
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub html: Option<String>,
 }
 
@@ -88,14 +91,17 @@ pub struct UpdateNotificationTemplate {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({}))]
 pub struct PreviewNotificationTemplate {
-    /// Draft subject.
+    /// Draft subject; at most 200 characters.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub subject: Option<String>,
-    /// Draft text.
+    /// Draft text; at most 20,000 characters.
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub text: Option<String>,
-    /// Draft HTML.
+    /// Draft HTML; at most 20,000 characters.
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub html: Option<String>,
 }
 

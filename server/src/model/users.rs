@@ -150,6 +150,7 @@ pub struct ListUsersQuery {
     /// Case-insensitive text searched in username, display name and email.
     pub q: Option<String>,
     /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -182,7 +183,8 @@ pub struct DryRunQuery {
     {"username": "bob", "display_name": "Bob Example", "phone": "+15551234567"}
 ]}))]
 pub struct ImportUsers {
-    /// The users; a user whose username exists is updated where the fields differ.
+    /// The users (1 to 50,000); a user whose username exists is updated where the fields differ.
+    #[schema(min_items = 1, max_items = 50000)]
     pub users: Vec<CreateUser>,
 }
 

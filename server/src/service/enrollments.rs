@@ -292,6 +292,12 @@ pub async fn batch(
 ) -> AppResult<BatchEnrollResponse> {
     ctx.operator.require(Scope::EnrollmentsWrite)?;
     ctx.operator.require(Scope::SettingsWrite)?;
+    super::validate::item_count(
+        "items",
+        input.items.len(),
+        1,
+        super::validate::MAX_BATCH_ITEMS,
+    )?;
     let now = state.clock.now();
     let key = state.key.clone();
     let config = state.config.clone();

@@ -111,9 +111,12 @@ pub async fn remove_users(
     dry_run: bool,
 ) -> AppResult<TaskUsersChanged> {
     ctx.operator.require(Scope::ProvisioningManage)?;
-    if input.users.is_empty() {
-        return Err(AppError::invalid("users", "name at least one user"));
-    }
+    super::validate::item_count(
+        "users",
+        input.users.len(),
+        1,
+        super::validate::MAX_BATCH_ITEMS,
+    )?;
     if input.notify {
         require_email(state)?;
     }
@@ -227,6 +230,9 @@ pub async fn resend(
     require_email(state)?;
     let now = state.clock.now();
     let today = today(now);
+    if let Some(users) = &input.users {
+        super::validate::item_count("users", users.len(), 1, super::validate::MAX_BATCH_ITEMS)?;
+    }
     let key = state.key.clone();
     let public_url = state.public_url.clone();
     let ctx = ctx.clone();

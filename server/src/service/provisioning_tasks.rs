@@ -25,7 +25,7 @@ use crate::model::provisioning::{
 use crate::state::AppState;
 
 /// Users in one task at most.
-pub const MAX_USERS: usize = 100_000;
+pub const MAX_USERS: usize = super::validate::MAX_BULK_ITEMS;
 const SECRET_CONTEXT: &str = "self-enrollment";
 
 /// The self-enrollment link of an entry (the secret in the fragment).
@@ -189,12 +189,7 @@ pub async fn create(
     claim: Option<super::idempotency::Claim>,
 ) -> AppResult<ProvisioningTaskCreated> {
     ctx.operator.require(Scope::ProvisioningWrite)?;
-    if input.users.is_empty() || input.users.len() > MAX_USERS {
-        return Err(AppError::invalid(
-            "users",
-            format!("name 1 to {MAX_USERS} users"),
-        ));
-    }
+    super::validate::item_count("users", input.users.len(), 1, MAX_USERS)?;
     if let Some(email) = &input.email
         && !is_email(email.trim())
     {

@@ -265,6 +265,11 @@ impl TemplateSpec {
         }
     }
 
+    /// The longest subject, in characters.
+    pub const SUBJECT_MAX_CHARS: usize = 200;
+    /// The longest text or HTML body, in characters.
+    pub const BODY_MAX_CHARS: usize = 20_000;
+
     /// Checks a template against this spec: each part's placeholders known, the required ones present.
     pub fn check(&self, parts: &TemplateParts) -> Result<(), AppError> {
         let mut errors = Vec::new();
@@ -291,6 +296,17 @@ impl TemplateSpec {
             fields.push(("html", html));
         }
         for (field, value) in &fields {
+            let limit = match *field {
+                "subject" => Self::SUBJECT_MAX_CHARS,
+                _ => Self::BODY_MAX_CHARS,
+            };
+            if value.chars().count() > limit {
+                errors.push(FieldError::new(
+                    *field,
+                    format!("must be at most {limit} characters"),
+                ));
+                continue;
+            }
             for name in placeholders(value) {
                 if !self.allowed.contains(&name.as_str()) {
                     errors.push(FieldError::new(

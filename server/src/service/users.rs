@@ -390,6 +390,12 @@ pub async fn import(
     dry_run: bool,
 ) -> AppResult<ImportUsersResult> {
     ctx.operator.require(Scope::UsersWrite)?;
+    super::validate::item_count(
+        "users",
+        input.users.len(),
+        1,
+        super::validate::MAX_BULK_ITEMS,
+    )?;
     let mut results = Vec::with_capacity(input.users.len());
     let mut checked: Vec<(usize, rows::User)> = Vec::with_capacity(input.users.len());
     let mut seen = HashSet::new();

@@ -84,6 +84,22 @@ impl Checks {
     }
 }
 
+/// The most items a batch request may carry: user imports and provisioning tasks.
+pub const MAX_BULK_ITEMS: usize = 50_000;
+/// The most items the other batch requests (batch enroll, remove users, resend) may carry.
+pub const MAX_BATCH_ITEMS: usize = 10_000;
+
+/// Refuses a list with fewer than `min` or more than `max` items, naming the cap.
+pub fn item_count(field: &str, len: usize, min: usize, max: usize) -> crate::error::AppResult<()> {
+    if len < min || len > max {
+        return Err(crate::error::AppError::invalid(
+            field,
+            format!("must hold {min} to {max} items (it holds {len})"),
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `value` is a plain email address (`local@domain.tld`, no display name).
 pub fn is_email(value: &str) -> bool {
     let Ok(address) = value.parse::<email_address::EmailAddress>() else {

@@ -273,3 +273,153 @@ async fn a_weak_validator_does_not_match() {
         .unwrap();
     assert_eq!(strong.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_switches_close_the_docs_and_metrics() {
+    let open = TestServer::start().await;
+    let http = open.http();
+    let head = http.head(open.url("/swagger-ui/")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    let page = http.get(open.url("/swagger-ui/")).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(
+        http.get(open.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let closed = TestServer::start_with(|c| {
+        c.docs = false;
+        c.metrics_require_token = true;
+    })
+    .await;
+    let http = closed.http();
+    for path in ["/swagger-ui/", "/openapi.json", "/swagger-ui/index.css"] {
+        let answer = http.get(closed.url(path)).send().await.unwrap();
+        assert_eq!(answer.status(), 404, "{path}");
+    }
+    assert_eq!(
+        http.get(closed.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let without = closed.token("ops", &[Scope::UsersRead]);
+    let refused = http
+        .get(closed.url("/metrics"))
+        .bearer_auth(without)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let with = closed.token("ops", &[Scope::MetricsRead]);
+    let metrics = http
+        .get(closed.url("/metrics"))
+        .bearer_auth(with)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arrays_and_texts_have_documented_caps() {
+    let server = TestServer::start().await;
+    let token = server.token("admin", Scope::ALL);
+    let http = server.http();
+    let users: Vec<Value> = (0..10_001).map(|i| json!(format!("user{i}"))).collect();
+    let items: Vec<Value> = (0..10_001)
+        .map(|i| json!({"user": format!("user{i}"), "service": "personal-email", "address": "a@example.com"}))
+        .collect();
+    for (path, body, field) in [
+        ("/v1/enrollments/batch", json!({"items": items}), "items"),
+        (
+            "/v1/provisioning-tasks/1/remove-users",
+            json!({"users": users}),
+            "users",
+        ),
+        (
+            "/v1/provisioning-tasks/1/resend",
+            json!({"users": users}),
+            "users",
+        ),
+        ("/v1/users/import", json!({"users": []}), "users"),
+    ] {
+        let answer = http
+            .post(server.url(path))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 422, "{path}");
+        let problem: Value = answer.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("10000")
+                || field == "users",
+            "{problem}"
+        );
+    }
+    let spec: Value = serde_json::from_str(&enrolld::api::openapi::document_text()).unwrap();
+    let batch = &spec["components"]["schemas"]["BatchEnroll"]["properties"]["items"];
+    assert_eq!(batch["maxItems"], 10000);
+    let import = &spec["components"]["schemas"]["ImportUsers"]["properties"]["users"];
+    assert_eq!(import["maxItems"], 50000);
+    let huge = "x".repeat(20_001);
+    let template = http
+        .put(server.url("/v1/notification-templates/personal-email/email/enrollment-code"))
+        .bearer_auth(&token)
+        .json(&json!({"subject": "Code", "text": format!("{{{{Code}}}} {huge}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(template.status(), 422);
+    let problem: Value = template.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "text");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_declares_the_bounds_the_server_enforces() {
+    let spec: Value = serde_json::from_str(&enrolld::api::openapi::document_text()).unwrap();
+    let mut limits = 0;
+    for (template, item) in spec["paths"].as_object().unwrap() {
+        for (_, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["name"] == "limit" {
+                    limits += 1;
+                    assert_eq!(parameter["schema"]["minimum"], 1, "{template}");
+                    assert_eq!(parameter["schema"]["maximum"], 500, "{template}");
+                }
+                if parameter["name"] == "user" && parameter["in"] == "query" {
+                    assert!(operation["responses"]["404"].is_object(), "{template}");
+                }
+                if parameter["name"] == "size" {
+                    assert_eq!(parameter["schema"]["minimum"], 64, "{template}");
+                    assert_eq!(parameter["schema"]["maximum"], 2048, "{template}");
+                }
+            }
+        }
+    }
+    assert!(limits >= 6);
+    let schemas = &spec["components"]["schemas"];
+    let window = &schemas["IdentityVerificationSettings"]["properties"]["window_minutes"];
+    assert_eq!(
+        (window["minimum"].clone(), window["maximum"].clone()),
+        (json!(5), json!(60))
+    );
+    let days = &schemas["SelfEnrollmentPolicy"]["properties"]["validity_days"];
+    assert_eq!(
+        (days["minimum"].clone(), days["maximum"].clone()),
+        (json!(1), json!(365))
+    );
+}

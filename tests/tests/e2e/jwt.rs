@@ -411,3 +411,56 @@ async fn jwks_url_is_cached_and_refetched_at_most_once_a_minute_for_unknown_kids
         "still at most one refetch a minute"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crit_scope_separators_bearer_case_lifetime_and_typ() {
+    let server = TestServer::start_with(|c| c.jwt_max_lifetime = "2h".into()).await;
+    let secret = EncodingKey::from_secret(SECRET.as_bytes());
+    // A crit header naming an extension this server does not implement.
+    let mut header = Header::new(Algorithm::HS256);
+    header.crit = Some(vec!["exp-2".into()]);
+    let crit = jsonwebtoken::encode(&header, &claims(), &secret).unwrap();
+    assert_rejected(&server, &crit, "crit").await;
+    // Only U+0020 separates scopes: a newline or NBSP does not grant audit:read.
+    for joined in ["users:read\naudit:read", "users:read\u{a0}audit:read"] {
+        let token = hs256(&with(claims(), "scope", json!(joined)));
+        let audit = server
+            .http()
+            .get(server.url("/v1/audit-events"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(audit.status(), 403, "{joined:?}");
+    }
+    let two = hs256(&with(claims(), "scope", json!("users:read audit:read")));
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let answer = server
+            .http()
+            .get(server.url("/v1/audit-events"))
+            .header("authorization", format!("{scheme} {two}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{scheme}");
+    }
+    // exp beyond the configured maximum lifetime (2 h here).
+    let long = hs256(&with(claims(), "exp", json!(now() + 3 * 3600)));
+    assert_rejected(&server, &long, "exp beyond jwt_max_lifetime").await;
+    let within = hs256(&with(claims(), "exp", json!(now() + 3600)));
+    assert_eq!(status(&server, &within).await.0, 200);
+
+    let typed = TestServer::start_with(|c| c.jwt_typ = Some("at+jwt".into())).await;
+    assert_rejected(
+        &typed,
+        &hs256(&claims()),
+        "typ JWT where at+jwt is required",
+    )
+    .await;
+    for typ in ["at+jwt", "application/at+jwt", "AT+JWT"] {
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(typ.into());
+        let token = jsonwebtoken::encode(&header, &claims(), &secret).unwrap();
+        assert_eq!(status(&typed, &token).await.0, 200, "{typ}");
+    }
+}

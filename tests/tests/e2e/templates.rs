@@ -7,7 +7,7 @@ use crate::enrollment_flow::{BOB_PHONE, create_bob};
 fn sms_template(text: &str) -> types::UpdateNotificationTemplate {
     types::UpdateNotificationTemplate {
         subject: None,
-        text: text.into(),
+        text: text.parse().unwrap(),
         html: None,
     }
 }
@@ -71,8 +71,8 @@ async fn templates_are_checked_previewed_and_used() {
             .channel("sms")
             .event("identity-verification-code")
             .body(types::UpdateNotificationTemplate {
-                subject: Some("x".into()),
-                text: "{{Code}}".into(),
+                subject: Some("x".parse().unwrap()),
+                text: "{{Code}}".parse().unwrap(),
                 html: None,
             })
             .send()
@@ -118,7 +118,7 @@ async fn templates_are_checked_previewed_and_used() {
         .event("identity-verification-code")
         .body(types::PreviewNotificationTemplate {
             subject: None,
-            text: Some("Hi {{UserDisplayName}}, code {{Code}}".into()),
+            text: Some("Hi {{UserDisplayName}}, code {{Code}}".parse().unwrap()),
             html: None,
         })
         .send()
@@ -184,9 +184,13 @@ async fn templates_are_checked_previewed_and_used() {
         .channel("email")
         .event("registration")
         .body(types::UpdateNotificationTemplate {
-            subject: Some("Set up".into()),
-            text: "Open {{EnrollUrl}}".into(),
-            html: Some("<p>Open <a href=\"{{EnrollUrl}}\">the link</a></p>".into()),
+            subject: Some("Set up".parse().unwrap()),
+            text: "Open {{EnrollUrl}}".parse().unwrap(),
+            html: Some(
+                "<p>Open <a href=\"{{EnrollUrl}}\">the link</a></p>"
+                    .parse()
+                    .unwrap(),
+            ),
         })
         .send()
         .await;
