@@ -36,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Work with server keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Print the OpenAPI document (exactly openapi/openapi.json).
     Openapi,
     /// Create or upgrade the database schema and exit.
@@ -43,6 +48,13 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Print a new random server key (base64, 32 bytes) for ENROLLD_SECRET_KEY. To rotate, make the
+    /// new key current and list the old one in ENROLLD_SECRET_KEY_PREVIOUS on every replica.
+    Generate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,6 +122,12 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Openapi => {
             print!("{}", crate::api::openapi::document_text());
+            Ok(())
+        }
+        Command::Key {
+            command: KeyCommand::Generate,
+        } => {
+            println!("{}", crate::crypto::generate_key()?);
             Ok(())
         }
         Command::Migrate { common } => {

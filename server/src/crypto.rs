@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use rand::TryRngCore;
@@ -12,11 +12,42 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Keys derived from the server key.
+/// The working keys derived from one server key, and the id that names it in what it made.
 #[derive(Clone)]
-pub struct ServerKey {
+struct KeyMaterial {
+    id: String,
     hash_key: [u8; 32],
     seal_key: [u8; 32],
+}
+
+impl KeyMaterial {
+    fn from_master(master: &[u8]) -> Result<Self, String> {
+        if master.len() < 32 {
+            return Err("secret_key: must be at least 32 bytes".into());
+        }
+        let id_bytes = derive(master, "enrolld key id v1");
+        Ok(Self {
+            id: format!("k{}", hex(&id_bytes[..4])),
+            hash_key: derive(master, "enrolld code hash v1"),
+            seal_key: derive(master, "enrolld outbox seal v1"),
+        })
+    }
+
+    fn mac(&self, context: &str) -> HmacSha256 {
+        let mut mac = mac_with(&self.hash_key);
+        mac.update(context.as_bytes());
+        mac.update(&[0]);
+        mac
+    }
+}
+
+/// The server key ring: the current key hashes, tags and seals; earlier keys (after a rotation) still
+/// verify and open what they made. Every hash and sealed value names the key that made it
+/// (`<key id>:<value>`), so a rotation loses no pending code, outbox row or TOTP seed.
+#[derive(Clone)]
+pub struct ServerKey {
+    current: KeyMaterial,
+    previous: Vec<KeyMaterial>,
 }
 
 impl std::fmt::Debug for ServerKey {
@@ -38,49 +69,83 @@ fn derive(master: &[u8], label: &str) -> [u8; 32] {
 }
 
 impl ServerKey {
-    /// Derives the working keys from the server key (at least 32 bytes).
+    /// A ring with one key (at least 32 bytes).
     pub fn from_master(master: &[u8]) -> Result<Self, String> {
-        if master.len() < 32 {
-            return Err("secret_key: must be at least 32 bytes".into());
-        }
         Ok(Self {
-            hash_key: derive(master, "enrolld code hash v1"),
-            seal_key: derive(master, "enrolld outbox seal v1"),
+            current: KeyMaterial::from_master(master)?,
+            previous: Vec::new(),
         })
     }
 
-    /// The keyed hash of `secret` bound to `context` (e.g. a challenge id), as hex.
-    pub fn hash(&self, context: &str, secret: &str) -> String {
-        let mut mac = self.mac(context);
-        mac.update(secret.as_bytes());
-        hex(&mac.finalize().into_bytes())
+    /// Adds earlier keys that still verify and open what they made.
+    pub fn with_previous(mut self, masters: &[Vec<u8>]) -> Result<Self, String> {
+        for master in masters {
+            let material = KeyMaterial::from_master(master)
+                .map_err(|e| e.replace("secret_key", "secret_key_previous"))?;
+            if material.id != self.current.id {
+                self.previous.push(material);
+            }
+        }
+        Ok(self)
     }
 
-    /// Whether `secret` hashes to `expected` (constant-time comparison).
+    /// The id of the current key (as it appears in hashes and sealed values).
+    pub fn current_id(&self) -> &str {
+        &self.current.id
+    }
+
+    fn all(&self) -> impl Iterator<Item = &KeyMaterial> {
+        std::iter::once(&self.current).chain(&self.previous)
+    }
+
+    /// The key named by a `<key id>:` prefix; values from before key ids name none and are tried
+    /// with every key.
+    fn named<'a>(&'a self, value: &'a str) -> (Vec<&'a KeyMaterial>, &'a str) {
+        match value.split_once(':') {
+            Some((id, rest)) if id.starts_with('k') && id.len() == 9 => {
+                (self.all().filter(|k| k.id == id).collect(), rest)
+            }
+            _ => (self.all().collect(), value),
+        }
+    }
+
+    /// The keyed hash of `secret` bound to `context` (e.g. a challenge id): `<key id>:<hex>`.
+    pub fn hash(&self, context: &str, secret: &str) -> String {
+        let mut mac = self.current.mac(context);
+        mac.update(secret.as_bytes());
+        format!("{}:{}", self.current.id, hex(&mac.finalize().into_bytes()))
+    }
+
+    /// Whether `secret` hashes to `expected` under the key that made it (constant-time comparison).
     pub fn verify(&self, context: &str, secret: &str, expected: &str) -> bool {
+        let (keys, expected) = self.named(expected);
         let Some(expected) = unhex(expected) else {
             return false;
         };
-        let mut mac = self.mac(context);
-        mac.update(secret.as_bytes());
-        mac.verify_slice(&expected).is_ok()
+        keys.into_iter().any(|key| {
+            let mut mac = key.mac(context);
+            mac.update(secret.as_bytes());
+            mac.verify_slice(&expected).is_ok()
+        })
     }
 
-    /// A keyed tag of `data` bound to `context`, base64url (43 characters, 256 bits).
+    /// A keyed tag of `data` bound to `context`, base64url (43 characters, 256 bits), by the current key.
     pub fn tag(&self, context: &str, data: &str) -> String {
-        let mut mac = self.mac(context);
+        let mut mac = self.current.mac(context);
         mac.update(data.as_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
-    /// Whether `tag` is the tag of `data` (constant-time comparison).
+    /// Whether `tag` is the tag of `data` under any key of the ring (constant-time comparisons).
     pub fn verify_tag(&self, context: &str, data: &str, tag: &str) -> bool {
         let Ok(expected) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag) else {
             return false;
         };
-        let mut mac = self.mac(context);
-        mac.update(data.as_bytes());
-        mac.verify_slice(&expected).is_ok()
+        self.all().any(|key| {
+            let mut mac = key.mac(context);
+            mac.update(data.as_bytes());
+            mac.verify_slice(&expected).is_ok()
+        })
     }
 
     /// A link secret for the record `id`: the id (hex) and a keyed tag of it (256 bits), joined by a dot.
@@ -96,32 +161,31 @@ impl ServerKey {
         self.verify_tag(context, &id, tag).then_some(id)
     }
 
-    fn mac(&self, context: &str) -> HmacSha256 {
-        let mut mac = mac_with(&self.hash_key);
-        mac.update(context.as_bytes());
-        mac.update(&[0]);
-        mac
-    }
-
-    /// Encrypts `plaintext` (base64 of nonce ‖ ciphertext).
-    pub fn seal(&self, plaintext: &[u8]) -> Result<String, String> {
-        let cipher = ChaCha20Poly1305::new(&Key::from(self.seal_key));
+    /// Encrypts `plaintext` bound to `row` (e.g. `notifications:<id>`, used as AEAD associated data,
+    /// so the value does not open when copied into another row): `<key id>:<base64 nonce ‖ ciphertext>`.
+    pub fn seal(&self, row: &str, plaintext: &[u8]) -> Result<String, String> {
+        let cipher = ChaCha20Poly1305::new(&Key::from(self.current.seal_key));
         let mut nonce = [0u8; 12];
         OsRng
             .try_fill_bytes(&mut nonce)
             .map_err(|e| format!("no randomness: {e}"))?;
+        let payload = Payload {
+            msg: plaintext,
+            aad: row.as_bytes(),
+        };
         let ciphertext = cipher
-            .encrypt(&Nonce::from(nonce), plaintext)
+            .encrypt(&Nonce::from(nonce), payload)
             .map_err(|_| "sealing failed".to_owned())?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ciphertext);
-        Ok(STANDARD.encode(out))
+        Ok(format!("{}:{}", self.current.id, STANDARD.encode(out)))
     }
 
-    /// Decrypts what [`ServerKey::seal`] made.
-    pub fn open(&self, sealed: &str) -> Result<Vec<u8>, String> {
+    /// Decrypts what [`ServerKey::seal`] made for the same `row`, with the key that sealed it.
+    pub fn open(&self, row: &str, sealed: &str) -> Result<Vec<u8>, String> {
+        let (keys, encoded) = self.named(sealed);
         let bytes = STANDARD
-            .decode(sealed)
+            .decode(encoded)
             .map_err(|_| "sealed payload is not base64".to_owned())?;
         if bytes.len() < 12 {
             return Err("sealed payload is too short".into());
@@ -130,11 +194,24 @@ impl ServerKey {
         let nonce: [u8; 12] = nonce
             .try_into()
             .map_err(|_| "sealed payload is too short".to_owned())?;
-        let cipher = ChaCha20Poly1305::new(&Key::from(self.seal_key));
-        cipher
-            .decrypt(&Nonce::from(nonce), ciphertext)
-            .map_err(|_| "sealed payload does not open with this server key".to_owned())
+        keys.into_iter()
+            .find_map(|key| {
+                let cipher = ChaCha20Poly1305::new(&Key::from(key.seal_key));
+                let payload = Payload {
+                    msg: ciphertext,
+                    aad: row.as_bytes(),
+                };
+                cipher.decrypt(&Nonce::from(nonce), payload).ok()
+            })
+            .ok_or_else(|| {
+                "sealed payload does not open with the server keys for this row".to_owned()
+            })
     }
+}
+
+/// A new server key: 32 random bytes, base64 (what `enrolld key generate` prints).
+pub fn generate_key() -> Result<String, String> {
+    Ok(STANDARD.encode(random_bytes::<32>()?))
 }
 
 /// A uniformly random 6-digit code from the OS CSPRNG.
@@ -174,23 +251,33 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Loads the server key: configured inline or in a file, else generated once and kept in `state_dir`.
+fn decode_master(text: &str) -> Vec<u8> {
+    STANDARD
+        .decode(text.trim())
+        .unwrap_or_else(|_| text.trim().as_bytes().to_vec())
+}
+
+/// Loads the server key ring: the configured key (inline or in a file) and earlier keys; without a
+/// configured key, on SQLite only, a key generated once and kept in `state_dir`. On PostgreSQL every
+/// replica must share one key, so a missing key is an error that says how to make one.
 pub fn load_server_key(
     inline: Option<String>,
-    state_dir: &std::path::Path,
+    previous: &[String],
+    state_dir: Option<&std::path::Path>,
 ) -> Result<ServerKey, String> {
+    let previous: Vec<Vec<u8>> = previous.iter().map(|p| decode_master(p)).collect();
     if let Some(text) = inline {
-        let bytes = STANDARD
-            .decode(text.trim())
-            .unwrap_or_else(|_| text.into_bytes());
-        return ServerKey::from_master(&bytes);
+        return ServerKey::from_master(&decode_master(&text))?.with_previous(&previous);
     }
+    let Some(state_dir) = state_dir else {
+        return Err("secret_key: PostgreSQL needs a server key that every replica shares: run `enrolld key generate` and set ENROLLD_SECRET_KEY (or ENROLLD_SECRET_KEY_FILE) on each replica".into());
+    };
     let path = state_dir.join("enrolld-secret.key");
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            let generated = STANDARD.encode(random_bytes::<32>()?);
-            match crate::server::write_private(&path, &generated) {
+            let generated = generate_key()?;
+            match crate::files::write_private(&path, &generated) {
                 Ok(()) => {
                     tracing::info!(path = %path.display(), "generated the server key");
                     generated
@@ -210,7 +297,7 @@ pub fn load_server_key(
     let bytes = STANDARD
         .decode(text.trim())
         .map_err(|_| format!("secret_key: {} is not base64", path.display()))?;
-    ServerKey::from_master(&bytes)
+    ServerKey::from_master(&bytes)?.with_previous(&previous)
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
@@ -227,20 +314,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hashes_verify_and_seals_open_only_with_the_same_key() {
+    fn hashes_verify_and_seals_open_only_with_the_same_key_and_row() {
         let key = ServerKey::from_master(&[7u8; 32]).unwrap();
         let other = ServerKey::from_master(&[8u8; 32]).unwrap();
         let hash = key.hash("challenge-1", "123456");
+        assert!(hash.starts_with(&format!("{}:", key.current_id())));
         assert!(key.verify("challenge-1", "123456", &hash));
         assert!(!key.verify("challenge-1", "123457", &hash));
         assert!(!key.verify("challenge-2", "123456", &hash));
         assert!(!other.verify("challenge-1", "123456", &hash));
-        let sealed = key.seal(b"code 123456").unwrap();
+        let sealed = key.seal("notifications:1", b"code 123456").unwrap();
         assert!(!sealed.contains("123456"));
-        assert_eq!(key.open(&sealed).unwrap(), b"code 123456");
-        assert!(other.open(&sealed).is_err());
+        assert_eq!(
+            key.open("notifications:1", &sealed).unwrap(),
+            b"code 123456"
+        );
+        assert!(
+            key.open("notifications:2", &sealed).is_err(),
+            "bound to its row"
+        );
+        assert!(other.open("notifications:1", &sealed).is_err());
         let code = six_digit_code().unwrap();
         assert_eq!(code.len(), 6);
         assert!(code.chars().all(|c| c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn a_rotated_ring_still_verifies_and_opens_what_the_old_key_made() {
+        let old = ServerKey::from_master(&[7u8; 32]).unwrap();
+        let hash = old.hash("c", "123456");
+        let sealed = old.seal("task_entries:9", b"seed").unwrap();
+        let link = old.link_secret("self-enrollment", "0196a3c2-5b1e-7c3d-9f00-123456789abc");
+        let rotated = ServerKey::from_master(&[9u8; 32])
+            .unwrap()
+            .with_previous(&[vec![7u8; 32]])
+            .unwrap();
+        assert_ne!(rotated.current_id(), old.current_id());
+        assert!(rotated.verify("c", "123456", &hash));
+        assert_eq!(rotated.open("task_entries:9", &sealed).unwrap(), b"seed");
+        assert!(
+            rotated
+                .id_of_link_secret("self-enrollment", &link)
+                .is_some()
+        );
+        let fresh = rotated.hash("c", "123456");
+        assert!(fresh.starts_with(rotated.current_id()));
+        assert!(!old.verify("c", "123456", &fresh));
     }
 }

@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod delivery;
 pub mod error;
+pub mod files;
 pub mod metrics;
 pub mod model;
 pub mod net;

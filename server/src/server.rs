@@ -81,7 +81,7 @@ pub fn dev_secret(config: &Config, create: bool) -> Result<Option<Vec<u8>>, Stri
             let mut bytes = [0u8; 32];
             rand::fill(&mut bytes);
             let text = base64::engine::general_purpose::STANDARD.encode(bytes);
-            write_private(&path, &text)?;
+            crate::files::write_private(&path, &text)?;
             Ok(Some(text.into_bytes()))
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -89,20 +89,26 @@ pub fn dev_secret(config: &Config, create: bool) -> Result<Option<Vec<u8>>, Stri
     }
 }
 
-pub(crate) fn write_private(path: &std::path::Path, text: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+/// The server key ring from the configuration (on SQLite, generated next to the database if unset).
+pub fn server_key(config: &Config) -> Result<crate::crypto::ServerKey, String> {
+    let secret = read_secret("secret_key", &config.secret_key, &config.secret_key_file)?;
+    let previous = read_secret(
+        "secret_key_previous",
+        &config.secret_key_previous,
+        &config.secret_key_previous_file,
+    )?
+    .unwrap_or_default();
+    let previous: Vec<String> = previous
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let state_dir = match config.database()? {
+        db::DatabaseLocation::Sqlite(_) => Some(config.database()?.state_dir()),
+        db::DatabaseLocation::Postgres(_) => None,
+    };
+    crate::crypto::load_server_key(secret, &previous, state_dir.as_deref())
 }
 
 /// Opens the database (running migrations), loads the keys, binds and starts serving.
@@ -112,6 +118,10 @@ pub async fn start(
     dev_secret: Option<Vec<u8>>,
 ) -> Result<RunningServer, String> {
     config.validate()?;
+    if let db::DatabaseLocation::Postgres(_) = config.database()? {
+        // Before connecting: replicas must share a configured key, so say so at once.
+        server_key(&config)?;
+    }
     let location = config.database()?;
     let pool_size = config.db_pool_size;
     let pool = tokio::task::spawn_blocking(move || db::connect(&location, pool_size))
@@ -140,8 +150,7 @@ pub async fn start(
         .map_err(|e| format!("listen: cannot bind {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| format!("listen: {e}"))?;
     let workers = config.workers;
-    let secret = read_secret("secret_key", &config.secret_key, &config.secret_key_file)?;
-    let key = crate::crypto::load_server_key(secret, &config.database()?.state_dir())?;
+    let key = server_key(&config)?;
     let deliverer = crate::delivery::Deliverer::from_config(&config)?;
     let openapi_json = api::openapi::document_text();
     let spec: serde_json::Value =
@@ -159,6 +168,7 @@ pub async fn start(
         key,
         deliverer,
         outbox_wakeup: Default::default(),
+        stopping: Default::default(),
     });
     crate::delivery::relay::spawn(state.clone());
     crate::service::provisioning_sweep::spawn(state.clone());

@@ -34,4 +34,6 @@ pub struct AppState {
     pub deliverer: Deliverer,
     /// Wakes the outbox relay after a commit that queued messages.
     pub outbox_wakeup: Wakeup,
+    /// Set when the server stops: the background loops (relay, sweep) end at their next turn.
+    pub stopping: std::sync::atomic::AtomicBool,
 }

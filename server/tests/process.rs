@@ -125,6 +125,15 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
         String::from_utf8_lossy(&issued.stderr)
     );
     let agent_token = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
+    // `key generate` prints a fresh 32-byte key, base64.
+    let generated = enrolld().args(["key", "generate"]).output().unwrap();
+    assert!(generated.status.success());
+    let key = String::from_utf8(generated.stdout).unwrap();
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(key.trim())
+        .unwrap();
+    assert_eq!(bytes.len(), 32);
     // --ttl is bounded by jwt_max_lifetime (24 h by default).
     let too_long = enrolld()
         .args(["token", "issue", "--sub", "ada", "--role", "administrator"])

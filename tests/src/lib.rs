@@ -188,6 +188,9 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        self.state
+            .stopping
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let handle = self.handle.clone();
         drop(handle.stop(false));
         let _ = std::fs::remove_dir_all(&self.dir);

@@ -49,9 +49,15 @@ pub fn insert(conn: &mut DbConn, rows: &[NotificationRow]) -> QueryResult<usize>
 }
 
 /// Ids of pending rows that are due and not leased, oldest first.
-pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+pub fn due(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    limit: i64,
+    channel: &str,
+) -> QueryResult<Vec<String>> {
     notifications::table
         .filter(notifications::status.eq("pending"))
+        .filter(notifications::channel.eq(channel))
         .filter(notifications::next_attempt_at.le(now))
         .filter(
             notifications::lease_until
@@ -76,6 +82,7 @@ pub fn claim(
         notifications::table
             .filter(notifications::id.eq(id))
             .filter(notifications::status.eq("pending"))
+            .filter(notifications::next_attempt_at.le(now))
             .filter(
                 notifications::lease_until
                     .is_null()
@@ -168,4 +175,9 @@ pub fn list(
         query = query.filter(notifications::id.lt(before.clone()));
     }
     query.load(conn)
+}
+
+/// The name a sealed value of this table is bound to (AEAD associated data): table and row id.
+pub fn sealed_row_name(id: &str) -> String {
+    format!("notifications:{id}")
 }

@@ -30,33 +30,49 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
     chrono::Duration::milliseconds((base as f64 * 1000.0 * jitter) as i64)
 }
 
-/// Starts the relay for this process.
+/// The channels, each relayed by its own loop so a slow mail server never holds up SMS (or back).
+const CHANNELS: &[&str] = &["email", "sms"];
+
+/// Starts the relay for this process: one loop per channel.
 pub fn spawn(state: web::Data<AppState>) {
-    let owner = format!("relay-{}", uuid::Uuid::new_v4().simple());
-    let interval = Duration::from_millis(state.config.outbox_poll_ms.max(10));
-    tokio::spawn(async move {
-        loop {
-            if let Err(error) = run_once(&state, &owner).await {
-                tracing::warn!(%error, "outbox relay round failed");
+    for channel in CHANNELS {
+        let state = state.clone();
+        let owner = format!("relay-{}-{channel}", uuid::Uuid::new_v4().simple());
+        let interval = Duration::from_millis(state.config.outbox_poll_ms.max(10));
+        tokio::spawn(async move {
+            while !state.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Err(error) = run_once(&state, &owner, channel).await {
+                    tracing::warn!(%error, channel, "outbox relay round failed");
+                }
+                tokio::select! {
+                    _ = state.outbox_wakeup.notified() => {}
+                    _ = tokio::time::sleep(interval) => {}
+                }
             }
-            tokio::select! {
-                _ = state.outbox_wakeup.notified() => {}
-                _ = tokio::time::sleep(interval) => {}
-            }
-        }
-    });
+        });
+    }
 }
 
-/// One round: claims the due messages and delivers them. Returns how many were handled.
-pub async fn run_once(state: &AppState, owner: &str) -> Result<usize, AppError> {
+/// One round for one channel: finds the due messages, then claims and delivers them one at a time,
+/// each with the time of its own claim (a round may take minutes when a server is slow, so a time
+/// taken once per round would let leases lapse and expired codes go out). Returns how many were
+/// handled.
+pub async fn run_once(
+    state: &AppState,
+    owner: &str,
+    channel: &'static str,
+) -> Result<usize, AppError> {
     let now = state.clock.now();
     let ids = state
         .db
-        .run(move |conn| notifications::due(conn, now.naive_utc(), BATCH).map_err(AppError::from))
+        .run(move |conn| {
+            notifications::due(conn, now.naive_utc(), BATCH, channel).map_err(AppError::from)
+        })
         .await?;
     let mut handled = 0;
     for id in ids {
         let owner_id = owner.to_owned();
+        let now = state.clock.now();
         let until = now + chrono::Duration::seconds(LEASE_SECONDS);
         let claimed = state
             .db
@@ -66,21 +82,19 @@ pub async fn run_once(state: &AppState, owner: &str) -> Result<usize, AppError> 
             })
             .await?;
         if let Some(row) = claimed {
-            handle(state, owner, row, now).await?;
+            handle(state, owner, row).await?;
             handled += 1;
         }
     }
     Ok(handled)
 }
 
-async fn handle(
-    state: &AppState,
-    owner: &str,
-    row: NotificationRow,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
+async fn handle(state: &AppState, owner: &str, row: NotificationRow) -> Result<(), AppError> {
     let id = row.id.clone();
     let owner = owner.to_owned();
+    let content = open(state, &row);
+    // The deadline is checked right before sending, with the time now.
+    let now: DateTime<Utc> = state.clock.now();
     if row
         .not_after
         .is_some_and(|deadline| now.naive_utc() >= deadline)
@@ -102,7 +116,7 @@ async fn handle(
             })
             .await;
     }
-    let outcome = match open(state, &row) {
+    let outcome = match content {
         Ok(content) => {
             let recipient = content.recipient.as_deref().unwrap_or(&row.recipient);
             state
@@ -113,6 +127,7 @@ async fn handle(
         Err(error) => Err(error),
     };
     let attempts = row.attempts;
+    let now = state.clock.now();
     state
         .db
         .run(move |conn| {
@@ -138,7 +153,9 @@ fn open(state: &AppState, row: &NotificationRow) -> Result<Content, String> {
         .sealed_content
         .as_deref()
         .ok_or("the message has no content")?;
-    let bytes = state.key.open(sealed)?;
+    let bytes = state
+        .key
+        .open(&crate::db::notifications::sealed_row_name(&row.id), sealed)?;
     serde_json::from_slice(&bytes).map_err(|e| format!("unreadable message content: {e}"))
 }
 

@@ -89,8 +89,10 @@ fn sealed_row(
         content.recipient = Some(outgoing.recipient.to_owned());
     }
     let plaintext = serde_json::to_vec(&content).map_err(AppError::internal)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let sealed = key.seal(&crate::db::notifications::sealed_row_name(&id), &plaintext)?;
     Ok(NotificationRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id,
         user_id: outgoing.user_id.map(str::to_owned),
         channel: outgoing.spec.channel.to_owned(),
         recipient: if hide_recipient {
@@ -102,7 +104,7 @@ fn sealed_row(
             "{}/{}/{}",
             outgoing.spec.service, outgoing.spec.channel, outgoing.spec.event
         ),
-        sealed_content: Some(key.seal(&plaintext)?),
+        sealed_content: Some(sealed),
         status: "pending".into(),
         attempts: 0,
         next_attempt_at: now.naive_utc(),

@@ -54,7 +54,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, AppError> {
 /// Starts the sweep for this process.
 pub fn spawn(state: web::Data<AppState>) {
     tokio::spawn(async move {
-        loop {
+        while !state.stopping.load(std::sync::atomic::Ordering::Relaxed) {
             match run_once(&state).await {
                 Ok(0) => tokio::time::sleep(INTERVAL).await,
                 Ok(_) => {}

@@ -95,7 +95,7 @@ pub async fn start(
                 .map_err(AppError::internal)?
                 % 10_000_000_000
         );
-        let sealed = key.seal(&totp_key)?;
+        let sealed = key.seal(&entries::sealed_row_name(&entry.id), &totp_key)?;
         if entries::start(tx, &entry.id, &serial, &sealed, now.naive_utc())? != 1 {
             return Err(rejected());
         }
@@ -151,9 +151,10 @@ pub async fn complete(
         })
         .await;
     let entry = record_if_rejected(state, &origin, now, counted).await?;
-    let totp_key = state
-        .key
-        .open(entry.sealed_totp_key.as_deref().unwrap_or_default())?;
+    let totp_key = state.key.open(
+        &entries::sealed_row_name(&entry.id),
+        entry.sealed_totp_key.as_deref().unwrap_or_default(),
+    )?;
     let correct = crate::totp::verify(&totp_key, &otp, now.timestamp());
     let key = state.key.clone();
     let config = state.config.clone();

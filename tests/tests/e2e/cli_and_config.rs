@@ -113,6 +113,20 @@ async fn serve_refuses_to_start_without_a_key_or_with_a_weak_one() {
     assert_eq!(error, "jwt_secret: must be at least 32 bytes");
     // The SQLite file and its directories were created on the way.
     assert!(dir.join("nested/dir/enrolld.db").exists());
+    // On PostgreSQL every replica must share a configured server key: refused in one line that says
+    // how to make one (before any connection is tried).
+    let shared = Config {
+        database_url: "postgres://enrolld@127.0.0.1:1/enrolld".into(),
+        jwt_secret: Some("a-shared-secret-a-shared-secret-0123".into()),
+        ..config.clone()
+    };
+    let error = TestServer::start_config(shared, dir.clone())
+        .await
+        .err()
+        .unwrap();
+    assert!(error.contains("enrolld key generate"), "{error}");
+    assert!(error.contains("ENROLLD_SECRET_KEY"), "{error}");
+    assert!(!error.contains('\n'));
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -14,5 +14,6 @@ mod openapi_document;
 mod operations;
 mod provisioning;
 mod registration_sessions;
+mod replicas;
 mod templates;
 mod users;

@@ -4,7 +4,7 @@ use enrolld_tests::{Client, TestServer, new_user, problem_of, status_of, types};
 use hmac::{Hmac, Mac};
 
 /// An RFC 6238 code computed here, independently of the server: HMAC-SHA-1, 6 digits, 30 s.
-fn totp(otpauth_uri: &str, unix_time: i64) -> String {
+pub(crate) fn totp(otpauth_uri: &str, unix_time: i64) -> String {
     let secret = otpauth_uri
         .split("secret=")
         .nth(1)
@@ -29,7 +29,7 @@ fn totp(otpauth_uri: &str, unix_time: i64) -> String {
 }
 
 /// The secret in the self-enrollment link of an email.
-fn link_secret(text: &str) -> String {
+pub(crate) fn link_secret(text: &str) -> String {
     let start = text.find("/self-enroll#").expect("a self-enrollment link") + "/self-enroll#".len();
     text[start..].split_whitespace().next().unwrap().to_owned()
 }
