@@ -156,6 +156,7 @@ pub async fn start(
     let spec: serde_json::Value =
         serde_json::from_str(&openapi_json).map_err(|e| format!("openapi: {e}"))?;
     let routes = RouteTable::from_spec(&spec)?;
+    let trusted_proxies = config.trusted_proxy_networks()?;
     let state = web::Data::new(AppState {
         db: Db::new(pool),
         verifier,
@@ -169,6 +170,7 @@ pub async fn start(
         deliverer,
         outbox_wakeup: Default::default(),
         stopping: Default::default(),
+        trusted_proxies: std::sync::Arc::new(trusted_proxies),
     });
     crate::delivery::relay::spawn(state.clone());
     crate::service::provisioning_sweep::spawn(state.clone());

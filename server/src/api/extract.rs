@@ -216,7 +216,8 @@ pub struct PublicRequest {
     pub request_id: String,
     /// The operationId.
     pub operation_id: &'static str,
-    /// The address the connection came from (not a forwarded header, which a client could forge).
+    /// The client's address: the connection's, or from `Forwarded` / `X-Forwarded-For` when the
+    /// connection comes from a trusted proxy (`trusted_proxies`).
     pub source: String,
 }
 
@@ -234,10 +235,26 @@ impl FromRequest for PublicRequest {
             .get::<super::middleware::OperationId>()
             .map(|o| o.0)
             .unwrap_or("unknown");
-        let source = req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
+        let header = |name: header::HeaderName| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let trusted = req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.trusted_proxies.clone())
+            .unwrap_or_default();
+        let source = match req.peer_addr() {
+            Some(peer) => crate::net::client_address(
+                peer.ip(),
+                &trusted,
+                header(header::FORWARDED).as_deref(),
+                header(header::HeaderName::from_static("x-forwarded-for")).as_deref(),
+            )
+            .to_string(),
+            None => "unknown".into(),
+        };
         std::future::ready(Ok(PublicRequest {
             request_id,
             operation_id,

@@ -63,3 +63,9 @@ pub fn complete(
     ))
     .execute(conn)
 }
+
+/// Deletes stored answers created before `before`.
+pub fn purge_before(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
+        .execute(conn)
+}

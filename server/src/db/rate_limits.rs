@@ -63,3 +63,8 @@ pub fn count(conn: &mut DbConn, key: &str, window_start: i64) -> QueryResult<i32
         .optional()
         .map(Option::unwrap_or_default)
 }
+
+/// Deletes counters whose window started before `before` (seconds since the epoch).
+pub fn purge_before(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
+    diesel::delete(rate_limits::table.filter(rate_limits::window_start.lt(before))).execute(conn)
+}

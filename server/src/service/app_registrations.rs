@@ -60,14 +60,16 @@ pub async fn register(
         return Err(AppError::Invalid(checks.errors));
     }
     let now = state.clock.now();
-    public_limits::check(state, LIMIT, &origin, now).await?;
-    let session_id = session_of_secret(&state.key, &input.secret);
+    let Some(session_id) = session_of_secret(&state.key, &input.secret) else {
+        let detail = json!({"reason": "invalid registration secret"});
+        public_limits::count_bogus(state, LIMIT, &origin, now, detail).await?;
+        return Err(rejected());
+    };
     let key = state.key.clone();
     let config = state.config.clone();
     let request_id = origin.request_id.clone();
     let operation_id = origin.operation_id;
     let attempt = with_outbox(state, false, move |tx| {
-        let session_id = session_id.ok_or_else(rejected)?;
         let session = rows::find(tx, &session_id)?.ok_or_else(rejected)?;
         if rows::consume(tx, &session.id, now.naive_utc())? != 1 {
             return Err(rejected());

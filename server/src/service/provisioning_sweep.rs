@@ -55,6 +55,9 @@ pub async fn run_once(state: &AppState) -> Result<usize, AppError> {
 pub fn spawn(state: web::Data<AppState>) {
     tokio::spawn(async move {
         while !state.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Err(error) = super::purge::run_once(&state).await {
+                tracing::warn!(%error, "purge of expired counters and idempotency keys failed");
+            }
             match run_once(&state).await {
                 Ok(0) => tokio::time::sleep(INTERVAL).await,
                 Ok(_) => {}

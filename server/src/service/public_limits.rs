@@ -39,27 +39,43 @@ fn key(limit: &str, origin: &Origin) -> String {
     format!("{limit}-failures:{}", origin.source)
 }
 
-/// Refuses with 429 when the source address has used up its failures in this window.
-pub async fn check(
+/// Counts a request whose secret is not genuine (its keyed tag does not verify) against its source
+/// address, audits it, and answers 429 once the source has used up its failures in this window. The
+/// check and the count are one conditional update, so a parallel burst cannot pass the cap. Requests
+/// with a genuine secret never come here: they are never refused because of others' failures (the
+/// secrets have at least 128 bits; the per-entry attempt cap guards the 6-digit TOTP step).
+pub async fn count_bogus(
     state: &AppState,
     limit: &'static str,
     origin: &Origin,
     now: DateTime<Utc>,
+    mut detail: Value,
 ) -> AppResult<()> {
     let (start, retry_after) = window(now);
     let key = key(limit, origin);
-    let failures = state
+    let taken = state
         .db
-        .run(move |conn| rate_limits::count(conn, &key, start).map_err(AppError::from))
+        .run(move |conn| {
+            rate_limits::take(conn, &key, start, FAILURES_PER_WINDOW).map_err(AppError::from)
+        })
         .await?;
-    if failures >= FAILURES_PER_WINDOW {
-        Err(AppError::RateLimited { retry_after })
-    } else {
-        Ok(())
+    if !taken {
+        return Err(AppError::RateLimited { retry_after });
     }
+    detail["source"] = Value::String(origin.source.clone());
+    audit::record_outside_request(
+        &state.db,
+        now,
+        None,
+        origin.operation_id,
+        &origin.request_id,
+        audit::Outcome::Failure,
+        detail,
+    )
+    .await
 }
 
-/// Counts a failure against the source address and audits it.
+/// Counts a failure with a genuine but unusable secret (used, expired, removed) and audits it.
 pub async fn record_failure(
     state: &AppState,
     limit: &'static str,

@@ -64,6 +64,24 @@ async fn record_if_rejected<T>(
     result
 }
 
+/// The entry a genuine secret names; a secret that is not genuine is counted against its source
+/// (429 past the cap) and rejected.
+async fn genuine_entry(
+    state: &AppState,
+    origin: &Origin,
+    now: chrono::DateTime<chrono::Utc>,
+    secret: &str,
+) -> AppResult<String> {
+    match entry_of_secret(&state.key, secret) {
+        Some(entry_id) => Ok(entry_id),
+        None => {
+            let detail = json!({"reason": "invalid self-enrollment link"});
+            public_limits::count_bogus(state, LIMIT, origin, now, detail).await?;
+            Err(rejected())
+        }
+    }
+}
+
 /// Starts (or restarts) self-enrollment: a fresh TOTP key, kept sealed with the server key.
 pub async fn start(
     state: &AppState,
@@ -71,13 +89,12 @@ pub async fn start(
     secret: String,
 ) -> AppResult<SelfEnrollmentToken> {
     let now = state.clock.now();
-    public_limits::check(state, LIMIT, &origin, now).await?;
     let today = today(now);
-    let entry_id = entry_of_secret(&state.key, &secret);
+    let entry_id = genuine_entry(state, &origin, now, &secret).await?;
     let key = state.key.clone();
     let call_origin = origin.clone();
     let result = with_outbox(state, false, move |tx| {
-        let entry = entries::find(tx, &entry_id.ok_or_else(rejected)?)?.ok_or_else(rejected)?;
+        let entry = entries::find(tx, &entry_id)?.ok_or_else(rejected)?;
         if effective_status(&entry, today) != EntryStatus::Active
             || entry.attempts >= entry.max_attempts
         {
@@ -123,7 +140,6 @@ pub async fn complete(
     otp: String,
 ) -> AppResult<SelfEnrollmentCompleted> {
     let now = state.clock.now();
-    public_limits::check(state, LIMIT, &origin, now).await?;
     let otp = otp.trim().to_owned();
     if otp.len() != 6 || !otp.chars().all(|c| c.is_ascii_digit()) {
         return Err(AppError::invalid(
@@ -132,13 +148,12 @@ pub async fn complete(
         ));
     }
     let today = today(now);
-    let entry_id = entry_of_secret(&state.key, &secret);
+    let entry_id = genuine_entry(state, &origin, now, &secret).await?;
     // Count the attempt first, in its own transaction, so parallel guesses cannot exceed the cap.
     let counted = state
         .db
         .run(move |conn| {
-            let entry =
-                entries::find(conn, &entry_id.ok_or_else(rejected)?)?.ok_or_else(rejected)?;
+            let entry = entries::find(conn, &entry_id)?.ok_or_else(rejected)?;
             if entry.sealed_totp_key.is_none()
                 || effective_status(&entry, today) != EntryStatus::Active
             {

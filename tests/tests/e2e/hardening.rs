@@ -423,3 +423,142 @@ async fn the_document_declares_the_bounds_the_server_enforces() {
         (json!(1), json!(365))
     );
 }
+
+async fn session_secret(server: &TestServer, user: &str) -> String {
+    let admin = server.admin();
+    create(&admin, user).await.unwrap();
+    let session = admin
+        .create_registration_session()
+        .user(user)
+        .body(types::CreateRegistrationSession {
+            hours_to_live: None,
+            notify: vec![],
+            force: None,
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let url = session.enroll_url.unwrap();
+    url.split_once("/enroll#").unwrap().1.to_owned()
+}
+
+async fn register_from(server: &TestServer, secret: &str, client_address: &str) -> u16 {
+    server
+        .http()
+        .post(server.url("/v1/app/registrations"))
+        .header("x-forwarded-for", client_address)
+        .json(&json!({"secret": secret, "device_name": "Phone", "platform": "android"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_bad_secrets_never_locks_out_holders_of_valid_ones() {
+    let server = TestServer::start_with(|c| c.trusted_proxies = Some("127.0.0.1/32".into())).await;
+    let first = session_secret(&server, "ann").await;
+    let second = session_secret(&server, "ben").await;
+    let bogus = format!("{}.{}", "0".repeat(32), "A".repeat(43));
+    let mut statuses = Vec::new();
+    for _ in 0..15 {
+        statuses.push(register_from(&server, &bogus, "198.51.100.1").await);
+    }
+    assert_eq!(&statuses[..10], &[422; 10]);
+    assert_eq!(&statuses[10..], &[429; 5]);
+    // A genuine secret from the flooded address, and one from another address behind the proxy.
+    assert_eq!(register_from(&server, &first, "198.51.100.1").await, 201);
+    assert_eq!(register_from(&server, &second, "198.51.100.2").await, 201);
+    // The other address has its own allowance.
+    assert_eq!(register_from(&server, &bogus, "198.51.100.2").await, 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parallel_burst_cannot_pass_the_failure_cap() {
+    let server = TestServer::start().await;
+    let bogus = format!("{}.{}", "0".repeat(32), "A".repeat(43));
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let http = server.http();
+        let url = server.url("/v1/app/registrations");
+        let body = json!({"secret": bogus, "device_name": "Phone", "platform": "android"});
+        // Without trusted proxies the header is not believed: all 50 count against 127.0.0.1.
+        tasks.push(tokio::spawn(async move {
+            let sent = http
+                .post(url)
+                .header("x-forwarded-for", "203.0.113.9")
+                .json(&body);
+            sent.send().await.unwrap().status().as_u16()
+        }));
+    }
+    let mut counted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            422 => counted += 1,
+            429 => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(counted, 10, "exactly the cap was counted before 429");
+    let failures = server
+        .admin()
+        .list_audit_events()
+        .action("register_app")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(failures.items.len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_counters_and_idempotency_answers_are_purged() {
+    use diesel::prelude::*;
+    let server = TestServer::start().await;
+    let bogus = format!("{}.{}", "0".repeat(32), "A".repeat(43));
+    assert_eq!(register_from(&server, &bogus, "x").await, 422);
+    let admin = server.admin();
+    let mut ann = new_user("ann");
+    ann.email = Some("ann@example.com".into());
+    admin.create_user().body(ann).send().await.unwrap();
+    admin
+        .create_provisioning_task()
+        .idempotency_key("purge-test-1")
+        .body(types::CreateProvisioningTask {
+            users: vec!["ann".into()],
+            token_type: types::TokenType::SoftwareTotp,
+            stop_date: None,
+            email: None,
+        })
+        .send()
+        .await
+        .unwrap();
+    let count = |table: &str| -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut server.database())
+            .unwrap()
+            .n
+    };
+    let (counters, answers) = (count("rate_limits"), count("idempotency_keys"));
+    assert!(counters >= 1 && answers == 1, "{counters} {answers}");
+    // Nothing live is purged.
+    enrolld::service::purge::run_once(&server.state)
+        .await
+        .unwrap();
+    assert_eq!(
+        (count("rate_limits"), count("idempotency_keys")),
+        (counters, answers)
+    );
+    server.clock.advance(chrono::Duration::hours(25));
+    enrolld::service::purge::run_once(&server.state)
+        .await
+        .unwrap();
+    assert_eq!((count("rate_limits"), count("idempotency_keys")), (0, 0));
+}

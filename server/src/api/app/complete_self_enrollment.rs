@@ -20,7 +20,7 @@ use crate::state::AppState;
         (status = 201, description = "Enrolled", body = SelfEnrollmentCompleted),
         (status = 409, description = "The user is already enrolled in software-token"),
         (status = 422, description = "The code is wrong, or the link does not work"),
-        (status = 429, description = "Too many failed attempts from this address; see `Retry-After`"),
+        (status = 429, description = "Too many secrets that are not genuine from this client address; see `Retry-After` (a genuine secret is never refused)"),
     ),
 )]
 #[post("/self-enrollment/complete")]

@@ -13,14 +13,15 @@ use crate::state::AppState;
 /// session is used up (of any number of simultaneous attempts exactly one succeeds) and a `mobile-app`
 /// enrollment is created with the device name, platform and key fingerprint; the user is told by
 /// email. A wrong, used, removed or expired secret always gets the same 422
-/// (`invalid_registration_secret`); repeated failures from one address are answered 429.
+/// (`invalid_registration_secret`). After 10 secrets that are not genuine from one client address in
+/// 15 minutes, further ones are answered 429; a genuine secret is never refused because of others.
 #[utoipa::path(
     tag = "app",
     request_body = AppRegistration,
     responses(
         (status = 201, description = "Registered", body = AppRegistrationResult),
         (status = 422, description = "The secret does not work, or a field is invalid"),
-        (status = 429, description = "Too many failed attempts from this address; see `Retry-After`"),
+        (status = 429, description = "Too many secrets that are not genuine from this client address; see `Retry-After` (a genuine secret is never refused)"),
     ),
 )]
 #[post("/app/registrations")]

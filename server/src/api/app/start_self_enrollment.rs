@@ -19,7 +19,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "A fresh token to add to the app", body = SelfEnrollmentToken),
         (status = 422, description = "The link does not work"),
-        (status = 429, description = "Too many failed attempts from this address; see `Retry-After`"),
+        (status = 429, description = "Too many secrets that are not genuine from this client address; see `Retry-After` (a genuine secret is never refused)"),
     ),
 )]
 #[post("/self-enrollment/start")]
