@@ -49,30 +49,13 @@ pub async fn count_bogus(
     limit: &'static str,
     origin: &Origin,
     now: DateTime<Utc>,
-    mut detail: Value,
+    detail: Value,
 ) -> AppResult<()> {
-    let (start, retry_after) = window(now);
-    let key = key(limit, origin);
-    let taken = state
-        .db
-        .run(move |conn| {
-            rate_limits::take(conn, &key, start, FAILURES_PER_WINDOW).map_err(AppError::from)
-        })
-        .await?;
-    if !taken {
+    let (_, retry_after) = window(now);
+    if !count(state, limit, origin, now, FAILURES_PER_WINDOW).await? {
         return Err(AppError::RateLimited { retry_after });
     }
-    detail["source"] = Value::String(origin.source.clone());
-    audit::record_outside_request(
-        &state.db,
-        now,
-        None,
-        origin.operation_id,
-        &origin.request_id,
-        audit::Outcome::Failure,
-        detail,
-    )
-    .await
+    audit_failure(state, origin, now, detail).await
 }
 
 /// Counts a failure with a genuine but unusable secret (used, expired, removed) and audits it.
@@ -81,27 +64,42 @@ pub async fn record_failure(
     limit: &'static str,
     origin: &Origin,
     now: DateTime<Utc>,
-    mut detail: Value,
+    detail: Value,
 ) -> AppResult<()> {
+    count(state, limit, origin, now, i32::MAX).await?;
+    audit_failure(state, origin, now, detail).await
+}
+
+/// Takes one unit from the source's counter in this window if it is under `cap`.
+async fn count(
+    state: &AppState,
+    limit: &'static str,
+    origin: &Origin,
+    now: DateTime<Utc>,
+    cap: i32,
+) -> AppResult<bool> {
     let (start, _) = window(now);
     let key = key(limit, origin);
     state
         .db
-        .run(move |conn| {
-            rate_limits::take(conn, &key, start, i32::MAX)
-                .map(|_| ())
-                .map_err(AppError::from)
-        })
-        .await?;
+        .run(move |conn| rate_limits::take(conn, &key, start, cap).map_err(AppError::from))
+        .await
+}
+
+async fn audit_failure(
+    state: &AppState,
+    origin: &Origin,
+    now: DateTime<Utc>,
+    mut detail: Value,
+) -> AppResult<()> {
     detail["source"] = Value::String(origin.source.clone());
-    let outcome = audit::Outcome::Failure;
     audit::record_outside_request(
         &state.db,
         now,
         None,
         origin.operation_id,
         &origin.request_id,
-        outcome,
+        audit::Outcome::Failure,
         detail,
     )
     .await

@@ -22,26 +22,7 @@ async fn an_odd_device_name_never_breaks_the_users_enrollment_view() {
     let server = TestServer::start().await;
     let admin = server.admin();
     // No directory email: the enrollment commits without a notice.
-    create(&admin, "dora").await.unwrap();
-    let session = admin
-        .create_registration_session()
-        .user("dora")
-        .body(types::CreateRegistrationSession {
-            hours_to_live: None,
-            notify: vec![],
-            force: None,
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let secret = session
-        .enroll_url
-        .unwrap()
-        .split_once("/enroll#")
-        .unwrap()
-        .1
-        .to_owned();
+    let secret = session_secret(&server, "dora").await;
     let registered = server
         .http()
         .post(server.url("/v1/app/registrations"))
