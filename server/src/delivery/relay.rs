@@ -35,7 +35,7 @@ const CHANNELS: &[&str] = &["email", "sms"];
 
 /// Starts the relay for this process: one loop per channel.
 pub fn spawn(state: web::Data<AppState>) {
-    for channel in CHANNELS {
+    for (index, channel) in CHANNELS.iter().enumerate() {
         let state = state.clone();
         let owner = format!("relay-{}-{channel}", uuid::Uuid::new_v4().simple());
         let interval = Duration::from_millis(state.config.outbox_poll_ms.max(10));
@@ -45,7 +45,7 @@ pub fn spawn(state: web::Data<AppState>) {
                     tracing::warn!(%error, channel, "outbox relay round failed");
                 }
                 tokio::select! {
-                    _ = state.outbox_wakeup.notified() => {}
+                    _ = state.outbox_wakeup[index].notified() => {}
                     _ = tokio::time::sleep(interval) => {}
                 }
             }
@@ -92,7 +92,6 @@ pub async fn run_once(
 async fn handle(state: &AppState, owner: &str, row: NotificationRow) -> Result<(), AppError> {
     let id = row.id.clone();
     let owner = owner.to_owned();
-    let content = open(state, &row);
     // The deadline is checked right before sending, with the time now.
     let now: DateTime<Utc> = state.clock.now();
     if row
@@ -116,7 +115,7 @@ async fn handle(state: &AppState, owner: &str, row: NotificationRow) -> Result<(
             })
             .await;
     }
-    let outcome = match content {
+    let outcome = match open(state, &row) {
         Ok(content) => {
             let recipient = content.recipient.as_deref().unwrap_or(&row.recipient);
             state
@@ -159,10 +158,13 @@ fn open(state: &AppState, row: &NotificationRow) -> Result<Content, String> {
     serde_json::from_slice(&bytes).map_err(|e| format!("unreadable message content: {e}"))
 }
 
-/// Wakes this process's relay (after a commit that queued messages).
+/// Wakes this process's relay loops, one per channel (after a commit that queued messages).
 pub fn wake(state: &AppState) {
-    state.outbox_wakeup.notify_one();
+    for channel in state.outbox_wakeup.iter() {
+        channel.notify_one();
+    }
 }
 
-/// Shared wake-up signal.
-pub type Wakeup = Arc<tokio::sync::Notify>;
+/// Wake-up signals, one per entry of `CHANNELS`: each loop waits on its own, so a wake-up (which
+/// `Notify` keeps for one waiter) never goes to the other channel's loop.
+pub type Wakeup = Arc<[tokio::sync::Notify; CHANNELS.len()]>;

@@ -543,3 +543,25 @@ async fn expired_counters_and_idempotency_answers_are_purged() {
         .unwrap();
     assert_eq!((count("rate_limits"), count("idempotency_keys")), (0, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_wakes_the_relay_of_each_channel() {
+    // With a one-minute poll, only the wake-up on commit can deliver within the sinks' wait.
+    let server = TestServer::start_with(|c| c.outbox_poll_ms = 60_000).await;
+    let admin = server.admin();
+    let mut eve = new_user("eve");
+    eve.email = Some("eve@example.com".into());
+    eve.phone = Some("+15550001111".into());
+    admin.create_user().body(eve).send().await.unwrap();
+    for channel in [types::CodeChannel::Sms, types::CodeChannel::Email] {
+        admin
+            .create_identity_verification()
+            .user("eve")
+            .body(types::StartIdentityVerification { channel })
+            .send()
+            .await
+            .unwrap();
+    }
+    server.sms.nth_to("+15550001111", 0).await;
+    server.smtp.nth_to("eve@example.com", 0).await;
+}
