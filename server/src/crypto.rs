@@ -33,11 +33,22 @@ impl KeyMaterial {
         })
     }
 
-    fn mac(&self, context: &str) -> HmacSha256 {
+    fn mac(&self, context: &str, data: &str) -> HmacSha256 {
         let mut mac = mac_with(&self.hash_key);
         mac.update(context.as_bytes());
         mac.update(&[0]);
+        mac.update(data.as_bytes());
         mac
+    }
+
+    /// The keyed digest of `data` bound to `context`.
+    fn digest(&self, context: &str, data: &str) -> [u8; 32] {
+        self.mac(context, data).finalize().into_bytes().into()
+    }
+
+    /// Whether `expected` is the digest of `data` bound to `context` (constant-time comparison).
+    fn verifies(&self, context: &str, data: &str, expected: &[u8]) -> bool {
+        self.mac(context, data).verify_slice(expected).is_ok()
     }
 }
 
@@ -111,9 +122,8 @@ impl ServerKey {
 
     /// The keyed hash of `secret` bound to `context` (e.g. a challenge id): `<key id>:<hex>`.
     pub fn hash(&self, context: &str, secret: &str) -> String {
-        let mut mac = self.current.mac(context);
-        mac.update(secret.as_bytes());
-        format!("{}:{}", self.current.id, hex(&mac.finalize().into_bytes()))
+        let digest = self.current.digest(context, secret);
+        format!("{}:{}", self.current.id, hex(&digest))
     }
 
     /// Whether `secret` hashes to `expected` under the key that made it (constant-time comparison).
@@ -122,18 +132,13 @@ impl ServerKey {
         let Some(expected) = unhex(expected) else {
             return false;
         };
-        keys.into_iter().any(|key| {
-            let mut mac = key.mac(context);
-            mac.update(secret.as_bytes());
-            mac.verify_slice(&expected).is_ok()
-        })
+        keys.into_iter()
+            .any(|key| key.verifies(context, secret, &expected))
     }
 
     /// A keyed tag of `data` bound to `context`, base64url (43 characters, 256 bits), by the current key.
     pub fn tag(&self, context: &str, data: &str) -> String {
-        let mut mac = self.current.mac(context);
-        mac.update(data.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.current.digest(context, data))
     }
 
     /// Whether `tag` is the tag of `data` under any key of the ring (constant-time comparisons).
@@ -141,11 +146,7 @@ impl ServerKey {
         let Ok(expected) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag) else {
             return false;
         };
-        self.all().any(|key| {
-            let mut mac = key.mac(context);
-            mac.update(data.as_bytes());
-            mac.verify_slice(&expected).is_ok()
-        })
+        self.all().any(|key| key.verifies(context, data, &expected))
     }
 
     /// A link secret for the record `id`: the id (hex) and a keyed tag of it (256 bits), joined by a dot.
@@ -161,14 +162,12 @@ impl ServerKey {
         self.verify_tag(context, &id, tag).then_some(id)
     }
 
-    /// Encrypts `plaintext` bound to `row` (e.g. `notifications:<id>`, used as AEAD associated data,
-    /// so the value does not open when copied into another row): `<key id>:<base64 nonce ‖ ciphertext>`.
-    pub fn seal(&self, row: &str, plaintext: &[u8]) -> Result<String, String> {
+    /// Encrypts `plaintext` bound to its row (`table:id` is the AEAD associated data, so the value
+    /// does not open when copied into another row): `<key id>:<base64 nonce ‖ ciphertext>`.
+    pub fn seal(&self, table: &str, id: &str, plaintext: &[u8]) -> Result<String, String> {
         let cipher = ChaCha20Poly1305::new(&Key::from(self.current.seal_key));
-        let mut nonce = [0u8; 12];
-        OsRng
-            .try_fill_bytes(&mut nonce)
-            .map_err(|e| format!("no randomness: {e}"))?;
+        let nonce = random_bytes::<12>()?;
+        let row = format!("{table}:{id}");
         let payload = Payload {
             msg: plaintext,
             aad: row.as_bytes(),
@@ -181,8 +180,9 @@ impl ServerKey {
         Ok(format!("{}:{}", self.current.id, STANDARD.encode(out)))
     }
 
-    /// Decrypts what [`ServerKey::seal`] made for the same `row`, with the key that sealed it.
-    pub fn open(&self, row: &str, sealed: &str) -> Result<Vec<u8>, String> {
+    /// Decrypts what [`ServerKey::seal`] made for the same row, with the key that sealed it.
+    pub fn open(&self, table: &str, id: &str, sealed: &str) -> Result<Vec<u8>, String> {
+        let row = format!("{table}:{id}");
         let (keys, encoded) = self.named(sealed);
         let bytes = STANDARD
             .decode(encoded)
@@ -323,17 +323,17 @@ mod tests {
         assert!(!key.verify("challenge-1", "123457", &hash));
         assert!(!key.verify("challenge-2", "123456", &hash));
         assert!(!other.verify("challenge-1", "123456", &hash));
-        let sealed = key.seal("notifications:1", b"code 123456").unwrap();
+        let sealed = key.seal("notifications", "1", b"code 123456").unwrap();
         assert!(!sealed.contains("123456"));
         assert_eq!(
-            key.open("notifications:1", &sealed).unwrap(),
+            key.open("notifications", "1", &sealed).unwrap(),
             b"code 123456"
         );
         assert!(
-            key.open("notifications:2", &sealed).is_err(),
+            key.open("notifications", "2", &sealed).is_err(),
             "bound to its row"
         );
-        assert!(other.open("notifications:1", &sealed).is_err());
+        assert!(other.open("notifications", "1", &sealed).is_err());
         let code = six_digit_code().unwrap();
         assert_eq!(code.len(), 6);
         assert!(code.chars().all(|c| c.is_ascii_digit()));
@@ -343,7 +343,7 @@ mod tests {
     fn a_rotated_ring_still_verifies_and_opens_what_the_old_key_made() {
         let old = ServerKey::from_master(&[7u8; 32]).unwrap();
         let hash = old.hash("c", "123456");
-        let sealed = old.seal("task_entries:9", b"seed").unwrap();
+        let sealed = old.seal("task_entries", "9", b"seed").unwrap();
         let link = old.link_secret("self-enrollment", "0196a3c2-5b1e-7c3d-9f00-123456789abc");
         let rotated = ServerKey::from_master(&[9u8; 32])
             .unwrap()
@@ -351,7 +351,7 @@ mod tests {
             .unwrap();
         assert_ne!(rotated.current_id(), old.current_id());
         assert!(rotated.verify("c", "123456", &hash));
-        assert_eq!(rotated.open("task_entries:9", &sealed).unwrap(), b"seed");
+        assert_eq!(rotated.open("task_entries", "9", &sealed).unwrap(), b"seed");
         assert!(
             rotated
                 .id_of_link_secret("self-enrollment", &link)

@@ -176,8 +176,3 @@ pub fn list(
     }
     query.load(conn)
 }
-
-/// The name a sealed value of this table is bound to (AEAD associated data): table and row id.
-pub fn sealed_row_name(id: &str) -> String {
-    format!("notifications:{id}")
-}

@@ -367,8 +367,3 @@ pub fn cancel_all(
     }
     Ok(ids)
 }
-
-/// The name a sealed value of this table is bound to (AEAD associated data): table and row id.
-pub fn sealed_row_name(id: &str) -> String {
-    format!("task_entries:{id}")
-}

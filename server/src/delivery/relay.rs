@@ -152,9 +152,7 @@ fn open(state: &AppState, row: &NotificationRow) -> Result<Content, String> {
         .sealed_content
         .as_deref()
         .ok_or("the message has no content")?;
-    let bytes = state
-        .key
-        .open(&crate::db::notifications::sealed_row_name(&row.id), sealed)?;
+    let bytes = state.key.open("notifications", &row.id, sealed)?;
     serde_json::from_slice(&bytes).map_err(|e| format!("unreadable message content: {e}"))
 }
 

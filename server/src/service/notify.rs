@@ -90,7 +90,7 @@ fn sealed_row(
     }
     let plaintext = serde_json::to_vec(&content).map_err(AppError::internal)?;
     let id = uuid::Uuid::now_v7().to_string();
-    let sealed = key.seal(&crate::db::notifications::sealed_row_name(&id), &plaintext)?;
+    let sealed = key.seal("notifications", &id, &plaintext)?;
     Ok(NotificationRow {
         id,
         user_id: outgoing.user_id.map(str::to_owned),

@@ -112,7 +112,7 @@ pub async fn start(
                 .map_err(AppError::internal)?
                 % 10_000_000_000
         );
-        let sealed = key.seal(&entries::sealed_row_name(&entry.id), &totp_key)?;
+        let sealed = key.seal("task_entries", &entry.id, &totp_key)?;
         if entries::start(tx, &entry.id, &serial, &sealed, now.naive_utc())? != 1 {
             return Err(rejected());
         }
@@ -167,7 +167,8 @@ pub async fn complete(
         .await;
     let entry = record_if_rejected(state, &origin, now, counted).await?;
     let totp_key = state.key.open(
-        &entries::sealed_row_name(&entry.id),
+        "task_entries",
+        &entry.id,
         entry.sealed_totp_key.as_deref().unwrap_or_default(),
     )?;
     let correct = crate::totp::verify(&totp_key, &otp, now.timestamp());
