@@ -155,7 +155,7 @@ pub async fn start(
     let openapi_json = api::openapi::document_text();
     let spec: serde_json::Value =
         serde_json::from_str(&openapi_json).map_err(|e| format!("openapi: {e}"))?;
-    let routes = RouteTable::from_spec(&spec)?;
+    let routes = RouteTable::from_spec(&spec, config.metrics_require_token)?;
     let trusted_proxies = config.trusted_proxy_networks()?;
     let state = web::Data::new(AppState {
         db: Db::new(pool),

@@ -44,26 +44,15 @@ pub async fn around(
     // the operation found here is the handler that will run: `/v1/enrollments/%62atch` is `batch`.
     let path = req.match_info().get_ref().path().to_owned();
     // HEAD is answered like GET (actix-http leaves out the body of a response to HEAD).
-    let routed_method = if method == "HEAD" {
-        "GET"
-    } else {
-        method.as_str()
-    };
-    let (operation, response) = match state.routes.resolve(routed_method, &path) {
+    if method == "HEAD" {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    let routed_method = req.method().as_str().to_owned();
+    let (operation, response) = match state.routes.resolve(&routed_method, &path) {
         RouteMatch::Operation(route) => {
             let operation = route.operation_id;
-            if method == "HEAD" {
-                req.head_mut().method = actix_web::http::Method::GET;
-            }
             req.extensions_mut().insert(OperationId(operation));
-            // `/metrics` is public unless the deployment closes it (metrics_require_token).
-            let closed = state.config.metrics_require_token && operation == "get_metrics";
-            let scopes = match &route.scopes {
-                None if closed => Some(route.optional_scopes.as_slice()),
-                None => None,
-                Some(scopes) => Some(scopes.as_slice()),
-            };
-            let refused = match scopes {
+            let refused = match &route.scopes {
                 None => None,
                 Some(scopes) => authorize(&state, &req, &request_id, operation, scopes)
                     .await
@@ -93,9 +82,6 @@ pub async fn around(
         // Only Swagger UI is served outside the document; anything else the document does not know
         // is answered here, so no handler ever runs without this middleware having matched it.
         RouteMatch::NotFound if state.config.docs && path.starts_with("/swagger-ui") => {
-            if method == "HEAD" {
-                req.head_mut().method = actix_web::http::Method::GET;
-            }
             let mut response = call_guarded(req, next, &request_id).await?;
             response.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,

@@ -16,9 +16,6 @@ pub struct RouteInfo {
     pub operation_id: &'static str,
     /// `None` for public operations; otherwise the scopes of which the caller needs all.
     pub scopes: Option<Vec<Scope>>,
-    /// For public operations that a deployment may close (`security: [{}, {bearer: [..]}]`): the
-    /// scopes a token needs then.
-    pub optional_scopes: Vec<Scope>,
     segments: Vec<Segment>,
 }
 
@@ -47,8 +44,10 @@ pub struct RouteTable {
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
 
 impl RouteTable {
-    /// Reads the operations out of an OpenAPI document.
-    pub fn from_spec(spec: &Value) -> Result<Self, String> {
+    /// Reads the operations out of an OpenAPI document. An operation whose security also allows
+    /// anonymous callers (`security: [{}, {bearer: [..]}]`, as `/metrics`) is public, unless
+    /// `close_optional` is set (`metrics_require_token`): then it needs its listed scopes.
+    pub fn from_spec(spec: &Value, close_optional: bool) -> Result<Self, String> {
         let mut routes = Vec::new();
         let paths = spec
             .get("paths")
@@ -67,8 +66,7 @@ impl RouteTable {
                     method: method.to_ascii_uppercase(),
                     template: template.clone(),
                     operation_id: Box::leak(operation_id.to_owned().into_boxed_str()),
-                    scopes: security_scopes(operation)?,
-                    optional_scopes: optional_scopes(operation)?,
+                    scopes: security_scopes(operation, close_optional)?,
                     segments: parse_template(template),
                 });
             }
@@ -110,50 +108,20 @@ impl RouteTable {
     }
 }
 
-/// Whether the operation's security lists the empty requirement (anonymous allowed).
-fn allows_anonymous(operation: &Value) -> bool {
-    operation
-        .get("security")
-        .and_then(Value::as_array)
-        .is_some_and(|list| {
-            list.iter()
-                .any(|r| r.as_object().is_some_and(|m| m.is_empty()))
-        })
-}
-
-fn optional_scopes(operation: &Value) -> Result<Vec<Scope>, String> {
-    if !allows_anonymous(operation) {
-        return Ok(Vec::new());
-    }
-    let mut scopes = Vec::new();
-    for requirement in operation["security"].as_array().into_iter().flatten() {
-        for names in requirement.as_object().into_iter().flat_map(|m| m.values()) {
-            for name in names
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
-                scopes.push(name.parse::<Scope>()?);
-            }
-        }
-    }
-    Ok(scopes)
-}
-
-fn security_scopes(operation: &Value) -> Result<Option<Vec<Scope>>, String> {
+/// The scopes an operation's `security` asks for: `None` when it has none, or when it also allows
+/// anonymous callers (an empty requirement) and `close_optional` is not set.
+fn security_scopes(operation: &Value, close_optional: bool) -> Result<Option<Vec<Scope>>, String> {
     let Some(requirements) = operation.get("security").and_then(Value::as_array) else {
         return Ok(None);
     };
-    if allows_anonymous(operation) {
-        return Ok(None);
-    }
     let mut scopes = Vec::new();
     let mut any = false;
+    let mut anonymous = false;
     for requirement in requirements {
         let Some(map) = requirement.as_object() else {
             continue;
         };
+        anonymous |= map.is_empty();
         for names in map.values() {
             any = true;
             for name in names
@@ -166,7 +134,7 @@ fn security_scopes(operation: &Value) -> Result<Option<Vec<Scope>>, String> {
             }
         }
     }
-    Ok(any.then_some(scopes))
+    Ok((any && (close_optional || !anonymous)).then_some(scopes))
 }
 
 fn parse_template(template: &str) -> Vec<Segment> {
@@ -211,7 +179,7 @@ mod tests {
             "/v1/users/import": {"post": {"operationId": "import_users", "security": [{"bearer": ["users:write"]}]}},
             "/healthz": {"get": {"operationId": "get_health"}}
         }});
-        let table = RouteTable::from_spec(&spec).unwrap();
+        let table = RouteTable::from_spec(&spec, false).unwrap();
         let RouteMatch::Operation(route) = table.resolve("POST", "/v1/users/import") else {
             panic!()
         };
