@@ -123,21 +123,6 @@ fn unique_conflict(constraint: Option<&str>, message: &str) -> AppError {
             "username_taken",
             "a user with this username exists",
         ),
-        (
-            "registration_sessions",
-            "session_pending",
-            "the user already has a pending registration session",
-        ),
-        (
-            "task_entries",
-            "entry_active",
-            "the user already has an active entry for this token type",
-        ),
-        (
-            "enrollments",
-            "already_enrolled",
-            "the user is already enrolled in this service",
-        ),
     ];
     tracing::info!(database.message = %message, "unique constraint refused a write");
     match known.iter().find(|(needle, _, _)| said.contains(needle)) {

@@ -173,7 +173,7 @@ pub async fn start(
         trusted_proxies: std::sync::Arc::new(trusted_proxies),
     });
     crate::delivery::relay::spawn(state.clone());
-    crate::service::provisioning_sweep::spawn(state.clone());
+    crate::service::provisioning_sweep::spawn(state.clone().into_inner());
     let factory_state = state.clone();
     let mut http = HttpServer::new(move || build_app(factory_state.clone())).shutdown_timeout(30);
     if let Some(workers) = workers {

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use actix_web::web;
 use serde_json::json;
 
 use super::provisioning_tasks::today;
@@ -51,21 +50,21 @@ pub async fn run_once(state: &AppState) -> Result<usize, AppError> {
         .await
 }
 
-/// Starts the sweep for this process.
-pub fn spawn(state: web::Data<AppState>) {
+/// Starts the sweep for this process (the server passes its shared state). After each pass that
+/// found nothing more to expire, expired counters and idempotency answers are purged, then it sleeps.
+pub fn spawn(state: std::sync::Arc<AppState>) {
     tokio::spawn(async move {
         while !state.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+            match run_once(&state).await {
+                // More overdue entries may be waiting: go on at once.
+                Ok(expired) if expired > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "expiry sweep failed"),
+            }
             if let Err(error) = super::purge::run_once(&state).await {
                 tracing::warn!(%error, "purge of expired counters and idempotency keys failed");
             }
-            match run_once(&state).await {
-                Ok(0) => tokio::time::sleep(INTERVAL).await,
-                Ok(_) => {}
-                Err(error) => {
-                    tracing::warn!(%error, "expiry sweep failed");
-                    tokio::time::sleep(INTERVAL).await;
-                }
-            }
+            tokio::time::sleep(INTERVAL).await;
         }
     });
 }

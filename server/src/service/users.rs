@@ -81,10 +81,11 @@ fn search_text(row: &rows::User) -> String {
 }
 
 /// Refuses a username that is, or looks like, another user's (`except` is the user being renamed).
+/// `row` carries its derived columns ([`with_derived`]).
 fn check_username_free(tx: &mut DbConn, row: &rows::User, except: Option<&str>) -> AppResult<()> {
-    let skeleton = crate::text::skeleton(&row.username);
+    let skeleton = row.username_skeleton.as_deref().unwrap_or_default();
     let taken = rows::find(tx, &row.username)?
-        .or(rows::find_by_skeleton(tx, &skeleton)?)
+        .or(rows::find_by_skeleton(tx, skeleton)?)
         .filter(|other| Some(other.id.as_str()) != except);
     match taken {
         Some(other) if other.username == row.username => Err(AppError::Conflict {
@@ -113,13 +114,14 @@ pub fn backfill_derived(conn: &mut DbConn) -> AppResult<usize> {
         transaction(conn, false, |tx| {
             for row in batch {
                 let row = with_derived(row);
-                let skeleton = row.username_skeleton.clone().unwrap_or_default();
+                let skeleton = row.username_skeleton.unwrap_or_default();
+                let search_text = row.search_text.unwrap_or_default();
                 // Two old look-alikes cannot share the unique skeleton: the later one keeps its own name.
                 let skeleton = match rows::find_by_skeleton(tx, &skeleton)? {
                     Some(other) if other.id != row.id => format!("{skeleton}#{}", row.id),
                     _ => skeleton,
                 };
-                rows::set_derived(tx, &row.id, &skeleton, &search_text(&row))?;
+                rows::set_derived(tx, &row.id, &skeleton, &search_text)?;
                 done += 1;
             }
             Ok(())
