@@ -319,14 +319,14 @@ impl Config {
     }
 
     /// The trusted proxy networks.
-    pub fn trusted_proxy_networks(&self) -> Result<Vec<crate::net::Cidr>, String> {
+    pub fn trusted_proxy_networks(&self) -> Result<Vec<ipnet::IpNet>, String> {
         self.trusted_proxies
             .as_deref()
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| s.parse().map_err(|e| format!("trusted_proxies: {e}")))
+            .map(|s| crate::net::parse_network(s).map_err(|e| format!("trusted_proxies: {e}")))
             .collect()
     }
 }

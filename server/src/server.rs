@@ -170,7 +170,7 @@ pub async fn start(
         deliverer,
         outbox_wakeup: Default::default(),
         stopping: Default::default(),
-        trusted_proxies: std::sync::Arc::new(trusted_proxies),
+        trusted_proxies,
     });
     crate::delivery::relay::spawn(state.clone());
     crate::service::provisioning_sweep::spawn(state.clone().into_inner());

@@ -35,7 +35,7 @@ pub struct AppState {
     /// Wakes the outbox relay after a commit that queued messages.
     pub outbox_wakeup: Wakeup,
     /// Reverse proxies whose forwarded-for headers are believed.
-    pub trusted_proxies: std::sync::Arc<Vec<crate::net::Cidr>>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Set when the server stops: the background loops (relay, sweep) end at their next turn.
     pub stopping: std::sync::atomic::AtomicBool,
 }

@@ -243,12 +243,12 @@ impl FromRequest for PublicRequest {
         };
         let trusted = req
             .app_data::<web::Data<AppState>>()
-            .map(|state| state.trusted_proxies.clone())
+            .map(|state| state.trusted_proxies.as_slice())
             .unwrap_or_default();
         let source = match req.peer_addr() {
             Some(peer) => crate::net::client_address(
                 peer.ip(),
-                &trusted,
+                trusted,
                 header(header::FORWARDED).as_deref(),
                 header(header::HeaderName::from_static("x-forwarded-for")).as_deref(),
             )
