@@ -507,12 +507,7 @@ async fn expired_counters_and_idempotency_answers_are_purged() {
     admin
         .create_provisioning_task()
         .idempotency_key("purge-test-1")
-        .body(types::CreateProvisioningTask {
-            users: vec!["ann".into()],
-            token_type: types::TokenType::SoftwareTotp,
-            stop_date: None,
-            email: None,
-        })
+        .body(crate::provisioning::task_request(&["ann"], None))
         .send()
         .await
         .unwrap();

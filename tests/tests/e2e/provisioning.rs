@@ -48,7 +48,7 @@ fn operator(server: &TestServer) -> Client {
     )
 }
 
-async fn create_users(client: &Client, names: &[&str]) {
+pub(crate) async fn create_users(client: &Client, names: &[&str]) {
     for name in names {
         let mut user = new_user(name);
         user.email = Some(format!("{name}@example.com"));
@@ -56,7 +56,10 @@ async fn create_users(client: &Client, names: &[&str]) {
     }
 }
 
-fn task_request(users: &[&str], stop_date: Option<NaiveDate>) -> types::CreateProvisioningTask {
+pub(crate) fn task_request(
+    users: &[&str],
+    stop_date: Option<NaiveDate>,
+) -> types::CreateProvisioningTask {
     types::CreateProvisioningTask {
         users: users.iter().map(|u| u.to_string()).collect(),
         token_type: types::TokenType::SoftwareTotp,

@@ -3,9 +3,9 @@
 
 use enrolld::config::Config;
 use enrolld_tests::sinks::{code_in, free_port};
-use enrolld_tests::{TestServer, new_user, types};
+use enrolld_tests::{TestServer, types};
 
-use crate::provisioning::{link_secret, totp};
+use crate::provisioning::{create_users, link_secret, totp};
 
 /// A second replica of `first`: same database and delivery targets, its own working directory.
 async fn replica_of(first: &TestServer, adjust: impl FnOnce(&mut Config)) -> TestServer {
@@ -19,18 +19,6 @@ async fn replica_of(first: &TestServer, adjust: impl FnOnce(&mut Config)) -> Tes
         adjust(c);
     })
     .await
-}
-
-async fn create_with_email(server: &TestServer, name: &str) {
-    let mut user = new_user(name);
-    user.email = Some(format!("{name}@example.com"));
-    server
-        .admin()
-        .create_user()
-        .body(user)
-        .send()
-        .await
-        .unwrap();
 }
 
 async fn start_verification(server: &TestServer, user: &str) -> String {
@@ -64,8 +52,7 @@ async fn confirm(server: &TestServer, id: &str, code: String) -> types::Identity
 async fn codes_outbox_rows_and_self_enrollments_cross_replicas() {
     let a = TestServer::start().await;
     let b = replica_of(&a, |_| {}).await;
-    create_with_email(&a, "bob").await;
-    create_with_email(&a, "carol").await;
+    create_users(&a.admin(), &["bob", "carol"]).await;
 
     // A code sent through A verifies through B.
     let started = start_verification(&a, "bob").await;
@@ -89,12 +76,7 @@ async fn codes_outbox_rows_and_self_enrollments_cross_replicas() {
     // A self-enrollment started on A completes on B.
     a.admin()
         .create_provisioning_task()
-        .body(types::CreateProvisioningTask {
-            users: vec!["bob".into()],
-            token_type: types::TokenType::SoftwareTotp,
-            stop_date: None,
-            email: None,
-        })
+        .body(crate::provisioning::task_request(&["bob"], None))
         .send()
         .await
         .unwrap();
@@ -127,17 +109,12 @@ async fn codes_outbox_rows_and_self_enrollments_cross_replicas() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_key_keeps_everything_pending_working() {
     let old = TestServer::start().await;
-    create_with_email(&old, "bob").await;
+    create_users(&old.admin(), &["bob"]).await;
     let started = start_verification(&old, "bob").await;
     let code = code_in(&old.smtp.nth_to("bob@example.com", 0).await.text());
     old.admin()
         .create_provisioning_task()
-        .body(types::CreateProvisioningTask {
-            users: vec!["bob".into()],
-            token_type: types::TokenType::SoftwareTotp,
-            stop_date: None,
-            email: None,
-        })
+        .body(crate::provisioning::task_request(&["bob"], None))
         .send()
         .await
         .unwrap();
