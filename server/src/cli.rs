@@ -266,6 +266,12 @@ async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
         .server
         .await
         .map_err(|e| format!("server failed: {e}"))?;
+    let state = &running.state;
+    let now = state.clock.now();
+    if let Err(error) = crate::service::refusals::flush(&state.db, &state.refusals, now, true).await
+    {
+        tracing::warn!(%error, "could not audit the refused requests of the last minute");
+    }
     tracing::info!("enrolld stopped");
     Ok(())
 }

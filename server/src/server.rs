@@ -170,6 +170,7 @@ pub async fn start(
         deliverer,
         outbox_wakeup: Default::default(),
         stopping: Default::default(),
+        refusals: Default::default(),
         trusted_proxies,
     });
     crate::delivery::relay::spawn(state.clone());

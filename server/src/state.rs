@@ -36,6 +36,8 @@ pub struct AppState {
     pub outbox_wakeup: Wakeup,
     /// Reverse proxies whose forwarded-for headers are believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Refused unauthenticated requests not yet audited (they are audited per source and minute).
+    pub refusals: crate::service::refusals::Tally,
     /// Set when the server stops: the background loops (relay, sweep) end at their next turn.
     pub stopping: std::sync::atomic::AtomicBool,
 }

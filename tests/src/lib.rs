@@ -184,6 +184,20 @@ impl TestServer {
         let location = self.config.database().unwrap();
         enrolld::db::connect(&location, 1).unwrap().get().unwrap()
     }
+
+    /// How many rows `table` holds.
+    pub fn count_rows(&self, table: &str) -> i64 {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut self.database())
+            .unwrap()
+            .n
+    }
 }
 
 impl Drop for TestServer {

@@ -209,6 +209,26 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// The client's address: the connection's, or from `Forwarded` / `X-Forwarded-For` when the
+/// connection comes from a trusted proxy (`trusted_proxies`).
+pub fn source_address(req: &HttpRequest) -> String {
+    let header = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    match req.peer_addr() {
+        Some(peer) => crate::net::client_address(
+            peer.ip(),
+            trusted,
+            header(header::FORWARDED),
+            header(header::HeaderName::from_static("x-forwarded-for")),
+        )
+        .to_string(),
+        None => "unknown".into(),
+    }
+}
+
 /// A request to a public (unauthenticated) operation: its id, operation and source address.
 #[derive(Debug, Clone)]
 pub struct PublicRequest {
@@ -235,26 +255,7 @@ impl FromRequest for PublicRequest {
             .get::<super::middleware::OperationId>()
             .map(|o| o.0)
             .unwrap_or("unknown");
-        let header = |name: header::HeaderName| {
-            req.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let trusted = req
-            .app_data::<web::Data<AppState>>()
-            .map(|state| state.trusted_proxies.as_slice())
-            .unwrap_or_default();
-        let source = match req.peer_addr() {
-            Some(peer) => crate::net::client_address(
-                peer.ip(),
-                trusted,
-                header(header::FORWARDED).as_deref(),
-                header(header::HeaderName::from_static("x-forwarded-for")).as_deref(),
-            )
-            .to_string(),
-            None => "unknown".into(),
-        };
+        let source = source_address(req);
         std::future::ready(Ok(PublicRequest {
             request_id,
             operation_id,

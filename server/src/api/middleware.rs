@@ -14,7 +14,7 @@ use super::problem::{ApiError, PROBLEM_JSON};
 use super::route_table::RouteMatch;
 use crate::auth::Operator;
 use crate::error::AppError;
-use crate::service::{Context, audit};
+use crate::service::{Context, audit, refusals};
 use crate::state::AppState;
 
 /// Swagger UI loads only its own files and calls only this server.
@@ -196,21 +196,23 @@ async fn authorize(
     let operator = match verified {
         Ok(operator) => operator,
         Err(reason) => {
-            let detail = json!({"reason": reason, "operation": operation_id});
-            record_refusal(state, None, "authentication_failed", request_id, detail).await;
+            let source = super::extract::source_address(req.request());
+            let refusal = refusals::Refusal {
+                source: &source,
+                reason: &reason,
+                operation: operation_id,
+                request_id,
+            };
+            let now = state.clock.now();
+            if let Err(error) = refusals::record(&state.db, &state.refusals, refusal, now).await {
+                tracing::error!(request.id = %request_id, %error, "could not record a refused request in the audit log");
+            }
             return Err(ApiError::unauthenticated(reason));
         }
     };
     if let Some(missing) = scopes.iter().find(|scope| !operator.has(**scope)) {
         let detail = json!({"missing_scope": missing.as_str(), "operation": operation_id});
-        record_refusal(
-            state,
-            Some(&operator),
-            "authorization_failed",
-            request_id,
-            detail,
-        )
-        .await;
+        record_refusal(state, &operator, request_id, detail).await;
         return Err(AppError::Forbidden {
             missing_scope: *missing,
         }
@@ -225,17 +227,24 @@ async fn authorize(
     Ok(())
 }
 
+/// Records a verified operator's request refused for a missing scope.
 async fn record_refusal(
     state: &AppState,
-    operator: Option<&Operator>,
-    action: &str,
+    operator: &Operator,
     request_id: &str,
     detail: serde_json::Value,
 ) {
     let now = state.clock.now();
     let outcome = audit::Outcome::Denied;
+    let action = "authorization_failed";
     if let Err(error) = audit::record_outside_request(
-        &state.db, now, operator, action, request_id, outcome, detail,
+        &state.db,
+        now,
+        Some(operator),
+        action,
+        request_id,
+        outcome,
+        detail,
     )
     .await
     {

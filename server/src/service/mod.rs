@@ -17,6 +17,7 @@ pub mod provisioning_sweep;
 pub mod provisioning_tasks;
 pub mod public_limits;
 pub mod purge;
+pub mod refusals;
 pub mod registration_sessions;
 pub mod self_enrollment;
 pub mod settings;

@@ -64,6 +64,11 @@ pub fn spawn(state: std::sync::Arc<AppState>) {
             if let Err(error) = super::purge::run_once(&state).await {
                 tracing::warn!(%error, "purge of expired counters and idempotency keys failed");
             }
+            let now = state.clock.now();
+            if let Err(error) = super::refusals::flush(&state.db, &state.refusals, now, false).await
+            {
+                tracing::warn!(%error, "could not audit the refused requests of past minutes");
+            }
             tokio::time::sleep(INTERVAL).await;
         }
     });

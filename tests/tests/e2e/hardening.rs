@@ -496,7 +496,6 @@ async fn a_parallel_burst_cannot_pass_the_failure_cap() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_counters_and_idempotency_answers_are_purged() {
-    use diesel::prelude::*;
     let server = TestServer::start().await;
     let bogus = format!("{}.{}", "0".repeat(32), "A".repeat(43));
     assert_eq!(register_from(&server, &bogus, "x").await, 422);
@@ -511,17 +510,7 @@ async fn expired_counters_and_idempotency_answers_are_purged() {
         .send()
         .await
         .unwrap();
-    let count = |table: &str| -> i64 {
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .get_result::<Count>(&mut server.database())
-            .unwrap()
-            .n
-    };
+    let count = |table: &str| server.count_rows(table);
     let (counters, answers) = (count("rate_limits"), count("idempotency_keys"));
     assert!(counters >= 1 && answers == 1, "{counters} {answers}");
     // Nothing live is purged.

@@ -13,6 +13,7 @@ mod jwt;
 mod openapi_document;
 mod operations;
 mod provisioning;
+mod refused_flood;
 mod registration_sessions;
 mod replicas;
 mod templates;
