@@ -95,6 +95,11 @@ impl TestServer {
     /// A server whose configuration `adjust` may change first. Email goes to a real SMTP server and SMS
     /// to a real HTTP gateway, both started here on loopback.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_on(Clock::system(), adjust).await
+    }
+
+    /// Like [`Self::start_with`], on `clock` (replicas that must agree on the time share one).
+    pub async fn start_on(clock: Clock, adjust: impl FnOnce(&mut Config)) -> Self {
         logs::capture();
         let dir = temp_dir();
         let (smtp, smtp_addr) = SmtpSink::start("127.0.0.1:0").await;
@@ -114,7 +119,7 @@ impl TestServer {
             ..Config::default()
         };
         adjust(&mut config);
-        let mut server = Self::start_config(config, dir)
+        let mut server = Self::start_config_on(config, dir, clock)
             .await
             .unwrap_or_else(|e| panic!("server did not start: {e}"));
         server.smtp = smtp;
@@ -124,7 +129,10 @@ impl TestServer {
 
     /// A server for exactly this configuration; the error is what `enrolld serve` would print.
     pub async fn start_config(config: Config, dir: PathBuf) -> Result<Self, String> {
-        let clock = Clock::system();
+        Self::start_config_on(config, dir, Clock::system()).await
+    }
+
+    async fn start_config_on(config: Config, dir: PathBuf, clock: Clock) -> Result<Self, String> {
         let running = enrolld::server::start(config.clone(), clock.clone(), None).await?;
         let handle = running.handle.clone();
         tokio::spawn(running.server);

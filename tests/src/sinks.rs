@@ -52,27 +52,43 @@ impl ReceivedEmail {
 #[derive(Clone, Default)]
 pub struct SmtpSink {
     received: Arc<Mutex<Vec<ReceivedEmail>>>,
+    /// Messages whose data has arrived, counted before the stall (a slow server's view).
+    started: Arc<std::sync::atomic::AtomicUsize>,
+    stall: Duration,
 }
 
 impl SmtpSink {
     /// Starts listening on `addr` (port 0 for any).
     pub async fn start(addr: &str) -> (Self, SocketAddr) {
+        Self::start_stalling(addr, Duration::ZERO).await
+    }
+
+    /// Like [`Self::start`], but each message is acknowledged only `stall` after its data arrived.
+    pub async fn start_stalling(addr: &str, stall: Duration) -> (Self, SocketAddr) {
         let listener = TcpListener::bind(addr).await.unwrap();
         let local = listener.local_addr().unwrap();
-        let sink = Self::default();
-        let received = sink.received.clone();
+        let sink = Self {
+            stall,
+            ..Self::default()
+        };
+        let handle = sink.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     return;
                 };
-                let received = received.clone();
+                let sink = handle.clone();
                 tokio::spawn(async move {
-                    let _ = session(socket, received).await;
+                    let _ = session(socket, sink).await;
                 });
             }
         });
         (sink, local)
+    }
+
+    /// How many messages have arrived, including those still waiting out the stall.
+    pub fn started(&self) -> usize {
+        self.started.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Everything received so far.
@@ -112,10 +128,7 @@ impl SmtpSink {
     }
 }
 
-async fn session(
-    socket: tokio::net::TcpStream,
-    received: Arc<Mutex<Vec<ReceivedEmail>>>,
-) -> std::io::Result<()> {
+async fn session(socket: tokio::net::TcpStream, sink: SmtpSink) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut reader = BufReader::new(read);
     write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
@@ -164,7 +177,10 @@ async fn session(
                 };
                 raw.extend_from_slice(unstuffed);
             }
-            received.lock().unwrap().push(ReceivedEmail {
+            sink.started
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(sink.stall).await;
+            sink.received.lock().unwrap().push(ReceivedEmail {
                 from: from.clone(),
                 to: to.clone(),
                 raw,

@@ -1,18 +1,23 @@
 //! Several replicas on one database behave as one server: they share one configured key (a key
 //! ring, so it can be rotated), whatever their working directories.
 
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use enrolld::clock::Clock;
 use enrolld::config::Config;
-use enrolld_tests::sinks::{code_in, free_port};
-use enrolld_tests::{TestServer, types};
+use enrolld_tests::sinks::{SmtpSink, code_in, free_port};
+use enrolld_tests::{TestServer, new_user, types};
 
 use crate::provisioning::{create_users, link_secret, totp};
 
-/// A second replica of `first`: same database and delivery targets, its own working directory.
+/// A second replica of `first`: same database, delivery targets and clock, its own working
+/// directory.
 async fn replica_of(first: &TestServer, adjust: impl FnOnce(&mut Config)) -> TestServer {
     let database_url = first.config.database_url.clone();
     let smtp_url = first.config.smtp_url.clone();
     let sms_url = first.config.sms_gateway_url.clone();
-    TestServer::start_with(move |c| {
+    TestServer::start_on(first.clock.clone(), move |c| {
         c.database_url = database_url;
         c.smtp_url = smtp_url;
         c.sms_gateway_url = sms_url;
@@ -153,4 +158,73 @@ async fn a_rotated_key_keeps_everything_pending_working() {
         .unwrap()
         .into_inner();
     assert_eq!(done.serial, token.serial);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalling_mail_server_causes_no_duplicate_and_no_late_code() {
+    // Codes are written at t0 (valid for 10 minutes) by a replica whose relay is stopped.
+    let t0 = chrono::Utc::now();
+    let writer = TestServer::start_on(Clock::fixed(t0), |c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{}", free_port()));
+    })
+    .await;
+    writer.state.stopping.store(true, Ordering::SeqCst);
+    let users = ["u1", "u2", "u3", "u4", "u5", "u6"];
+    create_users(&writer.admin(), &users).await;
+    for user in users {
+        start_verification(&writer, user).await;
+    }
+    let mut sam = new_user("sam");
+    sam.phone = Some("+15550002222".into());
+    writer.admin().create_user().body(sam).send().await.unwrap();
+
+    // Ten seconds before the codes expire, two replicas relay to a mail server that takes 5 s per
+    // message.
+    writer.clock.set(t0 + chrono::Duration::seconds(590));
+    let (slow, slow_addr) = SmtpSink::start_stalling("127.0.0.1:0", Duration::from_secs(5)).await;
+    let slow_url = format!("smtp://{slow_addr}");
+    let url = slow_url.clone();
+    let a = replica_of(&writer, move |c| c.smtp_url = Some(url)).await;
+    let b = replica_of(&writer, move |c| c.smtp_url = Some(slow_url)).await;
+    wait_until(|| slow.started() >= 2).await;
+
+    // SMS does not wait for the stalled mail.
+    a.admin()
+        .create_identity_verification()
+        .user("sam")
+        .body(types::StartIdentityVerification {
+            channel: types::CodeChannel::Sms,
+        })
+        .send()
+        .await
+        .unwrap();
+    writer.sms.nth_to("+15550002222", 0).await;
+    assert!(slow.received().is_empty(), "the SMS waited for the mail");
+
+    // The codes expire while both replicas wait on the mail server: what was already being sent
+    // arrives, nothing else does.
+    let in_flight = slow.started();
+    writer.clock.set(t0 + chrono::Duration::seconds(601));
+    let finished = "notifications WHERE channel = 'email' AND status IN ('sent', 'expired')";
+    wait_until(|| a.count_rows(finished) == 6).await;
+    let delivered = slow.received();
+    assert_eq!(delivered.len(), in_flight);
+    let mut recipients: Vec<String> = delivered.iter().map(|e| e.to.join(",")).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), in_flight, "a message was sent twice");
+    let sent = a.count_rows("notifications WHERE channel = 'email' AND status = 'sent'");
+    assert_eq!(sent as usize, in_flight);
+    drop(b);
+}
+
+/// Polls `condition` every 50 ms for up to 30 s.
+async fn wait_until(condition: impl Fn() -> bool) {
+    for _ in 0..600 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("condition not met within 30 s");
 }
