@@ -26,7 +26,8 @@ pub struct Config {
     pub jwt_public_key_file: Option<PathBuf>,
     /// JWKS file with verification keys.
     pub jwt_jwks_file: Option<PathBuf>,
-    /// JWKS URL with verification keys (cached; an unknown `kid` refetches at most once a minute).
+    /// JWKS URL with verification keys (https, or http to loopback; cached for its `max-age` within
+    /// 1 min – 24 h, fetched again when that runs out or an unknown `kid` appears).
     pub jwt_jwks_url: Option<String>,
     /// Pinned algorithm list, comma-separated (e.g. `HS256` or `RS256,ES256`); default from the key kind.
     pub jwt_algorithms: Option<String>,

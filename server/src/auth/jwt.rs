@@ -127,7 +127,7 @@ impl Verifier {
             KeySource::Secret(secret) => DecodingKey::from_secret(secret),
             KeySource::PublicKey(key) => key.clone(),
             KeySource::Jwks(jwks) => jwks
-                .find(header.kid.as_deref())
+                .find(header.kid.as_deref(), header.alg)
                 .await
                 .ok_or_else(|| "the token's key id is not known".to_owned())?,
         };

@@ -1,18 +1,11 @@
-//! Where the verification keys come from: an HS256 secret, a PEM public key, or a JWKS file/URL.
+//! Where the verification keys come from: an HS256 secret, a PEM public key, or a JWKS file/URL
+//! (`jwks.rs`).
 
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
-
-use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
-use tokio::sync::{Mutex, RwLock};
 
+pub use super::jwks::JwksKeys;
 use crate::clock::Clock;
 use crate::config::{Config, read_secret};
-
-/// The least time between two JWKS fetches caused by an unknown `kid`, in seconds.
-const JWKS_REFETCH_SECONDS: i64 = 60;
 
 /// The verification keys.
 pub enum KeySource {
@@ -20,68 +13,8 @@ pub enum KeySource {
     Secret(Vec<u8>),
     /// One public key.
     PublicKey(DecodingKey),
-    /// A key set, from a file (fixed) or a URL (cached and refetched).
+    /// A key set, from a file (fixed) or a URL (cached and fetched again).
     Jwks(JwksKeys),
-}
-
-/// A JWKS, with its origin.
-pub struct JwksKeys {
-    set: RwLock<JwkSet>,
-    url: Option<String>,
-    last_fetch: Mutex<Option<DateTime<Utc>>>,
-    http: reqwest::Client,
-    clock: Clock,
-}
-
-impl JwksKeys {
-    /// The key with this `kid` (or the only key when the token names none), refetching the set from its
-    /// URL at most once a minute when the `kid` is unknown.
-    pub async fn find(&self, kid: Option<&str>) -> Option<DecodingKey> {
-        if let Some(key) = self.lookup(kid).await {
-            return Some(key);
-        }
-        self.refetch().await;
-        self.lookup(kid).await
-    }
-
-    async fn lookup(&self, kid: Option<&str>) -> Option<DecodingKey> {
-        let set = self.set.read().await;
-        let jwk = match kid {
-            Some(kid) => set.find(kid),
-            None if set.keys.len() == 1 => set.keys.first(),
-            None => None,
-        }?;
-        DecodingKey::from_jwk(jwk).ok()
-    }
-
-    async fn refetch(&self) {
-        let Some(url) = &self.url else { return };
-        let mut last = self.last_fetch.lock().await;
-        let now = self.clock.now();
-        if last.is_some_and(|at| (now - at).num_seconds() < JWKS_REFETCH_SECONDS) {
-            return;
-        }
-        *last = Some(now);
-        match fetch_jwks(&self.http, url).await {
-            Ok(set) => *self.set.write().await = set,
-            Err(error) => tracing::warn!(%error, "could not refresh the JWKS"),
-        }
-    }
-}
-
-async fn fetch_jwks(http: &reqwest::Client, url: &str) -> Result<JwkSet, String> {
-    let response = http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| format!("GET {url}: {e}"))?;
-    if !response.status().is_success() {
-        return Err(format!("GET {url}: status {}", response.status()));
-    }
-    response
-        .json::<JwkSet>()
-        .await
-        .map_err(|e| format!("GET {url}: not a JWKS: {e}"))
 }
 
 /// The resolved key source and the pinned algorithms.
@@ -134,32 +67,16 @@ pub async fn load(
         let family = key.family();
         (KeySource::PublicKey(key), vec![family])
     } else if config.jwt_jwks_file.is_some() || config.jwt_jwks_url.is_some() {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| format!("jwt_jwks_url: cannot build an HTTP client: {e}"))?;
-        let set = if let Some(path) = &config.jwt_jwks_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("jwt_jwks_file: cannot read {}: {e}", path.display()))?;
-            serde_json::from_str::<JwkSet>(&text)
-                .map_err(|e| format!("jwt_jwks_file: {} is not a JWKS: {e}", path.display()))?
-        } else {
-            JwkSet { keys: Vec::new() }
+        let jwks = match (&config.jwt_jwks_file, &config.jwt_jwks_url) {
+            (Some(path), _) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("jwt_jwks_file: cannot read {}: {e}", path.display()))?;
+                JwksKeys::fixed(&text, clock)
+                    .map_err(|e| format!("jwt_jwks_file: {}: {e}", path.display()))?
+            }
+            (None, Some(url)) => JwksKeys::remote(url.clone(), clock).await?,
+            (None, None) => return Err("jwt: no JWKS file or URL".into()),
         };
-        let url = config.jwt_jwks_url.clone();
-        if let Some(url) = &url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err("jwt_jwks_url: must start with http:// or https://".into());
-        }
-        let jwks = JwksKeys {
-            set: RwLock::new(set),
-            url,
-            last_fetch: Mutex::new(None),
-            http,
-            clock: clock.clone(),
-        };
-        jwks.refetch().await;
         let families = vec![
             AlgorithmFamily::Rsa,
             AlgorithmFamily::Ec,

@@ -1,5 +1,6 @@
 //! Operator authentication (bearer JWTs) and authorization (scopes).
 
+pub mod jwks;
 pub mod jwt;
 pub mod keys;
 pub mod scopes;

@@ -1,14 +1,10 @@
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use enrolld_tests::{SECRET, TestServer};
-use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,7 +16,7 @@ fn now() -> u64 {
     jsonwebtoken::get_current_timestamp()
 }
 
-fn claims() -> Value {
+pub(crate) fn claims() -> Value {
     json!({"iss": "enrolld", "aud": "enrolld", "sub": "agent-7", "scope": "users:read", "exp": now() + 600, "iat": now()})
 }
 
@@ -33,7 +29,7 @@ fn with(mut claims: Value, key: &str, value: Value) -> Value {
     claims
 }
 
-fn sign(alg: Algorithm, key: &EncodingKey, kid: Option<&str>, claims: &Value) -> String {
+pub(crate) fn sign(alg: Algorithm, key: &EncodingKey, kid: Option<&str>, claims: &Value) -> String {
     let mut header = Header::new(alg);
     header.kid = kid.map(str::to_owned);
     jsonwebtoken::encode(&header, claims, key).unwrap()
@@ -48,11 +44,11 @@ fn hs256(claims: &Value) -> String {
     )
 }
 
-fn rsa_key() -> EncodingKey {
+pub(crate) fn rsa_key() -> EncodingKey {
     EncodingKey::from_rsa_pem(&std::fs::read(fixture("rsa-private.pem")).unwrap()).unwrap()
 }
 
-fn ec_key() -> EncodingKey {
+pub(crate) fn ec_key() -> EncodingKey {
     EncodingKey::from_ec_pem(&std::fs::read(fixture("ec-private.pem")).unwrap()).unwrap()
 }
 
@@ -60,7 +56,7 @@ fn ed_key() -> EncodingKey {
     EncodingKey::from_ed_pem(&std::fs::read(fixture("ed-private.pem")).unwrap()).unwrap()
 }
 
-async fn status(server: &TestServer, token: &str) -> (u16, String) {
+pub(crate) async fn status(server: &TestServer, token: &str) -> (u16, String) {
     let response = server
         .http()
         .get(server.url("/v1/users"))
@@ -77,7 +73,7 @@ async fn status(server: &TestServer, token: &str) -> (u16, String) {
     (status, challenge)
 }
 
-async fn assert_rejected(server: &TestServer, token: &str, case: &str) {
+pub(crate) async fn assert_rejected(server: &TestServer, token: &str, case: &str) {
     let (status, challenge) = status(server, token).await;
     assert_eq!(status, 401, "{case}");
     assert!(
@@ -261,155 +257,6 @@ async fn public_key_servers_refuse_hmac_tokens_made_from_the_public_key() {
         "PS256 not pinned",
     )
     .await;
-}
-
-fn jwk(key: &EncodingKey, alg: Algorithm, kid: &str) -> Jwk {
-    let mut jwk = Jwk::from_encoding_key(key, alg).unwrap();
-    jwk.common.key_id = Some(kid.into());
-    jwk
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jwks_file_selects_keys_by_kid() {
-    let dir = enrolld_tests::temp_dir();
-    let path = dir.join("jwks.json");
-    let set = JwkSet {
-        keys: vec![
-            jwk(&rsa_key(), Algorithm::RS256, "rsa-1"),
-            jwk(&ec_key(), Algorithm::ES256, "ec-1"),
-        ],
-    };
-    std::fs::write(&path, serde_json::to_string(&set).unwrap()).unwrap();
-    let server = TestServer::start_with(|c| {
-        c.jwt_secret = None;
-        c.jwt_jwks_file = Some(path.clone());
-        c.jwt_algorithms = Some("RS256,ES256".into());
-    })
-    .await;
-    assert_eq!(
-        status(
-            &server,
-            &sign(Algorithm::RS256, &rsa_key(), Some("rsa-1"), &claims())
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        status(
-            &server,
-            &sign(Algorithm::ES256, &ec_key(), Some("ec-1"), &claims())
-        )
-        .await
-        .0,
-        200
-    );
-    assert_rejected(
-        &server,
-        &sign(Algorithm::ES256, &ec_key(), Some("rsa-1"), &claims()),
-        "kid of another key",
-    )
-    .await;
-    assert_rejected(
-        &server,
-        &sign(Algorithm::RS256, &rsa_key(), Some("nope"), &claims()),
-        "unknown kid",
-    )
-    .await;
-    assert_rejected(
-        &server,
-        &sign(Algorithm::RS256, &rsa_key(), None, &claims()),
-        "no kid, two keys",
-    )
-    .await;
-    let _ = std::fs::remove_dir_all(dir);
-}
-
-/// A tiny HTTP server that answers every request with the current JWKS and counts the requests.
-async fn jwks_endpoint(set: Arc<std::sync::Mutex<JwkSet>>, hits: Arc<AtomicUsize>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let set = set.clone();
-            let hits = hits.clone();
-            tokio::spawn(async move {
-                let mut buffer = [0u8; 4096];
-                let _ = socket.read(&mut buffer).await;
-                hits.fetch_add(1, Ordering::SeqCst);
-                let body = serde_json::to_string(&*set.lock().unwrap()).unwrap();
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    format!("http://{addr}/jwks.json")
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jwks_url_is_cached_and_refetched_at_most_once_a_minute_for_unknown_kids() {
-    let set = Arc::new(std::sync::Mutex::new(JwkSet {
-        keys: vec![jwk(&rsa_key(), Algorithm::RS256, "k1")],
-    }));
-    let hits = Arc::new(AtomicUsize::new(0));
-    let url = jwks_endpoint(set.clone(), hits.clone()).await;
-    let server = TestServer::start_with(|c| {
-        c.jwt_secret = None;
-        c.jwt_jwks_url = Some(url);
-        c.jwt_algorithms = Some("RS256,ES256".into());
-    })
-    .await;
-    assert_eq!(hits.load(Ordering::SeqCst), 1, "fetched once at start");
-    for _ in 0..3 {
-        assert_eq!(
-            status(
-                &server,
-                &sign(Algorithm::RS256, &rsa_key(), Some("k1"), &claims())
-            )
-            .await
-            .0,
-            200
-        );
-    }
-    assert_eq!(
-        hits.load(Ordering::SeqCst),
-        1,
-        "known kids come from the cache"
-    );
-
-    // A rotated-in key: the start-up fetch was under a minute ago, so the unknown kid is refused
-    // without a refetch...
-    set.lock()
-        .unwrap()
-        .keys
-        .push(jwk(&ec_key(), Algorithm::ES256, "k2"));
-    let token = sign(Algorithm::ES256, &ec_key(), Some("k2"), &claims());
-    assert_rejected(&server, &token, "kid unknown within the minute").await;
-    assert_rejected(&server, &token, "kid unknown within the minute, again").await;
-    assert_eq!(hits.load(Ordering::SeqCst), 1, "no refetch within a minute");
-
-    // ...and once a minute has passed, the unknown kid triggers one refetch that finds it.
-    server.clock.advance(chrono::Duration::seconds(61));
-    assert_eq!(status(&server, &token).await.0, 200);
-    assert_eq!(hits.load(Ordering::SeqCst), 2);
-    assert_eq!(status(&server, &token).await.0, 200);
-    assert_rejected(
-        &server,
-        &sign(Algorithm::ES256, &ec_key(), Some("k3"), &claims()),
-        "unknown kid",
-    )
-    .await;
-    assert_eq!(
-        hits.load(Ordering::SeqCst),
-        2,
-        "still at most one refetch a minute"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

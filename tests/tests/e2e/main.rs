@@ -9,6 +9,7 @@ mod enrollment_flow;
 mod errors;
 mod hardening;
 mod identity_services;
+mod jwks;
 mod jwt;
 mod openapi_document;
 mod operations;
