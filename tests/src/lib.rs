@@ -193,6 +193,20 @@ impl TestServer {
         enrolld::db::connect(&location, 1).unwrap().get().unwrap()
     }
 
+    /// Turns off identity verification enforcement, for tests about something else that need a
+    /// session's link in the answer.
+    pub async fn stop_enforcing_identity_verification(&self) {
+        self.admin()
+            .update_identity_verification_settings()
+            .body(types::IdentityVerificationSettings {
+                enforce: false,
+                window_minutes: 15,
+            })
+            .send()
+            .await
+            .unwrap();
+    }
+
     /// How many rows `table` holds.
     pub fn count_rows(&self, table: &str) -> i64 {
         use diesel::prelude::*;
@@ -217,6 +231,12 @@ impl Drop for TestServer {
         drop(handle.stop(false));
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Asserts a 403 that names the missing scope.
+pub fn assert_forbidden(problem: &types::Problem, scope: &str) {
+    assert_eq!(problem.status, 403, "{problem:?}");
+    assert!(problem.detail.contains(scope), "{}", problem.detail);
 }
 
 /// A user to create, with only a username.

@@ -95,7 +95,8 @@ pub struct CreateProvisioningTask {
     /// Last day to self-enroll (default: today + the policy's validity).
     #[serde(default)]
     pub stop_date: Option<NaiveDate>,
-    /// Send every self-enrollment email to this address instead of each user's directory email.
+    /// Send every self-enrollment email to this address instead of each user's directory email. Needs
+    /// `provisioning:manage`; each user's directory address is told where the link went.
     #[serde(default)]
     pub email: Option<String>,
 }
@@ -314,7 +315,8 @@ pub struct ResendProvisioning {
     #[serde(default)]
     #[schema(min_items = 1, max_items = 10000)]
     pub users: Option<Vec<String>>,
-    /// Send to this address this once (it is not stored).
+    /// Send to this address this once (it is not stored). Needs `provisioning:manage`; each user's
+    /// directory address is told where the link went.
     #[serde(default)]
     pub email: Option<String>,
 }

@@ -86,8 +86,13 @@ pub struct RegistrationSession {
     /// Who created it.
     pub created_by: crate::model::enrollments::Actor,
     /// The link the app opens (`<public_url>/enroll#<secret>`): only in the answer that creates the
-    /// session; the QR code endpoints show it again while it is pending.
+    /// session; the QR code endpoints show it again while it is pending. While identity verification
+    /// is enforced, only an operator who verified the user's identity in the current window sees it
+    /// (sending it to the user's directory email or phone needs no verification).
     pub enroll_url: Option<String>,
+    /// Why `enroll_url` is left out of this answer, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enroll_url_withheld: Option<String>,
     /// True when the requested lifetime was outside 10 minutes – 7 days and was brought within it.
     pub ttl_clamped: bool,
     /// Channels the session was sent through in this request.

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::notify::{self, Outgoing};
 use super::provisioning_tasks::{
-    Mailing, find_task, provisioning_email, require_email, task_model, today,
+    Mailing, find_task, provisioning_email, queue_redirect_notices, require_email,
+    require_manage_for_other_address, task_model, today,
 };
 use super::validate::is_email;
 use super::{Context, audit, settings, templates, with_outbox};
@@ -221,6 +222,7 @@ pub async fn resend(
     dry_run: bool,
 ) -> AppResult<TaskUsersChanged> {
     ctx.operator.require(Scope::ProvisioningWrite)?;
+    require_manage_for_other_address(ctx, input.email.as_deref())?;
     let alternate = input.email.as_deref().map(str::trim).map(str::to_owned);
     if let Some(address) = &alternate
         && !is_email(address)
@@ -279,6 +281,10 @@ pub async fn resend(
             .collect::<AppResult<Vec<_>>>()?;
         let spec = templates::spec("software-token", "email", "provisioning")?;
         notify::queue_many(tx, &key, now, spec, messages, alternate.is_some())?;
+        if let Some(address) = &alternate {
+            let users: Vec<&user_rows::User> = sendable.iter().map(|(_, _, user, _)| user).collect();
+            queue_redirect_notices(tx, &key, now, &ctx, number, &users, address)?;
+        }
         let mut audit_rows = Vec::new();
         for (index, entry, user, recipient) in &sendable {
             entries::extend(

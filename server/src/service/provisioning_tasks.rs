@@ -168,6 +168,56 @@ pub fn provisioning_email<'a>(
     })
 }
 
+/// Tells users, at their directory address, that their self-enrollment email went to `sent_to`
+/// instead (an operator's override or alternate address), so a misdirected link does not go unnoticed.
+/// Users without a directory address, or whose address is `sent_to`, are not told.
+pub fn queue_redirect_notices(
+    tx: &mut DbConn,
+    key: &ServerKey,
+    now: DateTime<Utc>,
+    ctx: &Context,
+    task: i64,
+    users: &[&user_rows::User],
+    sent_to: &str,
+) -> AppResult<()> {
+    let spec = templates::spec("software-token", "email", "provisioning-redirected")?;
+    let operator = ctx
+        .operator
+        .name
+        .clone()
+        .unwrap_or_else(|| ctx.operator.id.clone());
+    let messages: Vec<Outgoing<'_>> = users
+        .iter()
+        .filter_map(|user| {
+            let own = user.email.as_deref()?;
+            (!own.eq_ignore_ascii_case(sent_to)).then(|| Outgoing {
+                user_id: Some(&user.id),
+                recipient: own,
+                spec,
+                values: BTreeMap::from([
+                    ("UserDisplayName", user.display_name.clone()),
+                    ("Username", user.username.clone()),
+                    ("TaskNumber", task.to_string()),
+                    ("OperatorName", operator.clone()),
+                    ("SentTo", notify::mask(sent_to)),
+                ]),
+                not_after: None,
+                inline_images: Vec::new(),
+            })
+        })
+        .collect();
+    notify::queue_many(tx, key, now, spec, messages, false)?;
+    Ok(())
+}
+
+/// An address other than the users' own needs `provisioning:manage`.
+pub fn require_manage_for_other_address(ctx: &Context, address: Option<&str>) -> AppResult<()> {
+    if address.is_some() {
+        ctx.operator.require(Scope::ProvisioningManage)?;
+    }
+    Ok(())
+}
+
 /// Refuses when email cannot be sent.
 pub fn require_email(state: &AppState) -> AppResult<()> {
     match identity_services::not_configured_reason(&state.config, "personal-email") {
@@ -189,6 +239,7 @@ pub async fn create(
     claim: Option<super::idempotency::Claim>,
 ) -> AppResult<ProvisioningTaskCreated> {
     ctx.operator.require(Scope::ProvisioningWrite)?;
+    require_manage_for_other_address(ctx, input.email.as_deref())?;
     super::validate::item_count("users", input.users.len(), 1, MAX_USERS)?;
     if let Some(email) = &input.email
         && !is_email(email.trim())
@@ -330,7 +381,11 @@ pub async fn create(
             })
             .collect::<AppResult<_>>()?;
         let spec = templates::spec("software-token", "email", "provisioning")?;
-        notify::queue_many(tx, &key, now, spec, messages, false)?;
+        notify::queue_many(tx, &key, now, spec, messages, override_email.is_some())?;
+        if let Some(address) = override_email {
+            let users: Vec<&user_rows::User> = chosen.iter().map(|(_, user)| *user).collect();
+            queue_redirect_notices(tx, &key, now, &ctx, number, &users, address)?;
+        }
         let number_text = number.to_string();
         let mut audit_rows = vec![audit::row(
             &ctx,

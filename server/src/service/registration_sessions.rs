@@ -9,7 +9,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::notify::{self, Outgoing};
-use super::{Context, audit, enrollments, identity_services, page, templates, users, with_outbox};
+use super::{
+    Context, audit, enrollments, identity_services, page, templates, users, verification,
+    with_outbox,
+};
 use crate::auth::scopes::Scope;
 use crate::crypto::ServerKey;
 use crate::db::registration_sessions::{self as rows, SessionFilter, SessionRow};
@@ -69,6 +72,7 @@ fn to_model(row: SessionRow, now: DateTime<Utc>) -> RegistrationSession {
             name: row.created_by_name,
         },
         enroll_url: None,
+        enroll_url_withheld: None,
         ttl_clamped: false,
         notified: Vec::new(),
         consumed_at: row.consumed_at.map(|t| t.and_utc()),
@@ -263,9 +267,17 @@ pub async fn create(
         let detail =
             json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
         audit::record_user(tx, &ctx, now, &user.id, detail)?;
+        let shown = verification::is_verified(tx, &ctx, &user.id, now)?;
         let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &row.id));
         let mut session = to_model(row, now);
-        session.enroll_url = Some(url);
+        if shown {
+            session.enroll_url = Some(url);
+        } else {
+            session.enroll_url_withheld = Some(format!(
+                "the link is shown only to an operator who verified the user's identity: {}",
+                verification::NOT_VERIFIED
+            ));
+        }
         session.ttl_clamped = ttl_clamped;
         session.notified = channels;
         Ok(session)
@@ -428,11 +440,19 @@ pub async fn qr(
         return Err(AppError::invalid("margin", "must be between 0 and 16"));
     }
     let now = state.clock.now();
-    let row = state.db.run(move |conn| find(conn, &id)).await?;
-    let current = status(&row, now);
-    if current != SessionStatus::Pending {
-        return Err(not_pending(current));
-    }
+    let ctx = ctx.clone();
+    let row = state
+        .db
+        .run(move |conn| {
+            let row = find(conn, &id)?;
+            let current = status(&row, now);
+            if current != SessionStatus::Pending {
+                return Err(not_pending(current));
+            }
+            verification::require_verified(conn, &ctx, &row.user_id, now)?;
+            Ok(row)
+        })
+        .await?;
     let url = enroll_url(&state.public_url, &secret_for(&state.key, &row.id));
     if svg {
         crate::qr::svg(&url, size, margin).map(String::into_bytes)

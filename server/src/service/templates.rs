@@ -190,8 +190,15 @@ const PROVISIONING_PLACEHOLDERS: &[&str] = &[
 ];
 const CANCELED_PLACEHOLDERS: &[&str] =
     &["UserDisplayName", "Username", "TaskNumber", "OperatorName"];
+const REDIRECTED_PLACEHOLDERS: &[&str] = &[
+    "UserDisplayName",
+    "Username",
+    "TaskNumber",
+    "OperatorName",
+    "SentTo",
+];
 
-const PROVISIONING_SPECS: [TemplateSpec; 2] = [
+const PROVISIONING_SPECS: [TemplateSpec; 3] = [
     TemplateSpec {
         service: "software-token",
         channel: "email",
@@ -214,6 +221,17 @@ const PROVISIONING_SPECS: [TemplateSpec; 2] = [
         allowed: CANCELED_PLACEHOLDERS,
         subject: Some("Your software token enrollment was canceled"),
         text: "Hello {{UserDisplayName}},\n\nthe software token provisioned to you in task {{TaskNumber}} was canceled by {{OperatorName}}; its enrollment link no longer works.",
+        html: None,
+    },
+    TemplateSpec {
+        service: "software-token",
+        channel: "email",
+        event: "provisioning-redirected",
+        description: "Tells the user, at the directory address, that their self-enrollment link was sent to another address.",
+        required: &["SentTo"],
+        allowed: REDIRECTED_PLACEHOLDERS,
+        subject: Some("Your software token link was sent to another address"),
+        text: "Hello {{UserDisplayName}},\n\n{{OperatorName}} sent the link to set up your software token (task {{TaskNumber}}) to {{SentTo}} instead of this address. If you did not ask for this, tell your service desk at once.",
         html: None,
     },
 ];

@@ -242,16 +242,28 @@ pub fn require_verified(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    if !settings::identity_verification(conn)?.enforce {
+    if is_verified(conn, ctx, user_id, now)? {
         return Ok(());
     }
-    match challenges::open_verification(conn, user_id, &ctx.operator.id, now.naive_utc())? {
-        Some(_) => Ok(()),
-        None => Err(AppError::Conflict {
-            code: "identity_not_verified",
-            message:
-                "verify the user's identity first (create_identity_verification, then confirm_identity_verification)"
-                    .into(),
-        }),
+    Err(AppError::Conflict {
+        code: "identity_not_verified",
+        message: NOT_VERIFIED.into(),
+    })
+}
+
+/// What an operator who has not verified the user is told.
+pub const NOT_VERIFIED: &str = "verify the user's identity first (create_identity_verification, then confirm_identity_verification)";
+
+/// Whether the operator verified the user within the window, or enforcement is off.
+pub fn is_verified(
+    conn: &mut DbConn,
+    ctx: &Context,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    if !settings::identity_verification(conn)?.enforce {
+        return Ok(true);
     }
+    let open = challenges::open_verification(conn, user_id, &ctx.operator.id, now.naive_utc())?;
+    Ok(open.is_some())
 }

@@ -13,6 +13,7 @@ mod jwks;
 mod jwt;
 mod openapi_document;
 mod operations;
+mod proofing;
 mod provisioning;
 mod refused_flood;
 mod registration_sessions;

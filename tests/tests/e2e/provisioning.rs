@@ -1,6 +1,6 @@
 use chrono::{Duration, NaiveDate};
 use enrolld::auth::scopes::Scope;
-use enrolld_tests::{Client, TestServer, new_user, problem_of, status_of, types};
+use enrolld_tests::{Client, TestServer, assert_forbidden, new_user, problem_of, status_of, types};
 use hmac::{Hmac, Mac};
 
 /// An RFC 6238 code computed here, independently of the server: HMAC-SHA-1, 6 digits, 30 s.
@@ -247,14 +247,24 @@ async fn the_whole_life_of_a_task() {
             .await,
     );
 
-    // Carol: resent to an alternate address (used once, never stored), then removed with a notice.
+    // Carol: resent to an alternate address (used once, never stored; it needs
+    // provisioning:manage, and her directory address is told), then removed with a notice.
+    let to_private = || types::ResendProvisioning {
+        users: Some(vec!["carol".into()]),
+        email: Some("carol.private@example.org".into()),
+    };
+    let writer = server.client_with("writer", &[Scope::ProvisioningWrite]);
+    let refused = writer
+        .resend_provisioning_task()
+        .number(created.number)
+        .body(to_private())
+        .send()
+        .await;
+    assert_forbidden(&problem_of(refused), "provisioning:manage");
     let resent = op
         .resend_provisioning_task()
         .number(created.number)
-        .body(types::ResendProvisioning {
-            users: Some(vec!["carol".into()]),
-            email: Some("carol.private@example.org".into()),
-        })
+        .body(to_private())
         .send()
         .await
         .unwrap()
@@ -263,6 +273,13 @@ async fn the_whole_life_of_a_task() {
     assert_eq!(resent.task.emailed_to.as_deref(), Some("c***@example.org"));
     let alternate = server.smtp.nth_to("carol.private@example.org", 0).await;
     let carol_secret = link_secret(&alternate.text());
+    let told = server.smtp.nth_to("carol@example.com", 1).await;
+    assert_eq!(
+        told.subject(),
+        "Your software token link was sent to another address"
+    );
+    assert!(told.text().contains("c***@example.org"), "{}", told.text());
+    assert!(!told.text().contains("carol.private"));
     let detail = op
         .get_provisioning_task()
         .number(created.number)
@@ -303,7 +320,7 @@ async fn the_whole_life_of_a_task() {
         "a completed entry cannot be canceled"
     );
     assert_eq!(
-        server.smtp.nth_to("carol@example.com", 1).await.subject(),
+        server.smtp.nth_to("carol@example.com", 2).await.subject(),
         "Your software token enrollment was canceled"
     );
     let canceled = problem_of(

@@ -60,6 +60,7 @@ fn agent(server: &TestServer) -> Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
     let server = TestServer::start().await;
+    server.stop_enforcing_identity_verification().await;
     let agent = agent(&server);
     let carol = create_carol(&agent).await;
     let session = agent
@@ -260,6 +261,7 @@ async fn collect(stream: progenitor_client::ByteStream) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
     let server = TestServer::start().await;
+    server.stop_enforcing_identity_verification().await;
     let agent = agent(&server);
     create_carol(&agent).await;
     server.clock.set(server.clock.now());
@@ -535,6 +537,7 @@ async fn lifetimes_are_clamped_and_disabled_users_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_completions_make_exactly_one_enrollment() {
     let server = TestServer::start().await;
+    server.stop_enforcing_identity_verification().await;
     let agent = agent(&server);
     create_carol(&agent).await;
     let session = agent

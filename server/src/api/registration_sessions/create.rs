@@ -13,7 +13,10 @@ use crate::state::AppState;
 /// `notify` it is sent at once: `email` sends a QR code to the directory email, `sms` the link to the
 /// directory phone. Lifetime: 24 hours unless `hours_to_live` says otherwise, kept within 10 minutes
 /// and 7 days (`ttl_clamped` tells). Refused (409) when the user is already enrolled in `mobile-app`, or
-/// already has a pending session (unless `force`, which removes it), or is disabled.
+/// already has a pending session (unless `force`, which removes it), or is disabled. While identity
+/// verification is enforced, `enroll_url` is in the answer only for an operator who verified the user's
+/// identity in the current window (`enroll_url_withheld` says so otherwise); `notify` needs no
+/// verification, because it goes to the user's own directory address.
 #[utoipa::path(
     tag = "registration-sessions",
     params(("user" = String, Path, description = "The user's id or username", example = "carol")),

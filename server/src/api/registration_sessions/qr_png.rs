@@ -11,13 +11,14 @@ use crate::state::AppState;
 ///
 /// The QR code of the session's `enroll_url` as a PNG, for an agent to show on screen while the user
 /// scans it. Only for pending sessions. Needs `registration-sessions:write`, because the code holds the
-/// secret.
+/// secret, and, while identity verification is enforced, this operator's verification of the user's
+/// identity in the current window (409 `identity_not_verified` otherwise).
 #[utoipa::path(
     tag = "registration-sessions",
     params(("id" = String, Path, description = "The session id"), QrQuery),
     responses(
         (status = 200, description = "The QR code", body = Image, content_type = "image/png"),
-        (status = 409, description = "The session is not pending"),
+        (status = 409, description = "The session is not pending, or the user's identity is not verified"),
     ),
     security(("bearer" = ["registration-sessions:write"])),
 )]
