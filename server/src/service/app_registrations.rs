@@ -71,10 +71,12 @@ pub async fn register(
     let operation_id = origin.operation_id;
     let attempt = with_outbox(state, false, move |tx| {
         let session = rows::find(tx, &session_id)?.ok_or_else(rejected)?;
+        // The user and the service are checked now, not only when the session was made.
+        let user = users::find_required(tx, &session.user_id)?;
+        enrollments::require_may_enroll(tx, &user, "mobile-app").map_err(|_| rejected())?;
         if rows::consume(tx, &session.id, now.naive_utc())? != 1 {
             return Err(rejected());
         }
-        let user = users::find_required(tx, &session.user_id)?;
         let ctx = Context {
             operator: Operator {
                 id: user.id.clone(),

@@ -89,12 +89,7 @@ pub async fn start(
     let ctx = ctx.clone();
     with_outbox(state, false, move |tx| {
         let user = users::find_required(tx, &user)?;
-        if user.state != "active" {
-            return Err(AppError::Conflict {
-                code: "user_disabled",
-                message: "the user is disabled".into(),
-            });
-        }
+        users::require_active(&user)?;
         let service = enrollments::find_service(tx, service_id)?;
         enrollments::require_usable(&config, &service)?;
         if !service.agent_can_enroll {
@@ -145,6 +140,8 @@ pub async fn resend(state: &AppState, ctx: &Context, id: String) -> AppResult<En
     with_outbox(state, false, move |tx| {
         let row = codes::find_own(tx, &ctx, &id, PURPOSE, KIND)?;
         let user = users::find_required(tx, &row.user_id)?;
+        let service_id = row.service_id.clone().unwrap_or_default();
+        enrollments::require_may_enroll(tx, &user, &service_id)?;
         let issued = codes::reissue(tx, &key, &ctx, now, &row)?;
         send_code(tx, &key, &ctx, now, &user, &issued)?;
         let detail = json!({"challenge": issued.row.id, "sends": issued.row.send_count});

@@ -73,6 +73,25 @@ pub fn check_address(service_id: &str, address: &str) -> Result<String, String> 
     }
 }
 
+/// Refuses to bind an authenticator for a user who is not active, or to a service that is switched
+/// off. Every path that binds one (a code, a registration session, a self-enrollment link) comes
+/// through here when it is used, not only when it was made.
+pub fn require_may_enroll(
+    conn: &mut DbConn,
+    user: &user_rows::User,
+    service_id: &str,
+) -> AppResult<()> {
+    users::require_active(user)?;
+    let service = find_service(conn, service_id)?;
+    if !service.enabled {
+        return Err(AppError::Unprocessable {
+            code: "service_disabled",
+            message: format!("{} is switched off", service.display_name),
+        });
+    }
+    Ok(())
+}
+
 /// Refuses a service that is switched off or not configured.
 pub fn require_usable(
     config: &Config,
@@ -103,6 +122,7 @@ pub fn add(
     address: &str,
     method: &str,
 ) -> AppResult<EnrollmentRow> {
+    require_may_enroll(conn, user, service_id)?;
     if rows::active(conn, &user.id, service_id)?.is_some() {
         return Err(already_enrolled(service_id));
     }

@@ -219,12 +219,7 @@ pub async fn create(
     let channels = dedup(&input.notify);
     with_outbox(state, false, move |tx| {
         let user = users::find_required(tx, &user)?;
-        if user.state != "active" {
-            return Err(AppError::Conflict {
-                code: "user_disabled",
-                message: "the user is disabled".into(),
-            });
-        }
+        users::require_active(&user)?;
         let service = enrollments::find_service(tx, "mobile-app")?;
         enrollments::require_usable(&deps.config, &service)?;
         if crate::db::enrollments::active(tx, &user.id, "mobile-app")?.is_some() {

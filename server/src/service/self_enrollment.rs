@@ -11,6 +11,7 @@ use super::provisioning_tasks::{effective_status, entry_of_secret, today};
 use super::public_limits::{self, Origin};
 use super::{Context, audit, users, with_outbox};
 use crate::auth::Operator;
+use crate::db::DbConn;
 use crate::db::task_entries as entries;
 use crate::db::users as user_rows;
 use crate::error::{AppError, AppResult};
@@ -64,6 +65,14 @@ async fn record_if_rejected<T>(
     result
 }
 
+/// The entry's user, while the user is active and software tokens are switched on (checked at each
+/// use of the link, not only when it was sent).
+fn usable_user(conn: &mut DbConn, entry: &entries::EntryRow) -> AppResult<user_rows::User> {
+    let user = users::find_required(conn, &entry.user_id)?;
+    enrollments::require_may_enroll(conn, &user, "software-token").map_err(|_| rejected())?;
+    Ok(user)
+}
+
 /// The entry a genuine secret names; a secret that is not genuine is counted against its source
 /// (429 past the cap) and rejected.
 async fn genuine_entry(
@@ -100,7 +109,7 @@ pub async fn start(
         {
             return Err(rejected());
         }
-        let user = users::find_required(tx, &entry.user_id)?;
+        let user = usable_user(tx, &entry)?;
         let mut totp_key = [0u8; 20];
         rand::rngs::OsRng
             .try_fill_bytes(&mut totp_key)
@@ -159,6 +168,7 @@ pub async fn complete(
             {
                 return Err(rejected());
             }
+            usable_user(conn, &entry)?;
             if entries::count_attempt(conn, &entry.id, today)? != 1 {
                 return Err(rejected());
             }
@@ -176,7 +186,7 @@ pub async fn complete(
     let config = state.config.clone();
     let call_origin = origin.clone();
     let result = with_outbox(state, false, move |tx| {
-        let user = users::find_required(tx, &entry.user_id)?;
+        let user = usable_user(tx, &entry)?;
         let ctx = self_service(&user, &call_origin);
         if !correct {
             let locked = entry.attempts >= entry.max_attempts;

@@ -63,6 +63,17 @@ pub fn find_required(conn: &mut DbConn, user: &str) -> AppResult<rows::User> {
     })
 }
 
+/// Refuses (409 `user_disabled`) a user who is not active.
+pub fn require_active(user: &rows::User) -> AppResult<()> {
+    if user.state == "active" {
+        return Ok(());
+    }
+    Err(AppError::Conflict {
+        code: "user_disabled",
+        message: format!("{} is disabled", user.username),
+    })
+}
+
 /// Fills the columns computed from a row's text: the username's confusable skeleton, and the
 /// case-folded text that `q` searches.
 fn with_derived(mut row: rows::User) -> rows::User {

@@ -119,12 +119,7 @@ pub async fn start(
     let ctx = ctx.clone();
     with_outbox(state, false, move |tx| {
         let user = users::find_required(tx, &user)?;
-        if user.state != "active" {
-            return Err(AppError::Conflict {
-                code: "user_disabled",
-                message: "the user is disabled".into(),
-            });
-        }
+        users::require_active(&user)?;
         let address = destination(tx, &user, input.channel)?;
         let issued = codes::issue(
             tx,
@@ -185,6 +180,9 @@ pub async fn confirm(
         .db
         .run(move |conn| {
             transaction(conn, false, |tx| {
+                // A user disabled since the code was sent cannot be verified.
+                let user = users::find_required(tx, &row.user_id)?;
+                users::require_active(&user)?;
                 let policy = settings::identity_verification(tx)?;
                 let until = now + Duration::minutes(i64::from(policy.window_minutes));
                 codes::consume(tx, &row, now, Some(until))?;

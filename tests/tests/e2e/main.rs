@@ -18,5 +18,6 @@ mod provisioning;
 mod refused_flood;
 mod registration_sessions;
 mod replicas;
+mod state_at_use;
 mod templates;
 mod users;
