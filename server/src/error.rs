@@ -105,6 +105,10 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+const PENDING_SESSION_RACE: &str =
+    "the user has a pending registration session made at the same time; use force to replace it";
+const ACTIVE_ENTRY_RACE: &str = "a user in this task got an active entry for this token type from another task made at the same time; send the request again to see which";
+
 /// A unique-constraint race, said in our words: the database's own message never reaches a client.
 fn unique_conflict(constraint: Option<&str>, message: &str) -> AppError {
     // PostgreSQL names the constraint (`users_username_key`); SQLite says `UNIQUE constraint failed:
@@ -123,6 +127,19 @@ fn unique_conflict(constraint: Option<&str>, message: &str) -> AppError {
             "username_taken",
             "a user with this username exists",
         ),
+        // A parallel create won: PostgreSQL names the index, SQLite the column.
+        (
+            "registration_sessions_one_pending",
+            "session_exists",
+            PENDING_SESSION_RACE,
+        ),
+        (
+            "registration_sessions_user_id",
+            "session_exists",
+            PENDING_SESSION_RACE,
+        ),
+        ("task_entries_one_active", "entry_exists", ACTIVE_ENTRY_RACE),
+        ("task_entries_user_id", "entry_exists", ACTIVE_ENTRY_RACE),
     ];
     tracing::info!(database.message = %message, "unique constraint refused a write");
     match known.iter().find(|(needle, _, _)| said.contains(needle)) {

@@ -1,5 +1,6 @@
-//! The `registration_sessions` table. `expired` is not stored: a pending session past `expires_at` is
-//! expired, so expiry is visible without any background job.
+//! The `registration_sessions` table. A pending session past `expires_at` is expired, so expiry is
+//! visible without any background job; `expired` is stored only when a new session is made for the
+//! user (at most one `pending` row per user, enforced by a partial unique index).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -65,6 +66,18 @@ pub fn current(
         .optional()
 }
 
+/// Stores `expired` on the user's pending sessions that are past their expiry.
+pub fn expire_lapsed(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        registration_sessions::table
+            .filter(registration_sessions::user_id.eq(user_id))
+            .filter(registration_sessions::status.eq("pending"))
+            .filter(registration_sessions::expires_at.le(now)),
+    )
+    .set(registration_sessions::status.eq("expired"))
+    .execute(conn)
+}
+
 /// Removes a pending session (expired or not); returns the rows changed.
 pub fn remove(conn: &mut DbConn, id: &str, now: NaiveDateTime, by: &str) -> QueryResult<usize> {
     diesel::update(
@@ -121,9 +134,13 @@ pub fn list(
                 .filter(registration_sessions::expires_at.gt(now))
         }
         Some("expired") => {
-            query = query
-                .filter(registration_sessions::status.eq("pending"))
-                .filter(registration_sessions::expires_at.le(now))
+            query = query.filter(
+                registration_sessions::status
+                    .eq("expired")
+                    .or(registration_sessions::status
+                        .eq("pending")
+                        .and(registration_sessions::expires_at.le(now))),
+            )
         }
         Some(other) => query = query.filter(registration_sessions::status.eq(other.to_owned())),
         None => {}

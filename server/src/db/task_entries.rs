@@ -49,13 +49,12 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<EntryRow>> {
         .optional()
 }
 
-/// (user id, task number) of the users' outstanding entries of a token type.
-pub fn outstanding(
+/// The users' active entries of a token type (past their stop date or not).
+pub fn active_for_users(
     conn: &mut DbConn,
     user_ids: &[String],
     token_type: &str,
-    today: NaiveDate,
-) -> QueryResult<Vec<(String, i64)>> {
+) -> QueryResult<Vec<EntryRow>> {
     let mut found = Vec::new();
     for chunk in user_ids.chunks(500) {
         found.extend(
@@ -63,9 +62,8 @@ pub fn outstanding(
                 .filter(task_entries::user_id.eq_any(chunk))
                 .filter(task_entries::token_type.eq(token_type))
                 .filter(task_entries::status.eq("active"))
-                .filter(task_entries::stop_date.ge(today))
-                .select((task_entries::user_id, task_entries::task_number))
-                .load::<(String, i64)>(conn)?,
+                .select(EntryRow::as_select())
+                .load(conn)?,
         );
     }
     Ok(found)

@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::provisioning_tasks::today;
-use crate::db::{audit_events, task_entries};
+use crate::db::{DbConn, audit_events, task_entries};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -22,32 +23,42 @@ pub async fn run_once(state: &AppState) -> Result<usize, AppError> {
         .run(move |conn| {
             super::transaction(conn, false, |tx| {
                 let overdue = task_entries::overdue(tx, today, 500)?;
-                let mut rows = Vec::new();
-                for entry in &overdue {
-                    if task_entries::finish(tx, &entry.id, "expired", now.naive_utc())? == 1 {
-                        rows.push(audit_events::AuditEventRow {
-                            id: uuid::Uuid::now_v7().to_string(),
-                            occurred_at: now.naive_utc(),
-                            actor_type: "system".into(),
-                            actor_id: None,
-                            actor_name: Some("expiry sweep".into()),
-                            action: "expire_task_entry".into(),
-                            target_type: Some("user".into()),
-                            target_id: Some(entry.user_id.clone()),
-                            outcome: "success".into(),
-                            request_id: None,
-                            detail: Some(
-                                json!({"task": entry.task_number, "entry": entry.id, "stop_date": entry.stop_date})
-                                    .to_string(),
-                            ),
-                        });
-                    }
-                }
-                audit_events::insert(tx, &rows)?;
-                Ok(rows.len())
+                expire(tx, &overdue, now)
             })
         })
         .await
+}
+
+/// Records these overdue entries as `expired`, each with an audit row, in the caller's transaction;
+/// returns how many changed (another writer may have finished some).
+pub fn expire(
+    tx: &mut DbConn,
+    overdue: &[task_entries::EntryRow],
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let mut rows = Vec::new();
+    for entry in overdue {
+        if task_entries::finish(tx, &entry.id, "expired", now.naive_utc())? == 1 {
+            rows.push(audit_events::AuditEventRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                occurred_at: now.naive_utc(),
+                actor_type: "system".into(),
+                actor_id: None,
+                actor_name: Some("expiry sweep".into()),
+                action: "expire_task_entry".into(),
+                target_type: Some("user".into()),
+                target_id: Some(entry.user_id.clone()),
+                outcome: "success".into(),
+                request_id: None,
+                detail: Some(
+                    json!({"task": entry.task_number, "entry": entry.id, "stop_date": entry.stop_date})
+                        .to_string(),
+                ),
+            });
+        }
+    }
+    audit_events::insert(tx, &rows)?;
+    Ok(rows.len())
 }
 
 /// Starts the sweep for this process (the server passes its shared state). After each pass that

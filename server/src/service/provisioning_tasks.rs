@@ -229,6 +229,9 @@ pub fn require_email(state: &AppState) -> AppResult<()> {
     }
 }
 
+/// The reason given for a user who already has an active entry for the token type.
+const OUTSTANDING: &str = "has an outstanding entry";
+
 /// Creates a task: one entry and one email per user; unknown, disabled and already-provisioned users
 /// are reported per item and do not sink the rest.
 pub async fn create(
@@ -271,8 +274,16 @@ pub async fn create(
             .flat_map(|u| [(u.id.clone(), u), (u.username.clone(), u)])
             .collect();
         let ids: Vec<String> = found.iter().map(|u| u.id.clone()).collect();
-        let outstanding: HashMap<String, i64> = entries::outstanding(tx, &ids, token_type, today)?
+        // Entries past their stop date are recorded as expired first: one active entry per user
+        // and token type is all the database allows.
+        let (current, overdue): (Vec<EntryRow>, Vec<EntryRow>) =
+            entries::active_for_users(tx, &ids, token_type)?
+                .into_iter()
+                .partition(|entry| entry.stop_date >= today);
+        super::provisioning_sweep::expire(tx, &overdue, now)?;
+        let outstanding: HashMap<String, i64> = current
             .into_iter()
+            .map(|entry| (entry.user_id, entry.task_number))
             .collect();
         let enrolled: HashSet<String> =
             crate::db::enrollments::enrolled_users(tx, &ids, "software-token")?
@@ -304,7 +315,7 @@ pub async fn create(
             } else if let Some(number) = outstanding.get(&user.id) {
                 results.push(result(
                     "skipped",
-                    Some(format!("has an outstanding entry in task {number}")),
+                    Some(format!("{OUTSTANDING} in task {number}")),
                 ));
             } else if enrolled.contains(&user.id) {
                 results.push(result(
@@ -320,6 +331,22 @@ pub async fn create(
                 chosen.push((index, user));
                 results.push(result("provisioned", None));
             }
+        }
+        let outstanding_only = results.iter().all(|r| {
+            r.status == "skipped"
+                && r.reason
+                    .as_deref()
+                    .is_some_and(|why| why.starts_with(OUTSTANDING))
+        });
+        if chosen.is_empty() && outstanding_only {
+            let users: Vec<String> = results
+                .iter()
+                .map(|r| format!("{} ({})", r.user, r.reason.clone().unwrap_or_default()))
+                .collect();
+            return Err(AppError::Conflict {
+                code: "entry_exists",
+                message: format!("nothing to provision: {}", users.join(", ")),
+            });
         }
         if chosen.is_empty() {
             let errors = results

@@ -55,6 +55,7 @@ pub fn status(row: &SessionRow, now: DateTime<Utc>) -> SessionStatus {
     match row.status.as_str() {
         "consumed" => SessionStatus::Consumed,
         "removed" => SessionStatus::Removed,
+        "expired" => SessionStatus::Expired,
         _ if now.naive_utc() >= row.expires_at => SessionStatus::Expired,
         _ => SessionStatus::Pending,
     }
@@ -228,6 +229,7 @@ pub async fn create(
                 message: "the user is already enrolled in mobile-app".into(),
             });
         }
+        rows::expire_lapsed(tx, &user.id, now.naive_utc())?;
         if let Some(existing) = rows::current(tx, &user.id, now.naive_utc())? {
             if !input.force {
                 return Err(AppError::Conflict {

@@ -15,6 +15,7 @@ mod openapi_document;
 mod operations;
 mod proofing;
 mod provisioning;
+mod races;
 mod refused_flood;
 mod registration_sessions;
 mod replicas;

@@ -131,10 +131,17 @@ async fn the_whole_life_of_a_task() {
         .send()
         .await;
     let problem = problem_of(again);
+    assert_eq!(
+        (problem.status, problem.code.as_str()),
+        (409, "entry_exists")
+    );
     assert!(
-        problem.errors[0]
-            .message
-            .contains(&format!("outstanding entry in task {}", created.number))
+        problem.detail.contains(&format!(
+            "bob (has an outstanding entry in task {})",
+            created.number
+        )),
+        "{}",
+        problem.detail
     );
 
     // Each user got an email with a link; Alice enrolls a working token.

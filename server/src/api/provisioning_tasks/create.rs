@@ -26,7 +26,7 @@ use crate::state::AppState;
     request_body = CreateProvisioningTask,
     responses(
         (status = 201, description = "The task, with a result per user", body = ProvisioningTaskCreated),
-        (status = 409, description = "A request with this Idempotency-Key is still running"),
+        (status = 409, description = "A request with this Idempotency-Key is still running, or every user already has an active entry for the token type (`entry_exists`)"),
     ),
     security(("bearer" = ["provisioning:write"])),
 )]
