@@ -72,9 +72,36 @@ pub enum AppError {
         /// Seconds to wait.
         retry_after: u64,
     },
+    /// The database stayed busy (locked by another writer, or no connection free) for longer than
+    /// a request may wait; nothing was changed.
+    #[error("the database is busy; nothing was changed, retry after {retry_after} seconds")]
+    Busy {
+        /// Seconds to wait.
+        retry_after: u64,
+        /// What the database said (logged, never shown).
+        cause: String,
+    },
     /// Something broke inside; the detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Seconds a client is asked to wait after a busy database.
+const BUSY_RETRY_AFTER: u64 = 2;
+
+/// Whether a database error means "another writer holds the lock" (SQLite's busy timeout ran out,
+/// PostgreSQL's `lock_timeout` or a serialization failure), not a defect.
+fn is_busy(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "database is locked",
+        "database is busy",
+        "database table is locked",
+        "lock timeout",
+        "could not serialize access",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
 }
 
 impl AppError {
@@ -100,6 +127,14 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 unique_conflict(info.constraint_name(), info.message())
             }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => Self::Busy {
+                retry_after: BUSY_RETRY_AFTER,
+                cause: info.message().to_owned(),
+            },
+            Error::DatabaseError(_, info) if is_busy(info.message()) => Self::Busy {
+                retry_after: BUSY_RETRY_AFTER,
+                cause: info.message().to_owned(),
+            },
             other => Self::Internal(format!("database: {other}")),
         }
     }
@@ -155,8 +190,12 @@ fn unique_conflict(constraint: Option<&str>, message: &str) -> AppError {
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {
+    /// No connection came free within the pool's wait: the server is saturated, not broken.
     fn from(error: diesel::r2d2::PoolError) -> Self {
-        Self::Internal(format!("database pool: {error}"))
+        Self::Busy {
+            retry_after: BUSY_RETRY_AFTER,
+            cause: format!("database pool: {error}"),
+        }
     }
 }
 

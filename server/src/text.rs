@@ -22,6 +22,15 @@ pub fn username(value: &str) -> Result<String, String> {
         ),
         _ => "is not a valid username (RFC 8265 UsernameCaseMapped)".to_owned(),
     })?;
+    // The stored form must itself be a valid username that maps to itself (RFC 8265 §3.3 expects
+    // idempotence; a few scripts, such as Cherokee, case-fold back and forth).
+    if UsernameCaseMapped::enforce(enforced.as_ref())
+        .ok()
+        .as_deref()
+        != Some(enforced.as_ref())
+    {
+        return Err("has characters whose case mapping is not stable; use another spelling".into());
+    }
     if uuid::Uuid::try_parse(&enforced).is_ok() {
         return Err("must not look like a user id (a UUID)".into());
     }
@@ -70,6 +79,13 @@ mod tests {
         assert!(fold("ÉRIN").contains(&fold("érin")));
         assert!(fold("ΣΩΚΡΑΤΗΣ").contains(&fold("σωκρ")));
         assert!(fold("Jose\u{301}").contains(&fold("josé")));
+    }
+
+    #[test]
+    fn usernames_whose_case_mapping_is_unstable_are_refused() {
+        // Cherokee capital A lower-cases to a letter that folds back to the capital.
+        assert!(username("\u{13A0}").is_err());
+        assert_eq!(username("Ünicode").unwrap(), "ünicode");
     }
 
     proptest! {

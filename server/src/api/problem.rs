@@ -188,6 +188,11 @@ impl From<AppError> for ApiError {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
                     .with_header(header::RETRY_AFTER, retry_after.to_string())
             }
+            AppError::Busy { retry_after, cause } => Self {
+                internal: Some(cause),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_busy", detail)
+                    .with_header(header::RETRY_AFTER, retry_after.to_string())
+            },
             AppError::Internal(internal) => Self {
                 internal: Some(internal),
                 ..Self::new(

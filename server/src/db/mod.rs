@@ -112,19 +112,21 @@ pub fn redact_url(url: &str) -> String {
 }
 
 #[derive(Debug)]
-struct SqlitePragmas;
+/// Per-connection settings: SQLite pragmas, PostgreSQL lock timeout.
+struct ConnectionSetup;
 
-impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        if let DbConn::Sqlite(sqlite) = conn {
-            sqlite
-                .batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                )
-                .map_err(diesel::r2d2::Error::QueryError)?;
+        match conn {
+            DbConn::Sqlite(sqlite) => sqlite.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            ),
+            // A writer waiting for a row lock gives up (503) instead of holding a connection
+            // indefinitely.
+            DbConn::Postgresql(pg) => pg.batch_execute("SET lock_timeout = '10s'"),
         }
-        Ok(())
+        .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -144,7 +146,7 @@ pub fn connect(location: &DatabaseLocation, max_size: u32) -> Result<DbPool, Str
     let pool = Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas))
+        .connection_customizer(Box::new(ConnectionSetup))
         .build(ConnectionManager::<DbConn>::new(url))
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let mut conn = pool
@@ -172,12 +174,30 @@ pub fn ping(conn: &mut DbConn) -> diesel::QueryResult<()> {
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    /// SQLite has one writer at a time: this process's write transactions queue here in arrival
+    /// order (tokio's mutex is fair), so a bulk job that commits in chunks lets the writes that
+    /// arrived meanwhile in between its chunks instead of racing them for the file lock.
+    write_queue: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Db {
     /// Wraps a pool.
     pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+        let sqlite = pool
+            .get()
+            .is_ok_and(|conn| matches!(*conn, DbConn::Sqlite(_)));
+        Self {
+            pool,
+            write_queue: sqlite.then(Default::default),
+        }
+    }
+
+    /// Waits for this process's turn to write (SQLite), or at once (PostgreSQL, which locks rows).
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_queue {
+            Some(queue) => Some(queue.lock().await),
+            None => None,
+        }
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool.

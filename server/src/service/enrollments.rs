@@ -319,43 +319,72 @@ pub async fn batch(
         super::validate::MAX_BATCH_ITEMS,
     )?;
     let now = state.clock.now();
-    let key = state.key.clone();
-    let config = state.config.clone();
-    let ctx = ctx.clone();
-    with_outbox(state, dry_run, move |tx| {
-        let mut results = Vec::with_capacity(input.items.len());
-        for (index, item) in input.items.iter().enumerate() {
-            let index = u32::try_from(index).unwrap_or(u32::MAX);
-            // Each item in a savepoint: a failed one leaves no trace and does not sink the rest.
-            let outcome = diesel::Connection::transaction(tx, |item_tx| {
-                batch_item(item_tx, &key, &config, &ctx, now, index, item)
-            });
-            results.push(match outcome {
-                Ok(row) => BatchEnrollResult {
-                    index,
-                    status: "enrolled".into(),
-                    enrollment_id: (!dry_run).then_some(row.id),
-                    errors: Vec::new(),
-                },
-                Err(error) => BatchEnrollResult {
-                    index,
-                    status: "error".into(),
-                    enrollment_id: None,
-                    errors: item_errors(index, error)?,
-                },
-            });
-        }
-        let enrolled = u32::try_from(results.iter().filter(|r| r.status == "enrolled").count())
-            .unwrap_or(u32::MAX);
-        let failed = u32::try_from(results.len()).unwrap_or(u32::MAX) - enrolled;
-        Ok(BatchEnrollResponse {
-            dry_run,
-            enrolled,
-            failed,
-            results,
+    let mut results = Vec::with_capacity(input.items.len());
+    // Items are stored in groups, each its own transaction, so other writes get in between them; a
+    // failure part-way leaves the groups before it stored (see the operation's description).
+    for (number, group) in input.items.chunks(BATCH_GROUP).enumerate() {
+        let group = group.to_vec();
+        let first = number * BATCH_GROUP;
+        let key = state.key.clone();
+        let config = state.config.clone();
+        let ctx = ctx.clone();
+        let done = with_outbox(state, dry_run, move |tx| {
+            let notices = Notices {
+                key: &key,
+                config: &config,
+            };
+            batch_group(tx, notices, &ctx, now, first, &group, dry_run)
         })
+        .await?;
+        results.extend(done);
+    }
+    let enrolled = u32::try_from(results.iter().filter(|r| r.status == "enrolled").count())
+        .unwrap_or(u32::MAX);
+    let failed = u32::try_from(results.len()).unwrap_or(u32::MAX) - enrolled;
+    Ok(BatchEnrollResponse {
+        dry_run,
+        enrolled,
+        failed,
+        results,
     })
-    .await
+}
+
+/// Items of a batch per transaction.
+const BATCH_GROUP: usize = 500;
+
+/// Enrolls one group of a batch (items numbered from `first`), each item in a savepoint: a failed
+/// one leaves no trace and does not sink the rest.
+fn batch_group(
+    tx: &mut DbConn,
+    notices: Notices<'_>,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    first: usize,
+    group: &[crate::model::enrollments::BatchEnrollItem],
+    dry_run: bool,
+) -> AppResult<Vec<BatchEnrollResult>> {
+    let mut results = Vec::with_capacity(group.len());
+    for (offset, item) in group.iter().enumerate() {
+        let index = u32::try_from(first + offset).unwrap_or(u32::MAX);
+        let outcome = diesel::Connection::transaction(tx, |item_tx| {
+            batch_item(item_tx, notices.key, notices.config, ctx, now, index, item)
+        });
+        results.push(match outcome {
+            Ok(row) => BatchEnrollResult {
+                index,
+                status: "enrolled".into(),
+                enrollment_id: (!dry_run).then_some(row.id),
+                errors: Vec::new(),
+            },
+            Err(error) => BatchEnrollResult {
+                index,
+                status: "error".into(),
+                enrollment_id: None,
+                errors: item_errors(index, error)?,
+            },
+        });
+    }
+    Ok(results)
 }
 
 fn batch_item(

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Context, audit, transaction};
+use super::{Context, audit, write};
 use crate::auth::scopes::Scope;
 use crate::config::Config;
 use crate::db::Db;
@@ -62,9 +62,7 @@ pub async fn update(
 ) -> AppResult<IdentityService> {
     ctx.operator.require(Scope::SettingsWrite)?;
     let ctx = ctx.clone();
-    let row = db
-        .run(move |conn| {
-            transaction(conn, dry_run, |tx| {
+    let row = write(db, dry_run, move |tx| {
                 let changes = IdentityServiceChanges {
                     enabled: input.enabled,
                     agent_can_enroll: input.agent_can_enroll,
@@ -81,7 +79,6 @@ pub async fn update(
                 audit::record(tx, &ctx, now, audit::success("identity_service", &id, Some(detail)))?;
                 identity_services::find(tx, &id)?.ok_or_else(|| AppError::internal("updated service vanished"))
             })
-        })
         .await?;
     Ok(to_model(config, row))
 }

@@ -53,14 +53,22 @@ pub async fn with_outbox<T: Send + 'static>(
     dry_run: bool,
     work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
-    let answer = state
-        .db
-        .run(move |conn| transaction(conn, dry_run, work))
-        .await?;
+    let answer = write(&state.db, dry_run, work).await?;
     if !dry_run {
         crate::delivery::relay::wake(state);
     }
     Ok(answer)
+}
+
+/// Runs `work` in one write transaction on the blocking pool, after this process's earlier writes
+/// (on SQLite, whose single write lock is taken in arrival order).
+pub async fn write<T: Send + 'static>(
+    db: &crate::db::Db,
+    dry_run: bool,
+    work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let _turn = db.write_turn().await;
+    db.run(move |conn| transaction(conn, dry_run, work)).await
 }
 
 /// Runs `work` in one transaction; with `dry_run` the transaction is rolled back after `work` has

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::templates::{self, TemplateParts, TemplateSpec};
-use super::{Context, audit, notify, transaction};
+use super::{Context, audit, notify, write};
 use crate::auth::scopes::Scope;
 use crate::db::templates::{self as rows, TemplateRow};
 use crate::db::{Db, DbConn};
@@ -112,34 +112,32 @@ pub async fn put(
     };
     spec.check(&parts)?;
     let ctx = ctx.clone();
-    db.run(move |conn| {
-        transaction(conn, dry_run, |tx| {
-            rows::put(
-                tx,
-                &TemplateRow {
-                    service_id: spec.service.to_owned(),
-                    channel: spec.channel.to_owned(),
-                    event: spec.event.to_owned(),
-                    subject: parts.subject.clone(),
-                    body_text: parts.text.clone(),
-                    body_html: parts.html.clone(),
-                    updated_at: now.naive_utc(),
-                    updated_by: Some(ctx.operator.id.clone()),
-                },
-            )?;
-            let target = format!("{}/{}/{}", spec.service, spec.channel, spec.event);
-            audit::record(
-                tx,
-                &ctx,
-                now,
-                audit::success(
-                    "notification_template",
-                    &target,
-                    Some(json!({"customized": true})),
-                ),
-            )?;
-            load(tx, spec)
-        })
+    write(db, dry_run, move |tx| {
+        rows::put(
+            tx,
+            &TemplateRow {
+                service_id: spec.service.to_owned(),
+                channel: spec.channel.to_owned(),
+                event: spec.event.to_owned(),
+                subject: parts.subject.clone(),
+                body_text: parts.text.clone(),
+                body_html: parts.html.clone(),
+                updated_at: now.naive_utc(),
+                updated_by: Some(ctx.operator.id.clone()),
+            },
+        )?;
+        let target = format!("{}/{}/{}", spec.service, spec.channel, spec.event);
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success(
+                "notification_template",
+                &target,
+                Some(json!({"customized": true})),
+            ),
+        )?;
+        load(tx, spec)
     })
     .await
 }

@@ -157,7 +157,7 @@ mod tests {
         #[test]
         fn masking_any_text_never_panics(text in any::<String>()) {
             let masked = mask(&text);
-            if text.starts_with('+') && text.chars().count() > 6 {
+            if text.starts_with('+') && !text.contains('@') && text.chars().count() > 6 {
                 prop_assert_eq!(masked.chars().count(), text.chars().count());
             }
         }

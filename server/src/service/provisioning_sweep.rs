@@ -18,15 +18,11 @@ const INTERVAL: Duration = Duration::from_secs(30);
 pub async fn run_once(state: &AppState) -> Result<usize, AppError> {
     let now = state.clock.now();
     let today = today(now);
-    state
-        .db
-        .run(move |conn| {
-            super::transaction(conn, false, |tx| {
-                let overdue = task_entries::overdue(tx, today, 500)?;
-                expire(tx, &overdue, now)
-            })
-        })
-        .await
+    super::write(&state.db, false, move |tx| {
+        let overdue = task_entries::overdue(tx, today, 500)?;
+        expire(tx, &overdue, now)
+    })
+    .await
 }
 
 /// Records these overdue entries as `expired`, each with an audit row, in the caller's transaction;

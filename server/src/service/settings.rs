@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::{Context, audit, transaction};
+use super::{Context, audit, write};
 use crate::auth::scopes::Scope;
 use crate::db::{Db, DbConn, settings};
 use crate::error::{AppError, AppResult, FieldError};
@@ -36,14 +36,12 @@ async fn store<T: Serialize + Send + 'static>(
         return Err(AppError::Invalid(errors));
     }
     let ctx = ctx.clone();
-    db.run(move |conn| {
-        transaction(conn, dry_run, |tx| {
-            let text = serde_json::to_string(&value).map_err(AppError::internal)?;
-            settings::put(tx, key, &text, now.naive_utc(), &ctx.operator.id)?;
-            let detail = serde_json::from_str(&text).unwrap_or(json!({}));
-            audit::record(tx, &ctx, now, audit::success("setting", key, Some(detail)))?;
-            Ok(value)
-        })
+    write(db, dry_run, move |tx| {
+        let text = serde_json::to_string(&value).map_err(AppError::internal)?;
+        settings::put(tx, key, &text, now.naive_utc(), &ctx.operator.id)?;
+        let detail = serde_json::from_str(&text).unwrap_or(json!({}));
+        audit::record(tx, &ctx, now, audit::success("setting", key, Some(detail)))?;
+        Ok(value)
     })
     .await
 }

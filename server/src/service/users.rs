@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::validate::Checks;
-use super::{Context, audit, page, transaction};
+use super::{Context, audit, page, transaction, write};
 use crate::auth::scopes::Scope;
 use crate::db::users::{self as rows, UserChanges, UserFilter};
 use crate::db::{Db, DbConn, audit_events};
@@ -184,18 +184,16 @@ pub async fn create(
     ctx.operator.require(Scope::UsersWrite)?;
     let row = check_new(&input, "", now).map_err(AppError::Invalid)?;
     let ctx = ctx.clone();
-    db.run(move |conn| {
-        transaction(conn, dry_run, |tx| {
-            check_username_free(tx, &row, None)?;
-            rows::insert(tx, std::slice::from_ref(&row))?;
-            audit::record(
-                tx,
-                &ctx,
-                now,
-                audit::success("user", &row.id, Some(json!({"username": row.username}))),
-            )?;
-            find_required(tx, &row.id).map(versioned)
-        })
+    write(db, dry_run, move |tx| {
+        check_username_free(tx, &row, None)?;
+        rows::insert(tx, std::slice::from_ref(&row))?;
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("user", &row.id, Some(json!({"username": row.username}))),
+        )?;
+        find_required(tx, &row.id).map(versioned)
     })
     .await
 }
@@ -313,46 +311,44 @@ pub async fn update(
         return Err(AppError::Invalid(checks.errors));
     }
     let ctx = ctx.clone();
-    db.run(move |conn| {
-        transaction(conn, dry_run, |tx| {
-            let current = find_required(tx, &user)?;
-            check_if_match(if_match.as_deref(), &current)?;
-            let merged = with_derived(merge(&current, &changes));
-            if merged.username != current.username {
-                check_username_free(tx, &merged, Some(&current.id))?;
-            }
-            let changes = UserChanges {
-                version: Some(current.version + 1),
-                username_skeleton: Some(merged.username_skeleton.clone()),
-                search_text: Some(merged.search_text.clone()),
-                ..changes
-            };
-            if rows::update(tx, &current.id, current.version, &changes)? == 0 {
-                let now_current = find_required(tx, &current.id)?;
-                return Err(AppError::PreconditionFailed {
-                    current: etag(now_current.version),
-                });
-            }
-            let changed: Vec<&str> = [
-                ("username", changes.username.is_some()),
-                ("display_name", changes.display_name.is_some()),
-                ("given_name", changes.given_name.is_some()),
-                ("family_name", changes.family_name.is_some()),
-                ("email", changes.email.is_some()),
-                ("phone", changes.phone.is_some()),
-                ("state", changes.state.is_some()),
-            ]
-            .into_iter()
-            .filter_map(|(name, set)| set.then_some(name))
-            .collect();
-            audit::record(
-                tx,
-                &ctx,
-                now,
-                audit::success("user", &current.id, Some(json!({"changed": changed}))),
-            )?;
-            find_required(tx, &current.id).map(versioned)
-        })
+    write(db, dry_run, move |tx| {
+        let current = find_required(tx, &user)?;
+        check_if_match(if_match.as_deref(), &current)?;
+        let merged = with_derived(merge(&current, &changes));
+        if merged.username != current.username {
+            check_username_free(tx, &merged, Some(&current.id))?;
+        }
+        let changes = UserChanges {
+            version: Some(current.version + 1),
+            username_skeleton: Some(merged.username_skeleton.clone()),
+            search_text: Some(merged.search_text.clone()),
+            ..changes
+        };
+        if rows::update(tx, &current.id, current.version, &changes)? == 0 {
+            let now_current = find_required(tx, &current.id)?;
+            return Err(AppError::PreconditionFailed {
+                current: etag(now_current.version),
+            });
+        }
+        let changed: Vec<&str> = [
+            ("username", changes.username.is_some()),
+            ("display_name", changes.display_name.is_some()),
+            ("given_name", changes.given_name.is_some()),
+            ("family_name", changes.family_name.is_some()),
+            ("email", changes.email.is_some()),
+            ("phone", changes.phone.is_some()),
+            ("state", changes.state.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect();
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::success("user", &current.id, Some(json!({"changed": changed}))),
+        )?;
+        find_required(tx, &current.id).map(versioned)
     })
     .await
 }
@@ -368,18 +364,16 @@ pub async fn delete(
 ) -> AppResult<()> {
     ctx.operator.require(Scope::UsersWrite)?;
     let ctx = ctx.clone();
-    db.run(move |conn| {
-        transaction(conn, dry_run, |tx| {
-            let current = find_required(tx, &user)?;
-            check_if_match(if_match.as_deref(), &current)?;
-            if rows::delete(tx, &current.id, current.version)? == 0 {
-                return Err(AppError::PreconditionFailed {
-                    current: etag(current.version + 1),
-                });
-            }
-            let detail = json!({"username": current.username});
-            audit::record_user(tx, &ctx, now, &current.id, detail)
-        })
+    write(db, dry_run, move |tx| {
+        let current = find_required(tx, &user)?;
+        check_if_match(if_match.as_deref(), &current)?;
+        if rows::delete(tx, &current.id, current.version)? == 0 {
+            return Err(AppError::PreconditionFailed {
+                current: etag(current.version + 1),
+            });
+        }
+        let detail = json!({"username": current.username});
+        audit::record_user(tx, &ctx, now, &current.id, detail)
     })
     .await
 }
@@ -447,104 +441,124 @@ pub async fn import(
             }),
         }
     }
-    let ctx = ctx.clone();
-    db.run(move |conn| {
-        transaction(conn, dry_run, |tx| {
-            let mut existing = HashMap::new();
-            let mut look_alikes = HashMap::new();
-            for chunk in checked.chunks(IMPORT_BATCH) {
-                let names: Vec<String> =
-                    chunk.iter().map(|(_, row)| row.username.clone()).collect();
-                for user in rows::find_by_usernames(tx, &names)? {
-                    existing.insert(user.username.clone(), user);
-                }
-                let skeletons: Vec<String> = chunk
-                    .iter()
-                    .filter_map(|(_, row)| row.username_skeleton.clone())
-                    .collect();
-                for user in rows::find_by_skeletons(tx, &skeletons)? {
-                    look_alikes.insert(user.username_skeleton.clone(), user.username);
-                }
-            }
-            let mut inserts = Vec::new();
-            let mut audit_rows = Vec::new();
-            for (slot, row) in &checked {
-                let result = &mut results[*slot];
-                if let Some(other) = look_alikes.get(&row.username_skeleton)
-                    && *other != row.username
-                {
-                    result.status = ImportStatus::Error;
-                    result.errors = vec![crate::error::FieldError::new(
-                        format!("users[{}].username", result.index),
-                        format!("looks like the existing username {other:?}"),
-                    )];
-                    continue;
-                }
-                match existing.get(&row.username) {
-                    None => {
-                        result.status = ImportStatus::Created;
-                        result.id = (!dry_run).then(|| row.id.clone());
-                        audit_rows.push(audit::row(
-                            &ctx,
-                            now,
-                            audit::success(
-                                "user",
-                                &row.id,
-                                Some(json!({"username": row.username, "import": "created"})),
-                            ),
-                        ));
-                        inserts.push(row.clone());
-                    }
-                    Some(current) if same_fields(current, row) => {
-                        result.status = ImportStatus::Unchanged;
-                        result.id = Some(current.id.clone());
-                    }
-                    Some(current) => {
-                        let changes = UserChanges {
-                            display_name: Some(row.display_name.clone()),
-                            given_name: Some(row.given_name.clone()),
-                            family_name: Some(row.family_name.clone()),
-                            email: Some(row.email.clone()),
-                            phone: Some(row.phone.clone()),
-                            state: Some(row.state.clone()),
-                            version: Some(current.version + 1),
-                            updated_at: Some(now.naive_utc()),
-                            username: None,
-                            username_skeleton: None,
-                            search_text: Some(row.search_text.clone()),
-                        };
-                        rows::update(tx, &current.id, current.version, &changes)?;
-                        result.status = ImportStatus::Updated;
-                        result.id = Some(current.id.clone());
-                        audit_rows.push(audit::row(
-                            &ctx,
-                            now,
-                            audit::success(
-                                "user",
-                                &current.id,
-                                Some(json!({"username": row.username, "import": "updated"})),
-                            ),
-                        ));
-                    }
-                }
-            }
-            for chunk in inserts.chunks(IMPORT_BATCH) {
-                rows::insert(tx, chunk)?;
-            }
-            audit_events::insert(tx, &audit_rows)?;
-            let count = |status| {
-                u32::try_from(results.iter().filter(|r| r.status == status).count())
-                    .unwrap_or(u32::MAX)
-            };
-            Ok(ImportUsersResult {
-                dry_run,
-                created: count(ImportStatus::Created),
-                updated: count(ImportStatus::Updated),
-                unchanged: count(ImportStatus::Unchanged),
-                failed: count(ImportStatus::Error),
-                results: std::mem::take(&mut results),
-            })
+    // Rows are stored in groups, each its own transaction, so other writes get in between them.
+    // A failure part-way leaves the groups before it stored (see the operation's description).
+    for chunk in checked.chunks(IMPORT_BATCH) {
+        let group: Vec<rows::User> = chunk.iter().map(|(_, row)| row.clone()).collect();
+        let mut outcomes: Vec<ImportRowResult> = chunk
+            .iter()
+            .map(|(slot, _)| results[*slot].clone())
+            .collect();
+        let ctx = ctx.clone();
+        outcomes = write(db, dry_run, move |tx| {
+            import_group(tx, &ctx, now, &group, &mut outcomes, dry_run)?;
+            Ok(outcomes)
         })
+        .await?;
+        for ((slot, _), outcome) in chunk.iter().zip(outcomes) {
+            results[*slot] = outcome;
+        }
+    }
+    let count = |status| {
+        u32::try_from(results.iter().filter(|r| r.status == status).count()).unwrap_or(u32::MAX)
+    };
+    Ok(ImportUsersResult {
+        dry_run,
+        created: count(ImportStatus::Created),
+        updated: count(ImportStatus::Updated),
+        unchanged: count(ImportStatus::Unchanged),
+        failed: count(ImportStatus::Error),
+        results,
     })
-    .await
+}
+
+/// Stores one group of checked import rows (`group[i]` goes with `results[i]`), in the caller's
+/// transaction, setting each row's outcome.
+fn import_group(
+    tx: &mut DbConn,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    group: &[rows::User],
+    results: &mut [ImportRowResult],
+    dry_run: bool,
+) -> AppResult<()> {
+    let names: Vec<String> = group.iter().map(|row| row.username.clone()).collect();
+    let existing: HashMap<String, rows::User> = rows::find_by_usernames(tx, &names)?
+        .into_iter()
+        .map(|user| (user.username.clone(), user))
+        .collect();
+    let skeletons: Vec<String> = group
+        .iter()
+        .filter_map(|row| row.username_skeleton.clone())
+        .collect();
+    let look_alikes: HashMap<Option<String>, String> = rows::find_by_skeletons(tx, &skeletons)?
+        .into_iter()
+        .map(|user| (user.username_skeleton, user.username))
+        .collect();
+    let mut inserts = Vec::new();
+    let mut audit_rows = Vec::new();
+    for (row, result) in group.iter().zip(results.iter_mut()) {
+        if let Some(other) = look_alikes.get(&row.username_skeleton)
+            && *other != row.username
+        {
+            result.status = ImportStatus::Error;
+            result.errors = vec![crate::error::FieldError::new(
+                format!("users[{}].username", result.index),
+                format!("looks like the existing username {other:?}"),
+            )];
+            continue;
+        }
+        match existing.get(&row.username) {
+            None => {
+                result.status = ImportStatus::Created;
+                result.id = (!dry_run).then(|| row.id.clone());
+                audit_rows.push(audit::row(
+                    ctx,
+                    now,
+                    audit::success(
+                        "user",
+                        &row.id,
+                        Some(json!({"username": row.username, "import": "created"})),
+                    ),
+                ));
+                inserts.push(row.clone());
+            }
+            Some(current) if same_fields(current, row) => {
+                result.status = ImportStatus::Unchanged;
+                result.id = Some(current.id.clone());
+            }
+            Some(current) => {
+                let changes = UserChanges {
+                    display_name: Some(row.display_name.clone()),
+                    given_name: Some(row.given_name.clone()),
+                    family_name: Some(row.family_name.clone()),
+                    email: Some(row.email.clone()),
+                    phone: Some(row.phone.clone()),
+                    state: Some(row.state.clone()),
+                    version: Some(current.version + 1),
+                    updated_at: Some(now.naive_utc()),
+                    username: None,
+                    username_skeleton: None,
+                    search_text: Some(row.search_text.clone()),
+                };
+                rows::update(tx, &current.id, current.version, &changes)?;
+                result.status = ImportStatus::Updated;
+                result.id = Some(current.id.clone());
+                audit_rows.push(audit::row(
+                    ctx,
+                    now,
+                    audit::success(
+                        "user",
+                        &current.id,
+                        Some(json!({"username": row.username, "import": "updated"})),
+                    ),
+                ));
+            }
+        }
+    }
+    if !inserts.is_empty() {
+        rows::insert(tx, &inserts)?;
+    }
+    audit_events::insert(tx, &audit_rows)?;
+    Ok(())
 }

@@ -8,9 +8,7 @@ use serde_json::json;
 
 use super::codes::{self, ChallengeTarget};
 use super::notify::{self, Outgoing};
-use super::{
-    Context, audit, identity_services, settings, templates, transaction, users, with_outbox,
-};
+use super::{Context, audit, identity_services, settings, templates, users, with_outbox, write};
 use crate::auth::scopes::Scope;
 use crate::db::challenges::{self, ChallengeRow};
 use crate::db::{Db, DbConn, enrollments, users as user_rows};
@@ -176,24 +174,20 @@ pub async fn confirm(
     let now = state.clock.now();
     let row = codes::check(&state.db, &state.key, ctx, now, id, code, CHALLENGE).await?;
     let ctx = ctx.clone();
-    state
-        .db
-        .run(move |conn| {
-            transaction(conn, false, |tx| {
-                // A user disabled since the code was sent cannot be verified.
-                let user = users::find_required(tx, &row.user_id)?;
-                users::require_active(&user)?;
-                let policy = settings::identity_verification(tx)?;
-                let until = now + Duration::minutes(i64::from(policy.window_minutes));
-                codes::consume(tx, &row, now, Some(until))?;
-                let detail = json!({"challenge": row.id, "verified_until": until});
-                audit::record_user(tx, &ctx, now, &row.user_id, detail)?;
-                let row = challenges::find(tx, &row.id)?
-                    .ok_or_else(|| AppError::internal("challenge vanished"))?;
-                Ok(to_model(&row, now))
-            })
-        })
-        .await
+    write(&state.db, false, move |tx| {
+        // A user disabled since the code was sent cannot be verified.
+        let user = users::find_required(tx, &row.user_id)?;
+        users::require_active(&user)?;
+        let policy = settings::identity_verification(tx)?;
+        let until = now + Duration::minutes(i64::from(policy.window_minutes));
+        codes::consume(tx, &row, now, Some(until))?;
+        let detail = json!({"challenge": row.id, "verified_until": until});
+        audit::record_user(tx, &ctx, now, &row.user_id, detail)?;
+        let row = challenges::find(tx, &row.id)?
+            .ok_or_else(|| AppError::internal("challenge vanished"))?;
+        Ok(to_model(&row, now))
+    })
+    .await
 }
 
 /// Whether the calling operator has an open verification window for the user.

@@ -2,6 +2,7 @@
 
 mod audit;
 mod authorization;
+mod bulk;
 mod cli_and_config;
 mod code_security;
 mod delivery;

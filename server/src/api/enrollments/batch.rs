@@ -13,7 +13,11 @@ use crate::state::AppState;
 /// operator. Each item is checked on its own (user exists and is active, service exists and is on,
 /// address fits the service, not already enrolled) and the answer is per item; failed items do not
 /// stop the others. Each user is told at the directory email. Needs both `enrollments:write` and
-/// `settings:write`.
+/// `settings:write`. Items are stored in groups of 500, each group in its own transaction, in the
+/// order given, so other requests are served while a large batch runs. If the request fails part-way
+/// (503 when the database stayed busy, 500), the groups before the failure are stored and the rest
+/// are not; sending the same batch again is safe (stored items come back as `error` with "already
+/// enrolled").
 #[utoipa::path(
     tag = "enrollments",
     params(DryRunQuery),

@@ -11,9 +11,13 @@ const IMPORT_BODY_FACTOR: usize = 32;
 
 /// Import users
 ///
-/// Creates or updates many users in one transaction (tens of thousands per request), matched by
-/// username, and answers per row: `created`, `updated`, `unchanged`, or `error` with the reasons.
-/// A failed row does not stop the others. With `dry_run=true` nothing is stored.
+/// Creates or updates many users (up to 50,000 per request), matched by username, and answers per
+/// row: `created`, `updated`, `unchanged`, or `error` with the reasons. A failed row does not stop the
+/// others. Rows are stored in groups of 500, each group in its own transaction, in the order given,
+/// so other requests are served while a large import runs. If the request fails part-way (503 when the
+/// database stayed busy, 500), the groups before the failure are stored and the rest are not; sending
+/// the same import again is safe (stored rows come back `unchanged`). With `dry_run=true` nothing is
+/// stored.
 #[utoipa::path(
     tag = "users",
     params(DryRunQuery),
