@@ -47,60 +47,13 @@ pub async fn around(
     if method == "HEAD" {
         req.head_mut().method = actix_web::http::Method::GET;
     }
-    let routed_method = req.method().as_str().to_owned();
-    let (operation, response) = match state.routes.resolve(&routed_method, &path) {
-        RouteMatch::Operation(route) => {
-            let operation = route.operation_id;
-            req.extensions_mut().insert(OperationId(operation));
-            let refused = match &route.scopes {
-                None => None,
-                Some(scopes) => authorize(&state, &req, &request_id, operation, scopes)
-                    .await
-                    .err(),
-            };
-            let response = match refused {
-                Some(error) => req.into_response(error.render(Some(&request_id))),
-                None => call_guarded(req, next, &request_id).await?,
-            };
-            (operation, response)
+    let (operation, response) = match oversized(&req) {
+        Some(error) => {
+            tracing::warn!(request.id = %request_id, %error, "request refused before routing");
+            let response = req.into_response(error.render(Some(&request_id)));
+            ("request_too_large", response)
         }
-        RouteMatch::MethodNotAllowed(allowed) => {
-            let error = ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!(
-                    "{method} is not allowed on {path}; allowed: {}",
-                    allowed.join(", ")
-                ),
-            )
-            .with_header(header::ALLOW, allowed.join(", "));
-            (
-                "method_not_allowed",
-                req.into_response(error.render(Some(&request_id))),
-            )
-        }
-        // Only Swagger UI is served outside the document; anything else the document does not know
-        // is answered here, so no handler ever runs without this middleware having matched it.
-        RouteMatch::NotFound if state.config.docs && path.starts_with("/swagger-ui") => {
-            let mut response = call_guarded(req, next, &request_id).await?;
-            response.headers_mut().insert(
-                header::CONTENT_SECURITY_POLICY,
-                header::HeaderValue::from_static(SWAGGER_UI_CSP),
-            );
-            response.headers_mut().insert(
-                header::X_FRAME_OPTIONS,
-                header::HeaderValue::from_static("DENY"),
-            );
-            ("swagger_ui", response)
-        }
-        RouteMatch::NotFound => {
-            let error = ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no such resource; see /swagger-ui/ for the API",
-            );
-            ("other", req.into_response(error.render(Some(&request_id))))
-        }
+        None => dispatch(&state, req, next, &request_id, &method, &path).await?,
     };
     let mut response = response;
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
@@ -121,6 +74,105 @@ pub async fn around(
         "request"
     );
     Ok(response)
+}
+
+/// The longest request target accepted, in bytes (414 beyond).
+const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most header bytes (names and values) accepted, in bytes (431 beyond).
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// A 414 or 431 problem for a request whose target or headers are too large. (Beyond actix's own
+/// parser limits, larger still, actix answers 400 or 431 itself, without a body.)
+fn oversized(req: &ServiceRequest) -> Option<ApiError> {
+    let uri = req.uri().to_string().len();
+    if uri > MAX_URI_BYTES {
+        return Some(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request target is {uri} bytes; at most {MAX_URI_BYTES} are accepted"),
+        ));
+    }
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    (headers > MAX_HEADER_BYTES).then(|| {
+        ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!(
+                "the request headers are {headers} bytes; at most {MAX_HEADER_BYTES} are accepted"
+            ),
+        )
+    })
+}
+
+/// Finds the operation, checks the token and scopes, and calls the handler (or answers 404/405).
+async fn dispatch(
+    state: &AppState,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    request_id: &str,
+    method: &str,
+    path: &str,
+) -> Result<(&'static str, ServiceResponse<BoxBody>), actix_web::Error> {
+    let routed_method = req.method().as_str().to_owned();
+    let answer = match state.routes.resolve(&routed_method, path) {
+        RouteMatch::Operation(route) => {
+            let operation = route.operation_id;
+            req.extensions_mut().insert(OperationId(operation));
+            let refused = match &route.scopes {
+                None => None,
+                Some(scopes) => authorize(state, &req, request_id, operation, scopes)
+                    .await
+                    .err(),
+            };
+            let response = match refused {
+                Some(error) => req.into_response(error.render(Some(request_id))),
+                None => call_guarded(req, next, request_id).await?,
+            };
+            (operation, response)
+        }
+        RouteMatch::MethodNotAllowed(allowed) => {
+            let error = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!(
+                    "{method} is not allowed on {path}; allowed: {}",
+                    allowed.join(", ")
+                ),
+            )
+            .with_header(header::ALLOW, allowed.join(", "));
+            (
+                "method_not_allowed",
+                req.into_response(error.render(Some(request_id))),
+            )
+        }
+        // Only Swagger UI is served outside the document; anything else the document does not know
+        // is answered here, so no handler ever runs without this middleware having matched it.
+        RouteMatch::NotFound if state.config.docs && path.starts_with("/swagger-ui") => {
+            let mut response = call_guarded(req, next, request_id).await?;
+            response.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                header::HeaderValue::from_static(SWAGGER_UI_CSP),
+            );
+            response.headers_mut().insert(
+                header::X_FRAME_OPTIONS,
+                header::HeaderValue::from_static("DENY"),
+            );
+            ("swagger_ui", response)
+        }
+        RouteMatch::NotFound => {
+            let error = ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such resource; see /swagger-ui/ for the API",
+            );
+            ("other", req.into_response(error.render(Some(request_id))))
+        }
+    };
+    Ok(answer)
 }
 
 /// Calls the handler; a panic anywhere in it is logged with the request id and answered as a

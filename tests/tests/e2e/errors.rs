@@ -218,3 +218,33 @@ async fn arbitrary_input_never_produces_a_server_error() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overlong_target_or_header_is_a_problem_too() {
+    let server = TestServer::start().await;
+    let long_query = format!("/v1/users?q={}", "a".repeat(10_000));
+    let response = server
+        .http()
+        .get(server.url(&long_query))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, 414, "uri_too_long").await;
+    let response = server
+        .http()
+        .get(server.url("/v1/users"))
+        .header("x-padding", "a".repeat(40_000))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, 431, "headers_too_large").await;
+    // Within the limits, the same request reaches authentication.
+    let response = server
+        .http()
+        .get(server.url("/v1/users?q=a"))
+        .header("x-padding", "a".repeat(1_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}
