@@ -22,6 +22,30 @@ fn temp_dir() -> PathBuf {
     dir
 }
 
+/// Starts `serve --dev` on `database` and a free port; answers the process and the first five lines it
+/// prints (the base URL, Swagger UI, the outbox directory, a heading, the administrator token).
+fn start_dev(database: &str) -> (std::process::Child, Vec<String>) {
+    let mut child = enrolld()
+        .args([
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            database,
+        ])
+        .env("ENROLLD_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap()).lines();
+    let lines = reader.by_ref().take(5).map(|line| line.unwrap()).collect();
+    // Keep reading, so anything printed later never meets a closed pipe.
+    std::thread::spawn(move || reader.for_each(drop));
+    (child, lines)
+}
+
 #[test]
 fn openapi_prints_exactly_the_committed_document() {
     let output = enrolld().arg("openapi").output().unwrap();
@@ -73,35 +97,16 @@ fn serve_without_a_key_explains_itself_in_one_line() {
 fn dev_mode_token_issue_and_graceful_sigterm() {
     let dir = temp_dir();
     let database = format!("sqlite://{}", dir.join("data/enrolld.db").display());
-    let mut child = enrolld()
-        .args([
-            "serve",
-            "--dev",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-            &database,
-        ])
-        .env("ENROLLD_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let base = first.rsplit(' ').next().unwrap().to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+    let (mut child, first_lines) = start_dev(&database);
+    let base = first_lines[0].rsplit(' ').next().unwrap().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{}", first_lines[0]);
+    assert!(first_lines[1].contains(&format!("{base}/swagger-ui/")));
     assert!(
-        lines
-            .next()
-            .unwrap()
-            .unwrap()
-            .contains(&format!("{base}/swagger-ui/"))
+        first_lines[2].contains("enrolld-outbox"),
+        "{}",
+        first_lines[2]
     );
-    let outbox_line = lines.next().unwrap().unwrap();
-    assert!(outbox_line.contains("enrolld-outbox"), "{outbox_line}");
-    let _ = lines.next();
-    let admin_token = lines.next().unwrap().unwrap();
+    let admin_token = first_lines[4].clone();
     assert!(dir.join("data/enrolld-dev-jwt.key").exists());
 
     // `token issue` finds the key `--dev` keeps next to the database.
@@ -225,5 +230,86 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     assert_eq!(result["created"], 30_000);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_killed_server_keeps_every_answered_write_and_a_sound_database() {
+    let dir = temp_dir();
+    let path = dir.join("enrolld.db");
+    let database = format!("sqlite://{}", path.display());
+    let (mut child, lines) = start_dev(&database);
+    let base = lines[0].rsplit(' ').next().unwrap().to_owned();
+    let token = lines[4].clone();
+    // Four writers create users as fast as they can; each remembers what was answered 201.
+    let answered = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let writers: Vec<_> = (0..4)
+        .map(|writer| {
+            let (base, token, answered) = (base.clone(), token.clone(), answered.clone());
+            std::thread::spawn(move || {
+                let http = reqwest::blocking::Client::new();
+                for n in 0.. {
+                    let username = format!("w{writer}-{n}");
+                    let sent = http
+                        .post(format!("{base}/v1/users"))
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({"username": username, "email": "a@example.com"}))
+                        .send();
+                    match sent {
+                        Ok(response) if response.status() == 201 => {
+                            answered.lock().unwrap().push(username)
+                        }
+                        Ok(response) => panic!("{username}: {}", response.status()),
+                        Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    child.kill().unwrap(); // SIGKILL: no shutdown, no flush.
+    child.wait().unwrap();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let answered = answered.lock().unwrap().clone();
+    assert!(
+        answered.len() >= 10,
+        "only {} writes before the kill",
+        answered.len()
+    );
+
+    let (mut child, lines) = start_dev(&database);
+    let base = lines[0].rsplit(' ').next().unwrap().to_owned();
+    let token = lines[4].clone();
+    let http = reqwest::blocking::Client::new();
+    for username in &answered {
+        let found = http
+            .get(format!("{base}/v1/users/{username}"))
+            .bearer_auth(&token)
+            .send()
+            .unwrap();
+        assert_eq!(
+            found.status(),
+            200,
+            "{username} was answered 201 but is gone"
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let location = enrolld::db::DatabaseLocation::Sqlite(path);
+    let mut conn = enrolld::db::connect(&location, 1).unwrap().get().unwrap();
+    let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(check.len(), 1);
+    assert_eq!(check[0].integrity_check, "ok");
     let _ = std::fs::remove_dir_all(dir);
 }
