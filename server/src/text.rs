@@ -8,6 +8,9 @@ use unicode_normalization::UnicodeNormalization;
 /// The longest username, in characters.
 pub const USERNAME_MAX_CHARS: usize = 64;
 
+/// Usernames that are also literal path segments where a username could stand.
+const RESERVED: &[&str] = &["import"];
+
 /// The username in its stored form (width-mapped, case-folded, NFC), or why it cannot be one.
 pub fn username(value: &str) -> Result<String, String> {
     let value = value.trim();
@@ -30,6 +33,10 @@ pub fn username(value: &str) -> Result<String, String> {
         != Some(enforced.as_ref())
     {
         return Err("has characters whose case mapping is not stable; use another spelling".into());
+    }
+    // A path segment of its own (`/v1/users/import`) cannot also name a user.
+    if RESERVED.contains(&enforced.as_ref()) {
+        return Err(format!("{enforced:?} is reserved"));
     }
     if uuid::Uuid::try_parse(&enforced).is_ok() {
         return Err("must not look like a user id (a UUID)".into());

@@ -82,29 +82,28 @@ impl RouteTable {
     /// Resolves a request. A literal segment beats a parameter (`/v1/users/import` over `/v1/users/{user}`).
     pub fn resolve(&self, method: &str, path: &str) -> RouteMatch<'_> {
         let parts: Vec<&str> = path.split('/').skip(1).collect();
-        let mut best: Option<(&RouteInfo, usize)> = None;
-        let mut allowed = Vec::new();
-        for route in &self.routes {
-            let Some(params) = match_segments(&route.segments, &parts) else {
-                continue;
-            };
-            if route.method != method {
-                allowed.push(route.method.clone());
-                continue;
-            }
-            if best.is_none_or(|(_, fewest)| params < fewest) {
-                best = Some((route, params));
-            }
+        let matching: Vec<(&RouteInfo, usize)> = self
+            .routes
+            .iter()
+            .filter_map(|route| Some((route, match_segments(&route.segments, &parts)?)))
+            .collect();
+        // The most literal templates win for every method: `/v1/users/import` is the import
+        // resource (POST only), never the user named "import".
+        let Some(fewest) = matching.iter().map(|(_, params)| *params).min() else {
+            return RouteMatch::NotFound;
+        };
+        let best: Vec<&RouteInfo> = matching
+            .into_iter()
+            .filter(|(_, params)| *params == fewest)
+            .map(|(route, _)| route)
+            .collect();
+        if let Some(route) = best.iter().find(|route| route.method == method) {
+            return RouteMatch::Operation(route);
         }
-        match best {
-            Some((route, _)) => RouteMatch::Operation(route),
-            None if !allowed.is_empty() => {
-                allowed.sort();
-                allowed.dedup();
-                RouteMatch::MethodNotAllowed(allowed)
-            }
-            None => RouteMatch::NotFound,
-        }
+        let mut allowed: Vec<String> = best.iter().map(|route| route.method.clone()).collect();
+        allowed.sort();
+        allowed.dedup();
+        RouteMatch::MethodNotAllowed(allowed)
     }
 }
 
@@ -184,7 +183,11 @@ mod tests {
             panic!()
         };
         assert_eq!(route.operation_id, "import_users");
-        let RouteMatch::Operation(route) = table.resolve("GET", "/v1/users/import") else {
+        let RouteMatch::MethodNotAllowed(allowed) = table.resolve("GET", "/v1/users/import") else {
+            panic!()
+        };
+        assert_eq!(allowed, vec!["POST"]);
+        let RouteMatch::Operation(route) = table.resolve("GET", "/v1/users/bob") else {
             panic!()
         };
         assert_eq!(route.operation_id, "get_user");

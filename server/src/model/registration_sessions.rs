@@ -138,6 +138,7 @@ pub struct ListRegistrationSessionsQuery {
 #[schema(example = json!({"channels": ["email", "sms"]}))]
 pub struct NotifyRegistrationSession {
     /// `email` and/or `sms`.
+    #[schema(min_items = 1)]
     pub channels: Vec<NotifyChannel>,
 }
 

@@ -26,6 +26,7 @@ use crate::state::AppState;
     request_body = CreateProvisioningTask,
     responses(
         (status = 201, description = "The task, with a result per user", body = ProvisioningTaskCreated),
+        (status = 200, description = "A dry run: the task that would be created, with a result per user; nothing was stored", body = ProvisioningTaskCreated),
         (status = 409, description = "A request with this Idempotency-Key is still running, or every user already has an active entry for the token type (`entry_exists`)"),
     ),
     security(("bearer" = ["provisioning:write"])),
@@ -54,6 +55,7 @@ pub async fn create_provisioning_task(
     }
     let created = provisioning_tasks::create(&state, &ctx, body.0, dry_run, claim.clone()).await;
     match (created, &claim) {
+        (Ok(created), _) if dry_run => Ok(HttpResponse::Ok().json(created)),
         (Ok(created), _) => Ok(HttpResponse::Created().json(created)),
         // A concurrent request with the same key won the claim: answer as it did, once it is stored.
         (

@@ -16,8 +16,9 @@ use crate::state::AppState;
     params(DryRunQuery),
     request_body = CreateUser,
     responses(
-        (status = 201, description = "The user was created (or would be, in a dry run)", body = User,
+        (status = 201, description = "The user was created", body = User,
             headers(("ETag" = String, description = "Version tag for `If-Match`"))),
+        (status = 200, description = "A dry run: the user that would be created; nothing was stored", body = User),
         (status = 409, description = "A user with this username exists"),
     ),
     security(("bearer" = ["users:write"])),
@@ -31,5 +32,8 @@ pub async fn create_user(
 ) -> ApiResult<HttpResponse> {
     let dry_run = query.0.dry_run.unwrap_or(false);
     let created = users::create(&state.db, &ctx, state.clock.now(), body.0, dry_run).await?;
+    if dry_run {
+        return Ok(HttpResponse::Ok().json(created.user));
+    }
     Ok(super::with_etag(HttpResponse::Created(), created))
 }
