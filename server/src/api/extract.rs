@@ -200,13 +200,28 @@ impl FromRequest for IfMatch {
             .map(|v| v.to_str().map(|s| s.trim().to_owned()));
         std::future::ready(match value {
             None => Ok(IfMatch(None)),
-            Some(Ok(tag)) => Ok(IfMatch(Some(tag))),
-            Some(Err(_)) => Err(ApiError::bad_request(
+            Some(Ok(tag)) if is_if_match(&tag) => Ok(IfMatch(Some(tag))),
+            Some(_) => Err(ApiError::bad_request(
                 "invalid_header",
-                "If-Match is not readable text",
+                "If-Match must be * or entity tags such as \"v3\" (RFC 9110 §13.1.1)",
             )),
         })
     }
+}
+
+/// Whether `value` is `*` or a comma-separated list of entity tags (`"x"` or `W/"x"`).
+fn is_if_match(value: &str) -> bool {
+    if value == "*" {
+        return true;
+    }
+    !value.is_empty()
+        && value.split(',').map(str::trim).all(|tag| {
+            let opaque = tag.strip_prefix("W/").unwrap_or(tag);
+            opaque.len() >= 2
+                && opaque.starts_with('"')
+                && opaque.ends_with('"')
+                && !opaque[1..opaque.len() - 1].contains('"')
+        })
 }
 
 /// The client's address: the connection's, or from `Forwarded` / `X-Forwarded-For` when the

@@ -248,3 +248,30 @@ async fn an_overlong_target_or_header_is_a_problem_too() {
         .unwrap();
     assert_eq!(response.status(), 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_if_match_is_a_bad_request() {
+    let server = TestServer::start().await;
+    let token = server.token("admin", Scope::ALL);
+    server
+        .http()
+        .post(server.url("/v1/users"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"username": "ann"}))
+        .send()
+        .await
+        .unwrap();
+    for value in ["", "v1", "\"v1", "\"a\"b\""] {
+        let response = server
+            .http()
+            .patch(server.url("/v1/users/ann"))
+            .bearer_auth(&token)
+            .header("if-match", value)
+            .json(&serde_json::json!({"display_name": "Ann"}))
+            .send()
+            .await
+            .unwrap();
+        let problem = expect_problem(response, 400, "invalid_header").await;
+        assert!(problem["detail"].as_str().unwrap().contains("RFC 9110"));
+    }
+}
