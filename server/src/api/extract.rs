@@ -114,6 +114,18 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             format!("must be a JSON object, not {}", json_kind(&value)),
         )]));
     }
+    // No text may hold NUL (U+0000): PostgreSQL cannot store it, and no name or address has it.
+    if let Some(field) = nul_in(&value, "") {
+        let field = if field.is_empty() {
+            "body".to_owned()
+        } else {
+            field
+        };
+        return Err(ApiError::validation(vec![FieldError::new(
+            field,
+            "must not contain NUL (U+0000)",
+        )]));
+    }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let field = error.path().to_string();
         let field = if field == "." {
@@ -126,6 +138,29 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             strip_position(&error.into_inner().to_string()),
         )])
     })
+}
+
+/// The path of the first string (or key) holding NUL, if any.
+fn nul_in(value: &serde_json::Value, path: &str) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then(|| path.to_owned()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_in(item, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let path = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if key.contains('\0') {
+                return Some(path);
+            }
+            nul_in(item, &path)
+        }),
+        _ => None,
+    }
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
@@ -159,6 +194,17 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
 }
 
 fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+    {
+        let message = "must not contain NUL (U+0000)";
+        let mut problem = ApiError::bad_request(
+            "invalid_query",
+            format!("query parameter {name}: {message}"),
+        );
+        problem.errors = vec![FieldError::new(name.into_owned(), message)];
+        return Err(problem);
+    }
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|error| {

@@ -47,11 +47,11 @@ pub async fn around(
     if method == "HEAD" {
         req.head_mut().method = actix_web::http::Method::GET;
     }
-    let (operation, response) = match oversized(&req) {
+    let (operation, response) = match refused_before_routing(&req) {
         Some(error) => {
             tracing::warn!(request.id = %request_id, %error, "request refused before routing");
             let response = req.into_response(error.render(Some(&request_id)));
-            ("request_too_large", response)
+            ("refused_before_routing", response)
         }
         None => dispatch(&state, req, next, &request_id, &method, &path).await?,
     };
@@ -81,9 +81,16 @@ const MAX_URI_BYTES: usize = 8 * 1024;
 /// The most header bytes (names and values) accepted, in bytes (431 beyond).
 const MAX_HEADER_BYTES: usize = 32 * 1024;
 
-/// A 414 or 431 problem for a request whose target or headers are too large. (Beyond actix's own
+/// A 400 for a path holding NUL, a 414 or 431 for a request whose target or headers are too large. (Beyond actix's own
 /// parser limits, larger still, actix answers 400 or 431 itself, without a body.)
-fn oversized(req: &ServiceRequest) -> Option<ApiError> {
+fn refused_before_routing(req: &ServiceRequest) -> Option<ApiError> {
+    // A NUL (U+0000) in a path segment names nothing and cannot be stored or looked up.
+    if req.match_info().get_ref().path().contains('\0') {
+        return Some(ApiError::bad_request(
+            "invalid_path",
+            "the path must not contain NUL (%00)",
+        ));
+    }
     let uri = req.uri().to_string().len();
     if uri > MAX_URI_BYTES {
         return Some(ApiError::new(

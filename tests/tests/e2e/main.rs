@@ -9,6 +9,7 @@ mod delivery;
 mod enrollment_flow;
 mod errors;
 mod hardening;
+mod hostile_text;
 mod identity_services;
 mod jwks;
 mod jwt;
