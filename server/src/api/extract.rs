@@ -197,13 +197,10 @@ fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
         .find(|(name, value)| name.contains('\0') || value.contains('\0'))
     {
-        let message = "must not contain NUL (U+0000)";
-        let mut problem = ApiError::bad_request(
-            "invalid_query",
-            format!("query parameter {name}: {message}"),
-        );
-        problem.errors = vec![FieldError::new(name.into_owned(), message)];
-        return Err(problem);
+        return Err(ApiError::validation(vec![FieldError::new(
+            name.into_owned(),
+            "must not contain NUL (U+0000)",
+        )]));
     }
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));

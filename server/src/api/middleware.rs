@@ -81,14 +81,15 @@ const MAX_URI_BYTES: usize = 8 * 1024;
 /// The most header bytes (names and values) accepted, in bytes (431 beyond).
 const MAX_HEADER_BYTES: usize = 32 * 1024;
 
-/// A 400 for a path holding NUL, a 414 or 431 for a request whose target or headers are too large. (Beyond actix's own
+/// A 404 for a path holding NUL, a 414 or 431 for a request whose target or headers are too large. (Beyond actix's own
 /// parser limits, larger still, actix answers 400 or 431 itself, without a body.)
 fn refused_before_routing(req: &ServiceRequest) -> Option<ApiError> {
-    // A NUL (U+0000) in a path segment names nothing and cannot be stored or looked up.
+    // A NUL (U+0000) in a path segment names nothing: no id or name holds it.
     if req.match_info().get_ref().path().contains('\0') {
-        return Some(ApiError::bad_request(
-            "invalid_path",
-            "the path must not contain NUL (%00)",
+        return Some(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such resource: the path holds NUL (%00), which no id or name contains",
         ));
     }
     let uri = req.uri().to_string().len();
