@@ -73,8 +73,9 @@ pub enum AppError {
         retry_after: u64,
     },
     /// The database stayed busy (locked by another writer, or no connection free) for longer than
-    /// a request may wait; nothing was changed.
-    #[error("the database is busy; nothing was changed, retry after {retry_after} seconds")]
+    /// a request may wait. The transaction that met it changed nothing; what a bulk operation's
+    /// earlier groups stored is said in the operation's description.
+    #[error("the database is busy; retry after {retry_after} seconds")]
     Busy {
         /// Seconds to wait.
         retry_after: u64,

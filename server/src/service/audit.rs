@@ -25,7 +25,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub(crate) fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             Self::Success => "success",
             Self::Failure => "failure",
@@ -116,7 +116,20 @@ pub async fn record_outside_request(
     outcome: Outcome,
     detail: Value,
 ) -> AppResult<()> {
-    let row = AuditEventRow {
+    let row = outside_row(now, operator, action, request_id, outcome, detail);
+    insert_outside(db, vec![row]).await
+}
+
+/// The row of an event outside an operator's request (see [`record_outside_request`]).
+pub fn outside_row(
+    now: DateTime<Utc>,
+    operator: Option<&Operator>,
+    action: &str,
+    request_id: &str,
+    outcome: Outcome,
+    detail: Value,
+) -> AuditEventRow {
+    AuditEventRow {
         id: uuid::Uuid::now_v7().to_string(),
         occurred_at: now.naive_utc(),
         actor_type: if operator.is_some() {
@@ -133,8 +146,15 @@ pub async fn record_outside_request(
         outcome: outcome.as_str().into(),
         request_id: Some(request_id.to_owned()),
         detail: Some(detail.to_string()),
-    };
-    db.run(move |conn| audit_events::insert(conn, &[row]).map_err(AppError::from))
+    }
+}
+
+/// Writes such rows in their own transaction (nothing when there are none).
+pub async fn insert_outside(db: &Db, rows: Vec<AuditEventRow>) -> AppResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    db.run(move |conn| audit_events::insert(conn, &rows).map_err(AppError::from))
         .await
         .map(|_| ())
 }

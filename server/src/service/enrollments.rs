@@ -82,14 +82,18 @@ pub fn require_may_enroll(
     service_id: &str,
 ) -> AppResult<()> {
     users::require_active(user)?;
-    let service = find_service(conn, service_id)?;
-    if !service.enabled {
-        return Err(AppError::Unprocessable {
-            code: "service_disabled",
-            message: format!("{} is switched off", service.display_name),
-        });
+    require_enabled(&find_service(conn, service_id)?)
+}
+
+/// Refuses a service that is switched off.
+fn require_enabled(service: &service_rows::IdentityServiceRow) -> AppResult<()> {
+    if service.enabled {
+        return Ok(());
     }
-    Ok(())
+    Err(AppError::Unprocessable {
+        code: "service_disabled",
+        message: format!("{} is switched off", service.display_name),
+    })
 }
 
 /// Refuses a service that is switched off or not configured.
@@ -97,12 +101,7 @@ pub fn require_usable(
     config: &Config,
     service: &service_rows::IdentityServiceRow,
 ) -> AppResult<()> {
-    if !service.enabled {
-        return Err(AppError::Unprocessable {
-            code: "service_disabled",
-            message: format!("{} is switched off", service.display_name),
-        });
-    }
+    require_enabled(service)?;
     if let Some(reason) = identity_services::not_configured_reason(config, &service.id) {
         return Err(AppError::Unprocessable {
             code: "service_not_configured",

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use super::audit;
 use crate::db::Db;
-use crate::db::audit_events::{self, AuditEventRow};
-use crate::error::{AppError, AppResult};
+use crate::db::audit_events::AuditEventRow;
+use crate::error::AppResult;
 
 /// The audit action of a refused unauthenticated request.
 pub const ACTION: &str = "authentication_failed";
@@ -126,19 +126,14 @@ fn summary_row(source: &str, minute: i64, repeats: &Repeats, now: DateTime<Utc>)
 }
 
 fn anonymous_row(now: DateTime<Utc>, request_id: &str, detail: Value) -> AuditEventRow {
-    AuditEventRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        occurred_at: now.naive_utc(),
-        actor_type: "anonymous".into(),
-        actor_id: None,
-        actor_name: None,
-        action: ACTION.into(),
-        target_type: None,
-        target_id: None,
-        outcome: audit::Outcome::Denied.as_str().into(),
-        request_id: Some(request_id.to_owned()),
-        detail: Some(detail.to_string()),
-    }
+    audit::outside_row(
+        now,
+        None,
+        ACTION,
+        request_id,
+        audit::Outcome::Denied,
+        detail,
+    )
 }
 
 /// Audits a refused unauthenticated request: at once if it is its source's first this minute,
@@ -158,21 +153,12 @@ pub async fn record(
         });
         rows.push(anonymous_row(now, refusal.request_id, detail));
     }
-    write(db, rows).await
+    audit::insert_outside(db, rows).await
 }
 
 /// Writes the summaries of minutes that are over (all of them when the server stops).
 pub async fn flush(db: &Db, tally: &Tally, now: DateTime<Utc>, everything: bool) -> AppResult<()> {
-    write(db, tally.take_due(now, everything)).await
-}
-
-async fn write(db: &Db, rows: Vec<AuditEventRow>) -> AppResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    db.run(move |conn| audit_events::insert(conn, &rows).map_err(AppError::from))
-        .await
-        .map(|_| ())
+    audit::insert_outside(db, tally.take_due(now, everything)).await
 }
 
 #[cfg(test)]

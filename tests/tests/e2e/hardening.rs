@@ -407,9 +407,14 @@ async fn the_document_declares_the_bounds_the_server_enforces() {
 
 async fn session_secret(server: &TestServer, user: &str) -> String {
     server.stop_enforcing_identity_verification().await;
-    let admin = server.admin();
-    create(&admin, user).await.unwrap();
-    let session = admin
+    create(&server.admin(), user).await.unwrap();
+    new_session_secret(server, user).await
+}
+
+/// The secret of a new registration session for an existing `user` (enforcement off).
+pub(crate) async fn new_session_secret(server: &TestServer, user: &str) -> String {
+    let session = server
+        .admin()
         .create_registration_session()
         .user(user)
         .body(types::CreateRegistrationSession {

@@ -87,22 +87,34 @@ async fn codes_outbox_rows_and_self_enrollments_cross_replicas() {
         .unwrap();
     let email = a.smtp.nth_to("bob@example.com", 1).await;
     let secret = link_secret(&email.text());
-    let public_a = enrolld_tests::Client::new(&a.base_url);
-    let public_b = enrolld_tests::Client::new(&b.base_url);
-    let token = public_a
+    let token = start_self_enrollment(&a, &secret).await;
+    complete_self_enrollment(&b, secret, &token).await;
+}
+
+/// Starts a self-enrollment through `server` with a link's secret.
+async fn start_self_enrollment(server: &TestServer, secret: &str) -> types::SelfEnrollmentToken {
+    enrolld_tests::Client::new(&server.base_url)
         .start_self_enrollment()
         .body(types::StartSelfEnrollment {
-            secret: secret.clone(),
+            secret: secret.to_owned(),
         })
         .send()
         .await
         .unwrap()
-        .into_inner();
-    let done = public_b
+        .into_inner()
+}
+
+/// Completes it through `server` with a code from the token, which is then enrolled.
+async fn complete_self_enrollment(
+    server: &TestServer,
+    secret: String,
+    token: &types::SelfEnrollmentToken,
+) {
+    let done = enrolld_tests::Client::new(&server.base_url)
         .complete_self_enrollment()
         .body(types::CompleteSelfEnrollment {
             secret,
-            otp: totp(&token.otpauth_uri, b.clock.now().timestamp()),
+            otp: totp(&token.otpauth_uri, server.clock.now().timestamp()),
         })
         .send()
         .await
@@ -124,15 +136,7 @@ async fn a_rotated_key_keeps_everything_pending_working() {
         .await
         .unwrap();
     let secret = link_secret(&old.smtp.nth_to("bob@example.com", 1).await.text());
-    let token = enrolld_tests::Client::new(&old.base_url)
-        .start_self_enrollment()
-        .body(types::StartSelfEnrollment {
-            secret: secret.clone(),
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let token = start_self_enrollment(&old, &secret).await;
     let old_key = old.config.secret_key.clone().unwrap();
     // Rotate: a replica with a new current key and the old one listed as previous. (Sealed outbox
     // rows under rotation are covered by the key ring's unit test: a relay of the old key would
@@ -147,17 +151,7 @@ async fn a_rotated_key_keeps_everything_pending_working() {
         confirm(&rotated, &started, code).await.status,
         types::ChallengeStatus::Verified
     );
-    let done = enrolld_tests::Client::new(&rotated.base_url)
-        .complete_self_enrollment()
-        .body(types::CompleteSelfEnrollment {
-            secret,
-            otp: totp(&token.otpauth_uri, rotated.clock.now().timestamp()),
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(done.serial, token.serial);
+    complete_self_enrollment(&rotated, secret, &token).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,25 +27,7 @@ async fn outstanding(server: &TestServer) -> Outstanding {
     let mut bob = new_user("bob");
     bob.email = Some(BOB.into());
     admin.create_user().body(bob).send().await.unwrap();
-    let session = admin
-        .create_registration_session()
-        .user("bob")
-        .body(types::CreateRegistrationSession {
-            hours_to_live: None,
-            notify: vec![],
-            force: None,
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let session_secret = session
-        .enroll_url
-        .unwrap()
-        .split_once("/enroll#")
-        .unwrap()
-        .1
-        .to_owned();
+    let session_secret = crate::hardening::new_session_secret(server, "bob").await;
     let task = admin
         .create_provisioning_task()
         .body(task_request(&["bob"], None))
