@@ -67,18 +67,10 @@ pub fn find(conn: &mut DbConn, number: i64) -> QueryResult<Option<TaskRow>> {
         .optional()
 }
 
-/// Updates the task's count and stop date.
-pub fn update_summary(
-    conn: &mut DbConn,
-    number: i64,
-    count: i32,
-    stop_date: NaiveDate,
-) -> QueryResult<usize> {
+/// Adds `provisioned` entries to the task's count.
+pub fn add_to_count(conn: &mut DbConn, number: i64, provisioned: i32) -> QueryResult<usize> {
     diesel::update(provisioning_tasks::table.filter(provisioning_tasks::number.eq(number)))
-        .set((
-            provisioning_tasks::count.eq(count),
-            provisioning_tasks::stop_date.eq(stop_date),
-        ))
+        .set(provisioning_tasks::count.eq(provisioning_tasks::count + provisioned))
         .execute(conn)
 }
 

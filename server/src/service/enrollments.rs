@@ -318,24 +318,20 @@ pub async fn batch(
         super::validate::MAX_BATCH_ITEMS,
     )?;
     let now = state.clock.now();
-    let mut results = Vec::with_capacity(input.items.len());
     // Items are stored in groups, each its own transaction, so other writes get in between them; a
     // failure part-way leaves the groups before it stored (see the operation's description).
-    for (number, group) in input.items.chunks(BATCH_GROUP).enumerate() {
-        let group = group.to_vec();
-        let first = number * BATCH_GROUP;
-        let key = state.key.clone();
-        let config = state.config.clone();
-        let ctx = ctx.clone();
-        let done = with_outbox(state, dry_run, move |tx| {
+    let (key, config, ctx) = (state.key.clone(), state.config.clone(), ctx.clone());
+    let (results, failed) =
+        super::in_groups(state, dry_run, &input.items, move |tx, first, group| {
             let notices = Notices {
                 key: &key,
                 config: &config,
             };
             batch_group(tx, notices, &ctx, now, first, &group, dry_run)
         })
-        .await?;
-        results.extend(done);
+        .await;
+    if let Some((_, error)) = failed {
+        return Err(error);
     }
     let enrolled = u32::try_from(results.iter().filter(|r| r.status == "enrolled").count())
         .unwrap_or(u32::MAX);
@@ -347,9 +343,6 @@ pub async fn batch(
         results,
     })
 }
-
-/// Items of a batch per transaction.
-const BATCH_GROUP: usize = 500;
 
 /// Enrolls one group of a batch (items numbered from `first`), each item in a savepoint: a failed
 /// one leaves no trace and does not sink the rest.

@@ -11,9 +11,11 @@ pub mod notification_templates;
 pub mod notifications;
 pub mod notify;
 pub mod page;
+pub mod provisioning_create;
 pub mod provisioning_edits;
 pub mod provisioning_report;
 pub mod provisioning_sweep;
+pub mod provisioning_task_users;
 pub mod provisioning_tasks;
 pub mod public_limits;
 pub mod purge;
@@ -58,6 +60,36 @@ pub async fn with_outbox<T: Send + 'static>(
         crate::delivery::relay::wake(state);
     }
     Ok(answer)
+}
+
+/// Items stored per transaction by bulk work.
+pub const GROUP: usize = 500;
+
+/// Runs `apply` on `items` in groups of [`GROUP`] (with the position of the group's first item), each
+/// group in its own transaction with the outbox woken after it, so other writes get in between the groups. Answers what the groups answered, in
+/// order; a group that fails ends the work, and its error comes back with the number of items done
+/// before it (those groups stay stored).
+pub async fn in_groups<I, O, F>(
+    state: &crate::state::AppState,
+    dry_run: bool,
+    items: &[I],
+    apply: F,
+) -> (Vec<O>, Option<(usize, crate::error::AppError)>)
+where
+    I: Clone + Send + 'static,
+    O: Send + 'static,
+    F: Fn(&mut DbConn, usize, Vec<I>) -> AppResult<Vec<O>> + Send + Sync + 'static,
+{
+    let apply = std::sync::Arc::new(apply);
+    let mut done = Vec::with_capacity(items.len());
+    for (at, group) in items.chunks(GROUP).enumerate() {
+        let (apply, group, first) = (apply.clone(), group.to_vec(), at * GROUP);
+        match with_outbox(state, dry_run, move |tx| apply(tx, first, group)).await {
+            Ok(answers) => done.extend(answers),
+            Err(error) => return (done, Some((at * GROUP, error))),
+        }
+    }
+    (done, None)
 }
 
 /// Runs `work` in one write transaction on the blocking pool, after this process's earlier writes

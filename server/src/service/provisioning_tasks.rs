@@ -1,26 +1,23 @@
-//! Provisioning tasks: creating them (many users in one transaction-safe pass, batched), reading them,
-//! and what they share with edits and self-enrollment.
+//! Provisioning tasks: reading them, and what creating (`provisioning_create`), edits and
+//! self-enrollment share.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde_json::json;
 
 use super::notify::{self, Outgoing};
-use super::validate::is_email;
-use super::{Context, audit, identity_services, page, settings, templates, users, with_outbox};
+use super::{Context, identity_services, page, templates, users};
 use crate::auth::scopes::Scope;
 use crate::crypto::ServerKey;
-use crate::db::provisioning_tasks::{self as tasks, NewTask, TaskFilter, TaskRow};
+use crate::db::provisioning_tasks::{self as tasks, TaskFilter, TaskRow};
 use crate::db::task_entries::{self as entries, EntryRow};
-use crate::db::{DbConn, audit_events, users as user_rows};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::db::{DbConn, users as user_rows};
+use crate::error::{AppError, AppResult};
 use crate::model::enrollments::Actor;
 use crate::model::provisioning::{
-    CreateProvisioningTask, EntryStatus, GetProvisioningTaskQuery, ListProvisioningTasksQuery,
-    ProvisionResult, ProvisioningTask, ProvisioningTaskCreated, ProvisioningTaskDetail,
-    ProvisioningTaskPage, StatusCounts, TaskEntry, TaskStatus, TokenType, UserProvisioningEntry,
-    UserProvisioningList,
+    EntryStatus, GetProvisioningTaskQuery, ListProvisioningTasksQuery, ProvisioningTask,
+    ProvisioningTaskDetail, ProvisioningTaskPage, StatusCounts, TaskEntry, TaskStatus, TokenType,
+    UserProvisioningEntry, UserProvisioningList,
 };
 use crate::state::AppState;
 
@@ -90,7 +87,8 @@ fn counts_for(
     Ok(by_task)
 }
 
-fn to_task(row: TaskRow, counts: StatusCounts) -> ProvisioningTask {
+/// The API shape of a task row with the given counts.
+pub fn to_task(row: TaskRow, counts: StatusCounts) -> ProvisioningTask {
     ProvisioningTask {
         number: row.number,
         operator: Actor {
@@ -130,7 +128,7 @@ pub struct Mailing<'a> {
 }
 
 /// The self-enrollment email for one entry.
-pub fn provisioning_email<'a>(
+fn provisioning_email<'a>(
     mailing: &Mailing<'_>,
     ctx: &Context,
     user: &'a user_rows::User,
@@ -168,10 +166,41 @@ pub fn provisioning_email<'a>(
     })
 }
 
+/// Queues the self-enrollment email of each (user, entry, recipient); when `other_address` (an
+/// operator's override or alternate address) is given, also the notices at the users' own addresses.
+pub fn queue_provisioning_emails(
+    tx: &mut DbConn,
+    mailing: &Mailing<'_>,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    task: i64,
+    sends: &[(&user_rows::User, &EntryRow, &str)],
+    other_address: Option<&str>,
+) -> AppResult<()> {
+    let messages = sends
+        .iter()
+        .map(|(user, entry, recipient)| provisioning_email(mailing, ctx, user, entry, recipient))
+        .collect::<AppResult<Vec<_>>>()?;
+    let spec = templates::spec("software-token", "email", "provisioning")?;
+    notify::queue_many(
+        tx,
+        mailing.key,
+        now,
+        spec,
+        messages,
+        other_address.is_some(),
+    )?;
+    if let Some(address) = other_address {
+        let users: Vec<&user_rows::User> = sends.iter().map(|(user, _, _)| *user).collect();
+        queue_redirect_notices(tx, mailing.key, now, ctx, task, &users, address)?;
+    }
+    Ok(())
+}
+
 /// Tells users, at their directory address, that their self-enrollment email went to `sent_to`
 /// instead (an operator's override or alternate address), so a misdirected link does not go unnoticed.
 /// Users without a directory address, or whose address is `sent_to`, are not told.
-pub fn queue_redirect_notices(
+fn queue_redirect_notices(
     tx: &mut DbConn,
     key: &ServerKey,
     now: DateTime<Utc>,
@@ -227,226 +256,6 @@ pub fn require_email(state: &AppState) -> AppResult<()> {
             message: format!("cannot send email: {reason}"),
         }),
     }
-}
-
-/// The reason given for a user who already has an active entry for the token type.
-const OUTSTANDING: &str = "has an outstanding entry";
-
-/// Creates a task: one entry and one email per user; unknown, disabled and already-provisioned users
-/// are reported per item and do not sink the rest.
-pub async fn create(
-    state: &AppState,
-    ctx: &Context,
-    input: CreateProvisioningTask,
-    dry_run: bool,
-    claim: Option<super::idempotency::Claim>,
-) -> AppResult<ProvisioningTaskCreated> {
-    ctx.operator.require(Scope::ProvisioningWrite)?;
-    require_manage_for_other_address(ctx, input.email.as_deref())?;
-    super::validate::item_count("users", input.users.len(), 1, MAX_USERS)?;
-    if let Some(email) = &input.email
-        && !is_email(email.trim())
-    {
-        return Err(AppError::invalid("email", "is not an email address"));
-    }
-    require_email(state)?;
-    let now = state.clock.now();
-    let today = today(now);
-    if input.stop_date.is_some_and(|d| d < today) {
-        return Err(AppError::invalid("stop_date", "must be today or later"));
-    }
-    let key = state.key.clone();
-    let public_url = state.public_url.clone();
-    let ctx = ctx.clone();
-    let claim = claim.filter(|_| !dry_run);
-    with_outbox(state, dry_run, move |tx| {
-        if let Some(claim) = &claim {
-            super::idempotency::claim_in(tx, claim, now)?;
-        }
-        let policy = settings::self_enrollment(tx)?;
-        let stop_date = input
-            .stop_date
-            .unwrap_or(today + Duration::days(i64::from(policy.validity_days)));
-        let token_type = input.token_type.as_str();
-        let found = user_rows::find_many(tx, &input.users)?;
-        let by_key: HashMap<String, &user_rows::User> = found
-            .iter()
-            .flat_map(|u| [(u.id.clone(), u), (u.username.clone(), u)])
-            .collect();
-        let ids: Vec<String> = found.iter().map(|u| u.id.clone()).collect();
-        // Entries past their stop date are recorded as expired first: one active entry per user
-        // and token type is all the database allows.
-        let (current, overdue): (Vec<EntryRow>, Vec<EntryRow>) =
-            entries::active_for_users(tx, &ids, token_type)?
-                .into_iter()
-                .partition(|entry| entry.stop_date >= today);
-        super::provisioning_sweep::expire(tx, &overdue, now)?;
-        let outstanding: HashMap<String, i64> = current
-            .into_iter()
-            .map(|entry| (entry.user_id, entry.task_number))
-            .collect();
-        let enrolled: HashSet<String> =
-            crate::db::enrollments::enrolled_users(tx, &ids, "software-token")?
-                .into_iter()
-                .collect();
-        let override_email = input.email.as_deref().map(str::trim);
-
-        let mut results = Vec::with_capacity(input.users.len());
-        let mut chosen: Vec<(usize, &user_rows::User)> = Vec::new();
-        let mut seen = HashSet::new();
-        for (index, requested) in input.users.iter().enumerate() {
-            let result = |status: &str, reason: Option<String>| ProvisionResult {
-                user: requested.clone(),
-                status: status.into(),
-                reason,
-                entry_id: None,
-            };
-            let Some(user) = by_key
-                .get(requested)
-                .or_else(|| by_key.get(&requested.to_lowercase()))
-            else {
-                results.push(result("error", Some("no such user".into())));
-                continue;
-            };
-            if user.state != "active" {
-                results.push(result("error", Some("the user is disabled".into())));
-            } else if !seen.insert(user.id.clone()) {
-                results.push(result("skipped", Some("listed more than once".into())));
-            } else if let Some(number) = outstanding.get(&user.id) {
-                results.push(result(
-                    "skipped",
-                    Some(format!("{OUTSTANDING} in task {number}")),
-                ));
-            } else if enrolled.contains(&user.id) {
-                results.push(result(
-                    "skipped",
-                    Some("already enrolled in software-token".into()),
-                ));
-            } else if override_email.is_none() && user.email.is_none() {
-                results.push(result(
-                    "error",
-                    Some("the user has no email address".into()),
-                ));
-            } else {
-                chosen.push((index, user));
-                results.push(result("provisioned", None));
-            }
-        }
-        let outstanding_only = results.iter().all(|r| {
-            r.status == "skipped"
-                && r.reason
-                    .as_deref()
-                    .is_some_and(|why| why.starts_with(OUTSTANDING))
-        });
-        if chosen.is_empty() && outstanding_only {
-            let users: Vec<String> = results
-                .iter()
-                .map(|r| format!("{} ({})", r.user, r.reason.clone().unwrap_or_default()))
-                .collect();
-            return Err(AppError::Conflict {
-                code: "entry_exists",
-                message: format!("nothing to provision: {}", users.join(", ")),
-            });
-        }
-        if chosen.is_empty() {
-            let errors = results
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    FieldError::new(format!("users[{i}]"), r.reason.clone().unwrap_or_default())
-                })
-                .collect();
-            return Err(AppError::Invalid(errors));
-        }
-        let count = i32::try_from(chosen.len()).unwrap_or(i32::MAX);
-        let number = tasks::insert(
-            tx,
-            &NewTask {
-                operator_id: ctx.operator.id.clone(),
-                operator_name: ctx.operator.name.clone(),
-                emailed_to: override_email.map(notify::mask),
-                start_date: today,
-                stop_date,
-                token_type: token_type.to_owned(),
-                count,
-                created_at: now.naive_utc(),
-            },
-        )?;
-        let rows: Vec<EntryRow> = chosen
-            .iter()
-            .map(|(_, user)| EntryRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                task_number: number,
-                user_id: user.id.clone(),
-                token_type: token_type.to_owned(),
-                status: "active".into(),
-                attempts: 0,
-                max_attempts: i32::try_from(policy.max_attempts).unwrap_or(5),
-                stop_date,
-                emailed_to: Some(notify::mask(
-                    override_email.or(user.email.as_deref()).unwrap_or_default(),
-                )),
-                serial: None,
-                sealed_totp_key: None,
-                created_at: now.naive_utc(),
-                updated_at: now.naive_utc(),
-                completed_at: None,
-                canceled_at: None,
-            })
-            .collect();
-        entries::insert(tx, &rows)?;
-        let mailing = Mailing {
-            key: &key,
-            public_url: &public_url,
-        };
-        let messages: Vec<Outgoing<'_>> = chosen
-            .iter()
-            .zip(&rows)
-            .map(|((_, user), entry)| {
-                let recipient = override_email.or(user.email.as_deref()).unwrap_or_default();
-                provisioning_email(&mailing, &ctx, user, entry, recipient)
-            })
-            .collect::<AppResult<_>>()?;
-        let spec = templates::spec("software-token", "email", "provisioning")?;
-        notify::queue_many(tx, &key, now, spec, messages, override_email.is_some())?;
-        if let Some(address) = override_email {
-            let users: Vec<&user_rows::User> = chosen.iter().map(|(_, user)| *user).collect();
-            queue_redirect_notices(tx, &key, now, &ctx, number, &users, address)?;
-        }
-        let number_text = number.to_string();
-        let mut audit_rows = vec![audit::row(
-            &ctx,
-            now,
-            audit::success(
-                "provisioning_task",
-                &number_text,
-                Some(json!({"count": count, "stop_date": stop_date})),
-            ),
-        )];
-        audit_rows.extend(chosen.iter().map(|(_, user)| {
-            audit::row(
-                &ctx,
-                now,
-                audit::success("user", &user.id, Some(json!({"task": number}))),
-            )
-        }));
-        audit_events::insert(tx, &audit_rows)?;
-        for ((index, _), entry) in chosen.iter().zip(&rows) {
-            results[*index].entry_id = (!dry_run).then(|| entry.id.clone());
-        }
-        let row = find_task(tx, number)?;
-        let task = task_model(tx, row, today)?;
-        let created = ProvisioningTaskCreated {
-            task,
-            dry_run,
-            results,
-        };
-        if let Some(claim) = &claim {
-            super::idempotency::store_in(tx, claim, 201, &created)?;
-        }
-        Ok(created)
-    })
-    .await
 }
 
 /// A page of tasks.

@@ -16,9 +16,6 @@ use crate::model::users::{
     UpdateUser, User, UserPage, UserState,
 };
 
-/// Rows written per INSERT statement during imports.
-const IMPORT_BATCH: usize = 500;
-
 /// The ETag of a user version.
 pub fn etag(version: i64) -> String {
     format!("\"v{version}\"")
@@ -61,6 +58,39 @@ pub fn find_required(conn: &mut DbConn, user: &str) -> AppResult<rows::User> {
         kind: "user",
         id: user.to_owned(),
     })
+}
+
+/// The users a bulk request names (by id or username, any case), loaded at once.
+pub struct Named {
+    users: Vec<rows::User>,
+    index: HashMap<String, usize>,
+}
+
+impl Named {
+    /// Loads the users that `keys` name.
+    pub fn load(conn: &mut DbConn, keys: &[String]) -> AppResult<Self> {
+        let users = rows::find_many(conn, keys)?;
+        let index = users
+            .iter()
+            .enumerate()
+            .flat_map(|(at, u)| [(u.id.clone(), at), (u.username.clone(), at)])
+            .collect();
+        Ok(Self { users, index })
+    }
+
+    /// The user a key names, if any.
+    pub fn get(&self, key: &str) -> Option<&rows::User> {
+        let at = self
+            .index
+            .get(key)
+            .or_else(|| self.index.get(&key.to_lowercase()))?;
+        self.users.get(*at)
+    }
+
+    /// The ids of every user found.
+    pub fn ids(&self) -> Vec<String> {
+        self.users.iter().map(|u| u.id.clone()).collect()
+    }
 }
 
 /// Refuses (409 `user_disabled`) a user who is not active.
@@ -443,7 +473,7 @@ pub async fn import(
     }
     // Rows are stored in groups, each its own transaction, so other writes get in between them.
     // A failure part-way leaves the groups before it stored (see the operation's description).
-    for chunk in checked.chunks(IMPORT_BATCH) {
+    for chunk in checked.chunks(super::GROUP) {
         let group: Vec<rows::User> = chunk.iter().map(|(_, row)| row.clone()).collect();
         let mut outcomes: Vec<ImportRowResult> = chunk
             .iter()

@@ -164,3 +164,61 @@ async fn a_writer_that_cannot_get_the_lock_answers_503_with_retry_after() {
     // Nothing was stored, and the same request now succeeds.
     assert_eq!(create().await.unwrap().status(), 201);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_writes_succeed_while_a_large_task_is_created_resent_and_emptied() {
+    const USERS: usize = 2_000;
+    let server = Arc::new(TestServer::start().await);
+    let singles = AtomicUsize::new(0);
+    let users: Vec<Value> = (0..USERS)
+        .map(
+            |i| json!({"username": format!("task{i:04}"), "email": format!("task{i}@example.com")}),
+        )
+        .collect();
+    let names: Vec<String> = (0..USERS).map(|i| format!("task{i:04}")).collect();
+    let token = server.token("admin", Scope::ALL);
+    let imported = server
+        .http()
+        .post(server.url("/v1/users/import"))
+        .bearer_auth(&token)
+        .json(&json!({"users": users}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), 200);
+    let body = json!({"users": names, "token_type": "software-totp"});
+    let (status, created, during) =
+        while_writing(&server, "/v1/provisioning-tasks", body, &singles).await;
+    assert_eq!(status, 201, "{created}");
+    let provisioned = created["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "provisioned" && r["entry_id"].is_string())
+        .count();
+    assert_eq!(provisioned, USERS);
+    assert_eq!(created["count"], USERS);
+    assert_eq!(created["counts"]["active"], USERS);
+    assert!(during >= 1, "no write finished during the task's creation");
+    assert!(interleaved(&server, "create_provisioning_task") >= 1);
+    let number = created["number"].as_i64().unwrap();
+    assert_eq!(
+        server.count_rows(&format!("task_entries WHERE task_number = {number}")),
+        USERS as i64
+    );
+
+    // Resending to every active entry, then removing every user, run in groups too.
+    let path = format!("/v1/provisioning-tasks/{number}/resend");
+    let (status, resent, _) = while_writing(&server, &path, json!({}), &singles).await;
+    assert_eq!(status, 200, "{resent}");
+    assert_eq!(resent["changed"], USERS);
+    assert!(interleaved(&server, "resend_provisioning_task") >= 1);
+    let names: Vec<String> = (0..USERS).map(|i| format!("task{i:04}")).collect();
+    let path = format!("/v1/provisioning-tasks/{number}/remove-users");
+    let (status, removed, _) =
+        while_writing(&server, &path, json!({"users": names}), &singles).await;
+    assert_eq!(status, 200, "{removed}");
+    assert_eq!(removed["changed"], USERS);
+    assert_eq!(removed["task"]["counts"]["canceled"], USERS);
+    assert!(interleaved(&server, "remove_provisioning_task_users") >= 1);
+}

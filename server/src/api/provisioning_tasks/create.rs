@@ -5,14 +5,17 @@ use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
 use crate::model::provisioning::{CreateProvisioningTask, ProvisioningTaskCreated};
 use crate::model::users::DryRunQuery;
-use crate::service::{Context, idempotency, provisioning_tasks};
+use crate::service::{Context, idempotency, provisioning_create};
 use crate::state::AppState;
 
 /// Create a provisioning task
 ///
-/// Provisions software tokens to users (up to 100,000 in one request): one task with a sequential
-/// number, one entry per user, and one self-enrollment email per user through the outbox, all in one
-/// transaction. Unknown or disabled users, users without an email address, users already enrolled and
+/// Provisions software tokens to users (up to 50,000 in one request): one task with a sequential
+/// number, one entry per user, and one self-enrollment email per user through the outbox. Users are
+/// provisioned in groups of 500, each group in one transaction with its entries, emails and audit
+/// rows, so other writes are not held up; if a group cannot be stored (for example the database is
+/// busy), the task keeps the groups before it, and the users of that group and the later ones are
+/// reported as `error` with the reason, to be listed in a new task. Unknown or disabled users, users without an email address, users already enrolled and
 /// users with an outstanding entry of the same token type are reported per item and do not sink the
 /// rest. The stop date defaults to today plus the self-enrollment policy's validity. Send an
 /// `Idempotency-Key` header to make retries safe: a retried request answers with the first response
@@ -53,7 +56,7 @@ pub async fn create_provisioning_task(
     {
         return Ok(replayed(replay));
     }
-    let created = provisioning_tasks::create(&state, &ctx, body.0, dry_run, claim.clone()).await;
+    let created = provisioning_create::create(&state, &ctx, body.0, dry_run, claim.clone()).await;
     match (created, &claim) {
         (Ok(created), _) if dry_run => Ok(HttpResponse::Ok().json(created)),
         (Ok(created), _) => Ok(HttpResponse::Created().json(created)),

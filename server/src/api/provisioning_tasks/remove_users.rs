@@ -4,13 +4,16 @@ use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
 use crate::model::provisioning::{RemoveTaskUsers, TaskUsersChanged};
 use crate::model::users::DryRunQuery;
-use crate::service::{Context, provisioning_edits};
+use crate::service::{Context, provisioning_task_users};
 use crate::state::AppState;
 
 /// Remove users from a provisioning task
 ///
 /// Cancels the users' active entries, irreversibly: their links stop working. With `notify=true` each
-/// user is told by email that the enrollment was canceled.
+/// user is told by email that the enrollment was canceled. Users are changed in groups of 500, each
+/// group in one transaction with its emails and audit rows; if a group cannot be stored (for example
+/// the database is busy), the groups before it stay changed, and the users of that group and the later
+/// ones are reported as `error` with the reason.
 #[utoipa::path(
     tag = "provisioning",
     params(("number" = i64, Path, description = "The task number", example = 42), DryRunQuery),
@@ -29,6 +32,6 @@ pub async fn remove_provisioning_task_users(
     let number = super::parse_number(&number)?;
     let dry_run = query.0.dry_run.unwrap_or(false);
     Ok(web::Json(
-        provisioning_edits::remove_users(&state, &ctx, number, body.0, dry_run).await?,
+        provisioning_task_users::remove_users(&state, &ctx, number, body.0, dry_run).await?,
     ))
 }

@@ -4,14 +4,17 @@ use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
 use crate::model::provisioning::{ResendProvisioning, TaskUsersChanged};
 use crate::model::users::DryRunQuery;
-use crate::service::{Context, provisioning_edits};
+use crate::service::{Context, provisioning_task_users};
 use crate::state::AppState;
 
 /// Resend self-enrollment emails
 ///
 /// Sends the self-enrollment email again to the task's active entries (all, or the `users` named),
 /// with the stop date recomputed from the self-enrollment policy. An alternate `email` is used for this
-/// send only and never stored (`emailed_to` shows it masked).
+/// send only and never stored (`emailed_to` shows it masked). Users are changed in groups of 500, each
+/// group in one transaction with its emails and audit rows; if a group cannot be stored (for example
+/// the database is busy), the groups before it stay changed, and the users of that group and the later
+/// ones are reported as `error` with the reason.
 #[utoipa::path(
     tag = "provisioning",
     params(("number" = i64, Path, description = "The task number", example = 42), DryRunQuery),
@@ -30,6 +33,6 @@ pub async fn resend_provisioning_task(
     let number = super::parse_number(&number)?;
     let dry_run = query.0.dry_run.unwrap_or(false);
     Ok(web::Json(
-        provisioning_edits::resend(&state, &ctx, number, body.0, dry_run).await?,
+        provisioning_task_users::resend(&state, &ctx, number, body.0, dry_run).await?,
     ))
 }
