@@ -121,7 +121,23 @@ pub fn add(
     address: &str,
     method: &str,
 ) -> AppResult<EnrollmentRow> {
-    require_may_enroll(conn, user, service_id)?;
+    let service = find_service(conn, service_id)?;
+    add_to(conn, ctx, now, user, &service, address, method)
+}
+
+/// As [`add`], with the service already looked up.
+pub fn add_to(
+    conn: &mut DbConn,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: &user_rows::User,
+    service: &service_rows::IdentityServiceRow,
+    address: &str,
+    method: &str,
+) -> AppResult<EnrollmentRow> {
+    users::require_active(user)?;
+    require_enabled(service)?;
+    let service_id = service.id.as_str();
     if rows::active(conn, &user.id, service_id)?.is_some() {
         return Err(already_enrolled(service_id));
     }
@@ -404,7 +420,7 @@ fn batch_item(
     }
     let address = check_address(&service.id, &item.address)
         .map_err(|m| AppError::invalid(field("address"), m))?;
-    let row = add(conn, ctx, now, &user, &service.id, &address, "batch").map_err(|e| match e {
+    let row = add_to(conn, ctx, now, &user, &service, &address, "batch").map_err(|e| match e {
         AppError::Conflict { message, .. } => AppError::invalid(field("service"), message),
         other => other,
     })?;

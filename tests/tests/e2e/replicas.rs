@@ -137,10 +137,18 @@ async fn a_rotated_key_keeps_everything_pending_working() {
         .unwrap();
     let secret = link_secret(&old.smtp.nth_to("bob@example.com", 1).await.text());
     let token = start_self_enrollment(&old, &secret).await;
+    // An outbox row sealed with the old key waits: the old server's relay has stopped.
+    old.state.stopping.store(true, Ordering::SeqCst);
+    create_users(&old.admin(), &["carol"]).await;
+    let pending = start_verification(&old, "carol").await;
+    assert_eq!(
+        old.count_rows("notifications WHERE status = 'pending'"),
+        1,
+        "carol's code is not yet sent"
+    );
     let old_key = old.config.secret_key.clone().unwrap();
-    // Rotate: a replica with a new current key and the old one listed as previous. (Sealed outbox
-    // rows under rotation are covered by the key ring's unit test: a relay of the old key would
-    // compete for them here.)
+    // Rotate: a replica with a new current key and the old one listed as previous. Its relay opens
+    // and delivers the row the old key sealed.
     let new_key = enrolld::crypto::generate_key().unwrap();
     let rotated = replica_of(&old, move |c| {
         c.secret_key = Some(new_key);
@@ -152,6 +160,11 @@ async fn a_rotated_key_keeps_everything_pending_working() {
         types::ChallengeStatus::Verified
     );
     complete_self_enrollment(&rotated, secret, &token).await;
+    let code = code_in(&old.smtp.nth_to("carol@example.com", 0).await.text());
+    assert_eq!(
+        confirm(&rotated, &pending, code).await.status,
+        types::ChallengeStatus::Verified
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
