@@ -133,7 +133,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate { common } => {
             let config = common.load()?;
             config.validate()?;
-            crate::db::connect(&config.database()?, 1)?;
+            crate::db::connect(&crate::server::database(&config)?, 1)?;
             println!(
                 "enrolld: the database at {} is up to date",
                 crate::db::redact_url(&config.database_url)
@@ -222,7 +222,11 @@ async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
         && config.outbox_dir.is_none()
         && (config.smtp_url.is_none() || config.sms_gateway_url.is_none())
     {
-        config.outbox_dir = Some(config.database()?.state_dir().join("enrolld-outbox"));
+        config.outbox_dir = Some(
+            crate::server::database(&config)?
+                .state_dir()
+                .join("enrolld-outbox"),
+        );
     }
     let outbox_dir = config.outbox_dir.clone();
     let dev_secret = if dev {

@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::DatabaseLocation;
-
 /// Every setting. Each key `k` can also be set as the environment variable `ENROLLD_<K>`.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -246,11 +244,6 @@ impl Config {
         })
     }
 
-    /// The parsed database location.
-    pub fn database(&self) -> Result<DatabaseLocation, String> {
-        DatabaseLocation::parse(&self.database_url).map_err(|e| format!("database_url: {e}"))
-    }
-
     /// The base URL for links, without a trailing slash.
     pub fn public_base_url(&self, bound: SocketAddr) -> Result<String, String> {
         match &self.public_url {
@@ -264,10 +257,10 @@ impl Config {
         }
     }
 
-    /// Checks every value that can be checked without touching the network or the database.
+    /// Checks every value that can be checked without touching the network or the database (the
+    /// database URL is checked where it is opened, [`crate::server::database`]).
     pub fn validate(&self) -> Result<(), String> {
         self.listen_addr()?;
-        self.database()?;
         if self.max_body_bytes < 1024 {
             return Err("max_body_bytes: must be at least 1024".into());
         }

@@ -228,15 +228,6 @@ pub fn six_digit_code() -> Result<String, String> {
     }
 }
 
-/// `bytes` random bytes from the OS CSPRNG, base64url without padding.
-pub fn random_token(bytes: usize) -> Result<String, String> {
-    let mut buffer = vec![0u8; bytes];
-    OsRng
-        .try_fill_bytes(&mut buffer)
-        .map_err(|e| format!("no randomness: {e}"))?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buffer))
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

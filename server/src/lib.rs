@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -19,6 +20,9 @@ pub mod net;
 pub mod qr;
 pub mod server;
 pub mod service;
-pub mod state;
 pub mod text;
 pub mod totp;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod layer_rules;

@@ -2,6 +2,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -9,13 +10,14 @@ use actix_web::{App, HttpServer, middleware, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::api::state::AppState;
 use crate::api::{self, route_table::RouteTable};
 use crate::auth::{jwt::Verifier, keys};
 use crate::clock::Clock;
 use crate::config::{Config, read_secret};
 use crate::db::{self, Db};
 use crate::metrics::Metrics;
-use crate::state::AppState;
+use crate::service::Deps;
 
 /// A server that is listening.
 pub struct RunningServer {
@@ -62,9 +64,14 @@ pub fn build_app(
         .wrap(middleware::from_fn(api::middleware::around))
 }
 
+/// The database the configuration names.
+pub fn database(config: &Config) -> Result<db::DatabaseLocation, String> {
+    db::DatabaseLocation::parse(&config.database_url).map_err(|e| format!("database_url: {e}"))
+}
+
 /// The file that keeps the `--dev` signing key, next to the database.
 pub fn dev_key_path(config: &Config) -> Result<PathBuf, String> {
-    Ok(config.database()?.state_dir().join("enrolld-dev-jwt.key"))
+    Ok(database(config)?.state_dir().join("enrolld-dev-jwt.key"))
 }
 
 /// Reads the `--dev` signing key, creating it when `create` is set and it does not exist yet.
@@ -104,8 +111,8 @@ pub fn server_key(config: &Config) -> Result<crate::crypto::ServerKey, String> {
         .filter(|p| !p.is_empty())
         .map(str::to_owned)
         .collect();
-    let state_dir = match config.database()? {
-        db::DatabaseLocation::Sqlite(_) => Some(config.database()?.state_dir()),
+    let state_dir = match database(config)? {
+        db::DatabaseLocation::Sqlite(_) => Some(database(config)?.state_dir()),
         db::DatabaseLocation::Postgres(_) => None,
     };
     crate::crypto::load_server_key(secret, &previous, state_dir.as_deref())
@@ -118,11 +125,11 @@ pub async fn start(
     dev_secret: Option<Vec<u8>>,
 ) -> Result<RunningServer, String> {
     config.validate()?;
-    if let db::DatabaseLocation::Postgres(_) = config.database()? {
+    if let db::DatabaseLocation::Postgres(_) = database(&config)? {
         // Before connecting: replicas must share a configured key, so say so at once.
         server_key(&config)?;
     }
-    let location = config.database()?;
+    let location = database(&config)?;
     let pool_size = config.db_pool_size;
     let pool = tokio::task::spawn_blocking(move || db::connect(&location, pool_size))
         .await
@@ -157,24 +164,26 @@ pub async fn start(
         serde_json::from_str(&openapi_json).map_err(|e| format!("openapi: {e}"))?;
     let routes = RouteTable::from_spec(&spec, config.metrics_require_token)?;
     let trusted_proxies = config.trusted_proxy_networks()?;
-    let state = web::Data::new(AppState {
+    let deps = Deps {
         db: Db::new(pool),
-        verifier,
         clock,
-        public_url: config.public_base_url(addr)?,
-        config,
+        public_url: config.public_base_url(addr)?.into(),
+        config: Arc::new(config),
+        key: Arc::new(key),
+        outbox: Default::default(),
+    };
+    let state = web::Data::new(AppState {
+        deps: deps.clone(),
+        verifier,
         routes,
         openapi_json,
         metrics: Metrics::default(),
-        key,
-        deliverer,
-        outbox_wakeup: Default::default(),
         stopping: Default::default(),
         refusals: Default::default(),
         trusted_proxies,
     });
-    crate::delivery::relay::spawn(state.clone());
-    crate::service::provisioning_sweep::spawn(state.clone().into_inner());
+    crate::background::spawn_relay(deps.clone(), Arc::new(deliverer), state.stopping.clone());
+    crate::background::spawn_sweep(deps, state.refusals.clone(), state.stopping.clone());
     let factory_state = state.clone();
     let mut http = HttpServer::new(move || build_app(factory_state.clone())).shutdown_timeout(30);
     if let Some(workers) = workers {

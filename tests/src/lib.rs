@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use actix_web::web;
 use diesel::{Connection, RunQueryDsl};
+use enrolld::api::state::AppState;
 use enrolld::auth::jwt;
 use enrolld::auth::scopes::Scope;
 use enrolld::clock::Clock;
 use enrolld::config::Config;
-use enrolld::state::AppState;
 
 pub use enrolld_client::{Client, types};
 
@@ -189,7 +189,7 @@ impl TestServer {
 
     /// A connection straight to the server's database (for checks the API cannot make).
     pub fn database(&self) -> enrolld::db::PooledConn {
-        let location = self.config.database().unwrap();
+        let location = enrolld::server::database(&self.config).unwrap();
         enrolld::db::connect(&location, 1).unwrap().get().unwrap()
     }
 

@@ -10,9 +10,9 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
+use crate::api::state::AppState;
 use crate::error::FieldError;
 use crate::service::Context;
-use crate::state::AppState;
 
 /// A JSON request body. Unknown fields, wrong types and missing fields are 422 problems naming the
 /// field; bad JSON is 400; a wrong media type 415; a body over the limit (`max_body_bytes` times

@@ -12,10 +12,10 @@ use serde_json::json;
 
 use super::problem::{ApiError, PROBLEM_JSON};
 use super::route_table::RouteMatch;
+use crate::api::state::AppState;
 use crate::auth::Operator;
 use crate::error::AppError;
 use crate::service::{Context, audit, refusals};
-use crate::state::AppState;
 
 /// Swagger UI loads only its own files and calls only this server.
 const SWAGGER_UI_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";

@@ -20,6 +20,7 @@ pub mod registration_sessions;
 pub mod reports;
 pub mod route_table;
 pub mod settings;
+pub mod state;
 pub mod users;
 
 use utoipa_actix_web::scope;

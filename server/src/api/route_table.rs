@@ -74,11 +74,6 @@ impl RouteTable {
         Ok(Self { routes })
     }
 
-    /// Every operation.
-    pub fn routes(&self) -> &[RouteInfo] {
-        &self.routes
-    }
-
     /// Resolves a request. A literal segment beats a parameter (`/v1/users/import` over `/v1/users/{user}`).
     pub fn resolve(&self, method: &str, path: &str) -> RouteMatch<'_> {
         let parts: Vec<&str> = path.split('/').skip(1).collect();

@@ -82,19 +82,6 @@ impl Verifier {
         }
     }
 
-    /// The pinned algorithms.
-    pub fn algorithms(&self) -> &[Algorithm] {
-        &self.keys.algorithms
-    }
-
-    /// The shared secret, when tokens are HS256-signed (for minting).
-    pub fn minting_secret(&self) -> Option<&[u8]> {
-        match &self.keys.source {
-            KeySource::Secret(secret) => Some(secret),
-            _ => None,
-        }
-    }
-
     /// Checks a token and returns the operator it names, or why it was refused (safe to show).
     pub async fn verify(&self, token: &str) -> Result<Operator, String> {
         let header =

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod enrollments;
 pub mod identity_services;
+pub mod messages;
 pub mod notifications;
 pub mod provisioning;
 pub mod registration_sessions;

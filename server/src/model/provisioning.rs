@@ -386,3 +386,8 @@ pub struct SelfEnrollmentCompleted {
     /// The new `software-token` enrollment.
     pub enrollment_id: String,
 }
+
+/// The path of a provisioning task, as links in answers give it.
+pub fn task_path(number: i64) -> String {
+    format!("/v1/provisioning-tasks/{number}")
+}

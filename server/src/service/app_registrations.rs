@@ -7,7 +7,8 @@ use base64::Engine;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::enrollments::{self, Notices};
+use super::Deps;
+use super::enrollments;
 use super::public_limits::{self, Origin};
 use super::registration_sessions::session_of_secret;
 use super::validate::Checks;
@@ -16,7 +17,6 @@ use crate::auth::Operator;
 use crate::db::registration_sessions as rows;
 use crate::error::{AppError, AppResult};
 use crate::model::registration_sessions::{AppRegistration, AppRegistrationResult};
-use crate::state::AppState;
 
 fn rejected() -> AppError {
     AppError::Unprocessable {
@@ -43,7 +43,7 @@ fn fingerprint(public_key: &str) -> Result<String, String> {
 
 /// Registers the app with a session secret.
 pub async fn register(
-    state: &AppState,
+    deps: &Deps,
     origin: Origin,
     input: AppRegistration,
 ) -> AppResult<AppRegistrationResult> {
@@ -59,17 +59,16 @@ pub async fn register(
     if !checks.errors.is_empty() {
         return Err(AppError::Invalid(checks.errors));
     }
-    let now = state.clock.now();
-    let Some(session_id) = session_of_secret(&state.key, &input.secret) else {
+    let now = deps.clock.now();
+    let Some(session_id) = session_of_secret(&deps.key, &input.secret) else {
         let detail = json!({"reason": "invalid registration secret"});
-        public_limits::count_bogus(state, LIMIT, &origin, now, detail).await?;
+        public_limits::count_bogus(deps, LIMIT, &origin, now, detail).await?;
         return Err(rejected());
     };
-    let key = state.key.clone();
-    let config = state.config.clone();
+    let owned = deps.clone();
     let request_id = origin.request_id.clone();
     let operation_id = origin.operation_id;
-    let attempt = with_outbox(state, false, move |tx| {
+    let attempt = with_outbox(deps, false, move |tx| {
         let session = rows::find(tx, &session_id)?.ok_or_else(rejected)?;
         // The user and the service are checked now, not only when the session was made.
         let user = users::find_required(tx, &session.user_id)?;
@@ -94,7 +93,7 @@ pub async fn register(
         rows::set_enrollment(tx, &session.id, &enrollment.id)?;
         enrollments::queue_notice(
             tx,
-            Notices { key: &key, config: &config },
+            &owned,
             &ctx,
             now,
             &user,
@@ -110,7 +109,7 @@ pub async fn register(
     }) = &attempt
     {
         public_limits::record_failure(
-            state,
+            deps,
             LIMIT,
             &origin,
             now,

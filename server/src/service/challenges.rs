@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::Deps;
 use super::codes::{self, ChallengeTarget, Issued};
 use super::notify::{self, Outgoing};
 use super::{Context, audit, enrollments, templates, users, verification, with_outbox};
@@ -14,7 +15,6 @@ use crate::error::{AppError, AppResult};
 use crate::model::enrollments::{
     CodeService, Enrollment, EnrollmentChallenge, StartEnrollmentChallenge,
 };
-use crate::state::AppState;
 
 const PURPOSE: &str = "enrollment";
 const KIND: &str = "enrollment challenge";
@@ -74,7 +74,7 @@ fn send_code(
 
 /// Sends a code to the address to enroll.
 pub async fn start(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     user: String,
     input: StartEnrollmentChallenge,
@@ -83,11 +83,11 @@ pub async fn start(
     let service_id = input.service.as_str();
     let address = enrollments::check_address(service_id, &input.address)
         .map_err(|m| AppError::invalid("address", m))?;
-    let now = state.clock.now();
-    let key = state.key.clone();
-    let config = state.config.clone();
+    let now = deps.clock.now();
+    let key = deps.key.clone();
+    let config = deps.config.clone();
     let ctx = ctx.clone();
-    with_outbox(state, false, move |tx| {
+    with_outbox(deps, false, move |tx| {
         let user = users::find_required(tx, &user)?;
         users::require_active(&user)?;
         let service = enrollments::find_service(tx, service_id)?;
@@ -132,12 +132,12 @@ pub async fn start(
 }
 
 /// Sends the challenge again with a new code (the failure count is kept).
-pub async fn resend(state: &AppState, ctx: &Context, id: String) -> AppResult<EnrollmentChallenge> {
+pub async fn resend(deps: &Deps, ctx: &Context, id: String) -> AppResult<EnrollmentChallenge> {
     ctx.operator.require(Scope::EnrollmentsWrite)?;
-    let now = state.clock.now();
-    let key = state.key.clone();
+    let now = deps.clock.now();
+    let key = deps.key.clone();
     let ctx = ctx.clone();
-    with_outbox(state, false, move |tx| {
+    with_outbox(deps, false, move |tx| {
         let row = codes::find_own(tx, &ctx, &id, PURPOSE, KIND)?;
         let user = users::find_required(tx, &row.user_id)?;
         let service_id = row.service_id.clone().unwrap_or_default();
@@ -152,31 +152,21 @@ pub async fn resend(state: &AppState, ctx: &Context, id: String) -> AppResult<En
 }
 
 /// Checks the code read back and enrolls the address.
-pub async fn verify(
-    state: &AppState,
-    ctx: &Context,
-    id: String,
-    code: String,
-) -> AppResult<Enrollment> {
+pub async fn verify(deps: &Deps, ctx: &Context, id: String, code: String) -> AppResult<Enrollment> {
     ctx.operator.require(Scope::EnrollmentsWrite)?;
-    let now = state.clock.now();
-    let row = codes::check(&state.db, &state.key, ctx, now, id, code, CHALLENGE).await?;
-    let key = state.key.clone();
-    let config = state.config.clone();
+    let now = deps.clock.now();
+    let row = codes::check(&deps.db, &deps.key, ctx, now, id, code, CHALLENGE).await?;
+    let owned = deps.clone();
     let ctx = ctx.clone();
-    with_outbox(state, false, move |tx| {
+    with_outbox(deps, false, move |tx| {
         codes::consume(tx, &row, now, None)?;
         let user = users::find_required(tx, &row.user_id)?;
         verification::require_verified(tx, &ctx, &user.id, now)?;
         let service_id = row.service_id.clone().unwrap_or_default();
         let enrollment = enrollments::add(tx, &ctx, now, &user, &service_id, &row.address, "code")?;
-        let notices = enrollments::Notices {
-            key: &key,
-            config: &config,
-        };
         enrollments::queue_notice(
             tx,
-            notices,
+            &owned,
             &ctx,
             now,
             &user,
@@ -189,12 +179,11 @@ pub async fn verify(
 }
 
 /// One challenge (for status polling).
-pub async fn get(state: &AppState, ctx: &Context, id: String) -> AppResult<EnrollmentChallenge> {
+pub async fn get(deps: &Deps, ctx: &Context, id: String) -> AppResult<EnrollmentChallenge> {
     ctx.operator.require(Scope::EnrollmentsRead)?;
-    let now = state.clock.now();
+    let now = deps.clock.now();
     let ctx = ctx.clone();
-    state
-        .db
+    deps.db
         .run(move |conn| {
             codes::find_own(conn, &ctx, &id, PURPOSE, KIND).map(|row| to_model(&row, now))
         })

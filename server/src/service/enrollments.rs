@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::Deps;
 use super::notify::{self, Outgoing};
 use super::validate::{is_e164, is_email};
 use super::{Context, audit, identity_services, templates, users, verification, with_outbox};
 use crate::auth::scopes::Scope;
 use crate::config::Config;
-use crate::crypto::ServerKey;
 use crate::db::enrollments::{self as rows, EnrollmentRow};
 use crate::db::identity_services as service_rows;
 use crate::db::{DbConn, users as user_rows};
@@ -19,7 +19,6 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::model::enrollments::{
     Actor, BatchEnroll, BatchEnrollResponse, BatchEnrollResult, Enrollment, EnrollmentList,
 };
-use crate::state::AppState;
 
 /// The API shape of a row (address masked).
 pub fn to_model(row: EnrollmentRow) -> Enrollment {
@@ -183,27 +182,18 @@ fn already_enrolled(service_id: &str) -> AppError {
     }
 }
 
-/// What it takes to send a notice.
-#[derive(Clone, Copy)]
-pub struct Notices<'a> {
-    /// Seals the message.
-    pub key: &'a ServerKey,
-    /// Says whether email is configured.
-    pub config: &'a Config,
-}
-
 /// Queues the notice of an added or removed enrollment to the user's directory email, when there is
 /// one and email is configured.
 pub fn queue_notice(
     conn: &mut DbConn,
-    notices: Notices<'_>,
+    deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
     user: &user_rows::User,
     enrollment: &EnrollmentRow,
     event: &str,
 ) -> AppResult<()> {
-    let Notices { key, config } = notices;
+    let (key, config) = (&*deps.key, &*deps.config);
     let Some(email) = &user.email else {
         return Ok(());
     };
@@ -244,14 +234,13 @@ pub fn queue_notice(
 
 /// The user's enrollments.
 pub async fn list(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     user: String,
     include_removed: bool,
 ) -> AppResult<EnrollmentList> {
     ctx.operator.require(Scope::EnrollmentsRead)?;
-    state
-        .db
+    deps.db
         .run(move |conn| {
             let user = users::find_required(conn, &user)?;
             let items = rows::for_user(conn, &user.id, include_removed)?
@@ -265,18 +254,17 @@ pub async fn list(
 
 /// Removes the user's enrollment in a service, so the user can enroll again; the user is told.
 pub async fn remove(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     user: String,
     service_id: String,
     dry_run: bool,
 ) -> AppResult<()> {
     ctx.operator.require(Scope::EnrollmentsWrite)?;
-    let now = state.clock.now();
-    let key = state.key.clone();
-    let config = state.config.clone();
+    let now = deps.clock.now();
+    let owned = deps.clone();
     let ctx = ctx.clone();
-    with_outbox(state, dry_run, move |tx| {
+    with_outbox(deps, dry_run, move |tx| {
         let user = users::find_required(tx, &user)?;
         let service = find_service(tx, &service_id)?;
         if !service.removable {
@@ -304,10 +292,7 @@ pub async fn remove(
         audit::record_user(tx, &ctx, now, &user.id, detail)?;
         queue_notice(
             tx,
-            Notices {
-                key: &key,
-                config: &config,
-            },
+            &owned,
             &ctx,
             now,
             &user,
@@ -320,7 +305,7 @@ pub async fn remove(
 
 /// Enrolls many users directly, recorded as enrolled by the operator (no code); answers per item.
 pub async fn batch(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     input: BatchEnroll,
     dry_run: bool,
@@ -333,17 +318,13 @@ pub async fn batch(
         1,
         super::validate::MAX_BATCH_ITEMS,
     )?;
-    let now = state.clock.now();
+    let now = deps.clock.now();
     // Items are stored in groups, each its own transaction, so other writes get in between them; a
     // failure part-way leaves the groups before it stored (see the operation's description).
-    let (key, config, ctx) = (state.key.clone(), state.config.clone(), ctx.clone());
+    let (owned, ctx) = (deps.clone(), ctx.clone());
     let (results, failed) =
-        super::in_groups(state, dry_run, &input.items, move |tx, first, group| {
-            let notices = Notices {
-                key: &key,
-                config: &config,
-            };
-            batch_group(tx, notices, &ctx, now, first, &group, dry_run)
+        super::in_groups(deps, dry_run, &input.items, move |tx, first, group| {
+            batch_group(tx, &owned, &ctx, now, first, &group, dry_run)
         })
         .await;
     if let Some((_, error)) = failed {
@@ -364,7 +345,7 @@ pub async fn batch(
 /// one leaves no trace and does not sink the rest.
 fn batch_group(
     tx: &mut DbConn,
-    notices: Notices<'_>,
+    deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
     first: usize,
@@ -375,7 +356,7 @@ fn batch_group(
     for (offset, item) in group.iter().enumerate() {
         let index = u32::try_from(first + offset).unwrap_or(u32::MAX);
         let outcome = diesel::Connection::transaction(tx, |item_tx| {
-            batch_item(item_tx, notices.key, notices.config, ctx, now, index, item)
+            batch_item(item_tx, deps, ctx, now, index, item)
         });
         results.push(match outcome {
             Ok(row) => BatchEnrollResult {
@@ -397,8 +378,7 @@ fn batch_group(
 
 fn batch_item(
     conn: &mut DbConn,
-    key: &ServerKey,
-    config: &Config,
+    deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
     index: u32,
@@ -424,15 +404,7 @@ fn batch_item(
         AppError::Conflict { message, .. } => AppError::invalid(field("service"), message),
         other => other,
     })?;
-    queue_notice(
-        conn,
-        Notices { key, config },
-        ctx,
-        now,
-        &user,
-        &row,
-        "enrollment-added",
-    )?;
+    queue_notice(conn, deps, ctx, now, &user, &row, "enrollment-added")?;
     Ok(row)
 }
 

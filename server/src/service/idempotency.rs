@@ -23,14 +23,17 @@ pub struct Claim {
     pub request_hash: String,
 }
 
-/// A stored answer to replay.
+/// A stored answer to replay (the operation's success answer: only successes are stored).
 #[derive(Debug, Clone)]
 pub struct Replay {
-    /// HTTP status.
-    pub status: u16,
     /// JSON body.
     pub body: String,
 }
+
+/// `response_status` of a claim whose request is still running; any other value means answered.
+const RUNNING: i32 = 0;
+/// `response_status` of an answered claim.
+const ANSWERED: i32 = 1;
 
 /// Builds a claim, checking the key's form.
 pub fn claim(ctx: &Context, key: &str, request: &impl serde::Serialize) -> AppResult<Claim> {
@@ -60,14 +63,13 @@ fn replay_of(row: IdempotencyRow, claim: &Claim) -> AppResult<Option<Replay>> {
             message: "this Idempotency-Key was used with a different request".into(),
         });
     }
-    if row.response_status == 0 {
+    if row.response_status == RUNNING {
         return Err(AppError::Conflict {
             code: "idempotency_in_progress",
             message: "a request with this Idempotency-Key is still running".into(),
         });
     }
     Ok(Some(Replay {
-        status: u16::try_from(row.response_status).unwrap_or(200),
         body: row.response_body,
     }))
 }
@@ -94,7 +96,7 @@ pub fn claim_in(conn: &mut DbConn, claim: &Claim, now: DateTime<Utc>) -> AppResu
         operator_id: claim.operator_id.clone(),
         operation: claim.operation.clone(),
         request_hash: claim.request_hash.clone(),
-        response_status: 0,
+        response_status: RUNNING,
         response_body: String::new(),
         created_at: now.naive_utc(),
     };
@@ -113,19 +115,14 @@ pub fn claim_in(conn: &mut DbConn, claim: &Claim, now: DateTime<Utc>) -> AppResu
 }
 
 /// Stores the answer inside the caller's transaction.
-pub fn store_in(
-    conn: &mut DbConn,
-    claim: &Claim,
-    status: u16,
-    body: &impl serde::Serialize,
-) -> AppResult<()> {
+pub fn store_in(conn: &mut DbConn, claim: &Claim, body: &impl serde::Serialize) -> AppResult<()> {
     let text = serde_json::to_string(body).map_err(AppError::internal)?;
     idempotency::complete(
         conn,
         &claim.key,
         &claim.operator_id,
         &claim.operation,
-        i32::from(status),
+        ANSWERED,
         &text,
     )?;
     Ok(())

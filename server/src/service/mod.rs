@@ -4,12 +4,15 @@ pub mod app_registrations;
 pub mod audit;
 pub mod challenges;
 pub mod codes;
+pub mod deps;
 pub mod enrollments;
+pub mod health;
 pub mod idempotency;
 pub mod identity_services;
 pub mod notification_templates;
 pub mod notifications;
 pub mod notify;
+pub mod outbox_relay;
 pub mod page;
 pub mod provisioning_create;
 pub mod provisioning_edits;
@@ -31,6 +34,8 @@ pub mod verification;
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 
+pub use deps::Deps;
+
 use crate::auth::Operator;
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -51,13 +56,13 @@ pub struct Context {
 /// Runs `work` in one transaction on the blocking pool, then wakes this process's outbox relay for
 /// the messages the transaction queued.
 pub async fn with_outbox<T: Send + 'static>(
-    state: &crate::state::AppState,
+    deps: &Deps,
     dry_run: bool,
     work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
-    let answer = write(&state.db, dry_run, work).await?;
+    let answer = write(&deps.db, dry_run, work).await?;
     if !dry_run {
-        crate::delivery::relay::wake(state);
+        deps.outbox.wake();
     }
     Ok(answer)
 }
@@ -70,7 +75,7 @@ pub const GROUP: usize = 500;
 /// order; a group that fails ends the work, and its error comes back with the number of items done
 /// before it (those groups stay stored).
 pub async fn in_groups<I, O, F>(
-    state: &crate::state::AppState,
+    deps: &Deps,
     dry_run: bool,
     items: &[I],
     apply: F,
@@ -84,7 +89,7 @@ where
     let mut done = Vec::with_capacity(items.len());
     for (at, group) in items.chunks(GROUP).enumerate() {
         let (apply, group, first) = (apply.clone(), group.to_vec(), at * GROUP);
-        match with_outbox(state, dry_run, move |tx| apply(tx, first, group)).await {
+        match with_outbox(deps, dry_run, move |tx| apply(tx, first, group)).await {
             Ok(answers) => done.extend(answers),
             Err(error) => return (done, Some((at * GROUP, error))),
         }

@@ -8,8 +8,8 @@ use super::templates::{TemplateParts, TemplateSpec};
 use crate::crypto::ServerKey;
 use crate::db::notifications::{self, NotificationRow};
 use crate::db::{DbConn, templates as template_rows};
-use crate::delivery::InlineImage;
 use crate::error::{AppError, AppResult};
+use crate::model::messages::InlineImage;
 
 /// A message to queue.
 pub struct Outgoing<'a> {

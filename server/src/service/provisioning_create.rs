@@ -10,16 +10,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
 
+use super::Deps;
 use super::idempotency::{self, Claim};
 use super::notify::{self};
 use super::provisioning_tasks::{
-    MAX_USERS, Mailing, queue_provisioning_emails, require_email, require_manage_for_other_address,
+    MAX_USERS, queue_provisioning_emails, require_email, require_manage_for_other_address,
     task_model, to_task, today,
 };
 use super::validate::is_email;
 use super::{Context, audit, settings, with_outbox};
 use crate::auth::scopes::Scope;
-use crate::crypto::ServerKey;
 use crate::db::provisioning_tasks::{self as tasks, NewTask, TaskRow};
 use crate::db::task_entries::{self as entries, EntryRow};
 use crate::db::{DbConn, audit_events, users as user_rows};
@@ -27,7 +27,6 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::model::provisioning::{
     CreateProvisioningTask, ProvisionResult, ProvisioningTaskCreated, StatusCounts,
 };
-use crate::state::AppState;
 
 /// Users provisioned in one transaction.
 const GROUP: usize = 500;
@@ -38,8 +37,7 @@ const OUTSTANDING: &str = "has an outstanding entry";
 /// What every group of one task shares.
 struct Job {
     ctx: Context,
-    key: ServerKey,
-    public_url: String,
+    deps: Deps,
     now: DateTime<Utc>,
     task: NewTask,
     max_attempts: i32,
@@ -183,17 +181,17 @@ fn nothing_to_provision(results: &[ProvisionResult]) -> AppError {
 /// documentation); if a group cannot be stored, the groups before it stay and its users and those
 /// after it are reported as errors with the reason.
 pub async fn create(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     input: CreateProvisioningTask,
     dry_run: bool,
     claim: Option<Claim>,
 ) -> AppResult<ProvisioningTaskCreated> {
-    let job = Arc::new(prepare(state, ctx, &input).await?);
+    let job = Arc::new(prepare(deps, ctx, &input).await?);
     let users = input.users;
     let (mut results, chosen) = {
         let job = job.clone();
-        state.db.run(move |conn| plan(conn, &job, &users)).await?
+        deps.db.run(move |conn| plan(conn, &job, &users)).await?
     };
     if chosen.is_empty() {
         return Err(nothing_to_provision(&results));
@@ -207,7 +205,7 @@ pub async fn create(
         // A dry run opens (and rolls back) the task in each group's transaction; a real run in the first.
         let open = if dry_run { None } else { number };
         let claim = claim.clone();
-        let stored = with_outbox(state, dry_run, move |tx| {
+        let stored = with_outbox(deps, dry_run, move |tx| {
             let (mut outcomes, chosen) = recheck(tx, &job, &group_users)?;
             if chosen.is_empty() {
                 return Ok((open, outcomes));
@@ -246,15 +244,11 @@ pub async fn create(
         // Everyone was provisioned by someone else (or disabled) meanwhile: no task was stored.
         return Err(nothing_to_provision(&results));
     };
-    finish(state, &job, number, provisioned, results, dry_run, claim).await
+    finish(deps, &job, number, provisioned, results, dry_run, claim).await
 }
 
 /// The checks made before the database is touched, and what every group shares.
-async fn prepare(
-    state: &AppState,
-    ctx: &Context,
-    input: &CreateProvisioningTask,
-) -> AppResult<Job> {
+async fn prepare(deps: &Deps, ctx: &Context, input: &CreateProvisioningTask) -> AppResult<Job> {
     ctx.operator.require(Scope::ProvisioningWrite)?;
     require_manage_for_other_address(ctx, input.email.as_deref())?;
     super::validate::item_count("users", input.users.len(), 1, MAX_USERS)?;
@@ -263,18 +257,17 @@ async fn prepare(
     {
         return Err(AppError::invalid("email", "is not an email address"));
     }
-    require_email(state)?;
-    let now = state.clock.now();
+    require_email(deps)?;
+    let now = deps.clock.now();
     let today = today(now);
     if input.stop_date.is_some_and(|d| d < today) {
         return Err(AppError::invalid("stop_date", "must be today or later"));
     }
-    let policy = state.db.run(settings::self_enrollment).await?;
+    let policy = deps.db.run(settings::self_enrollment).await?;
     let override_email = input.email.as_deref().map(|e| e.trim().to_owned());
     Ok(Job {
         ctx: ctx.clone(),
-        key: state.key.clone(),
-        public_url: state.public_url.clone(),
+        deps: deps.clone(),
         now,
         task: NewTask {
             operator_id: ctx.operator.id.clone(),
@@ -373,10 +366,6 @@ fn store_entries(
         .collect();
     entries::insert(tx, &rows)?;
     tasks::add_to_count(tx, number, i32::try_from(rows.len()).unwrap_or(i32::MAX))?;
-    let mailing = Mailing {
-        key: &job.key,
-        public_url: &job.public_url,
-    };
     let sends: Vec<_> = chosen
         .iter()
         .zip(&rows)
@@ -386,7 +375,7 @@ fn store_entries(
         })
         .collect();
     let (ctx, now) = (&job.ctx, job.now);
-    queue_provisioning_emails(tx, &mailing, ctx, now, number, &sends, override_email)?;
+    queue_provisioning_emails(tx, &job.deps, ctx, now, number, &sends, override_email)?;
     let audit_rows: Vec<_> = chosen
         .iter()
         .map(|(_, user)| {
@@ -413,7 +402,7 @@ fn store_entries(
 /// The answer: the task as stored (a dry run: as it would be), with the results; stored for the
 /// Idempotency-Key in the same transaction that reads the task.
 async fn finish(
-    state: &AppState,
+    deps: &Deps,
     job: &Arc<Job>,
     number: i64,
     provisioned: usize,
@@ -436,7 +425,7 @@ async fn finish(
         });
     }
     let today = job.task.start_date;
-    super::write(&state.db, false, move |tx| {
+    super::write(&deps.db, false, move |tx| {
         let row = super::provisioning_tasks::find_task(tx, number)?;
         let created = ProvisioningTaskCreated {
             task: task_model(tx, row, today)?,
@@ -444,7 +433,7 @@ async fn finish(
             results,
         };
         if let Some(claim) = &claim {
-            idempotency::store_in(tx, claim, 201, &created)?;
+            idempotency::store_in(tx, claim, &created)?;
         }
         Ok(created)
     })

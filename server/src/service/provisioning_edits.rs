@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde_json::json;
 
+use super::Deps;
 use super::provisioning_tasks::{find_task, task_model, today};
 use super::{Context, audit, with_outbox};
 use crate::auth::scopes::Scope;
@@ -11,24 +12,23 @@ use crate::db::provisioning_tasks as tasks;
 use crate::db::task_entries::{self as entries};
 use crate::error::{AppError, AppResult};
 use crate::model::provisioning::ProvisioningTask;
-use crate::state::AppState;
 
 /// Sets a new stop date for the task's active entries (today or later).
 pub async fn set_stop_date(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     number: i64,
     stop_date: NaiveDate,
     dry_run: bool,
 ) -> AppResult<ProvisioningTask> {
     ctx.operator.require(Scope::ProvisioningManage)?;
-    let now = state.clock.now();
+    let now = deps.clock.now();
     let today = today(now);
     if stop_date < today {
         return Err(AppError::invalid("stop_date", "must be today or later"));
     }
     let ctx = ctx.clone();
-    with_outbox(state, dry_run, move |tx| {
+    with_outbox(deps, dry_run, move |tx| {
         find_task(tx, number)?;
         let ids: Vec<String> = entries::active_in_task(tx, number, None, today)?
             .into_iter()
@@ -50,11 +50,11 @@ pub async fn set_stop_date(
 }
 
 /// Removes the task: every pending user can no longer self-enroll.
-pub async fn delete(state: &AppState, ctx: &Context, number: i64, dry_run: bool) -> AppResult<()> {
+pub async fn delete(deps: &Deps, ctx: &Context, number: i64, dry_run: bool) -> AppResult<()> {
     ctx.operator.require(Scope::ProvisioningManage)?;
-    let now = state.clock.now();
+    let now = deps.clock.now();
     let ctx = ctx.clone();
-    with_outbox(state, dry_run, move |tx| {
+    with_outbox(deps, dry_run, move |tx| {
         let task = find_task(tx, number)?;
         if task.removed_at.is_some() {
             return Err(AppError::Conflict {

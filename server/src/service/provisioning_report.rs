@@ -1,17 +1,15 @@
 //! The provisioning report: every task, completed ones included, one CSV row per entry, streamed in
 //! batches so that memory stays flat however many rows there are.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use futures_util::Stream;
 
 use super::Context;
+use super::Deps;
 use super::provisioning_tasks::{effective_status, today};
 use crate::auth::scopes::Scope;
 use crate::db::task_entries::{self as entries, ReportRow};
 use crate::error::AppResult;
-use crate::state::AppState;
 
 /// Rows fetched per database round trip.
 const BATCH: i64 = 1000;
@@ -77,21 +75,21 @@ enum Cursor {
 
 /// The report as a stream of CSV chunks (header first).
 pub fn stream(
-    state: Arc<AppState>,
+    deps: Deps,
     ctx: &Context,
 ) -> AppResult<impl Stream<Item = AppResult<Bytes>> + use<>> {
     ctx.operator.require(Scope::ProvisioningRead)?;
-    let today = today(state.clock.now());
+    let today = today(deps.clock.now());
     let header = futures_util::stream::once(async { Ok(Bytes::from_static(HEADER.as_bytes())) });
     let rows = futures_util::stream::unfold(Cursor::Start, move |cursor| {
-        let state = state.clone();
+        let deps = deps.clone();
         async move {
             let after = match cursor {
                 Cursor::Done => return None,
                 Cursor::Start => None,
                 Cursor::After(number, id) => Some((number, id)),
             };
-            let batch = state
+            let batch = deps
                 .db
                 .run(move |conn| {
                     entries::report_batch(conn, after, BATCH).map_err(crate::error::AppError::from)

@@ -1,24 +1,19 @@
 //! The expiry sweep: a background task that records entries whose stop date has passed as `expired`
 //! and audits each (reads already show them expired without it).
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::Deps;
 use super::provisioning_tasks::today;
 use crate::db::{DbConn, audit_events, task_entries};
 use crate::error::AppError;
-use crate::state::AppState;
-
-/// How often the sweep runs.
-const INTERVAL: Duration = Duration::from_secs(30);
 
 /// Records overdue entries as expired; returns how many.
-pub async fn run_once(state: &AppState) -> Result<usize, AppError> {
-    let now = state.clock.now();
+pub async fn run_once(deps: &Deps) -> Result<usize, AppError> {
+    let now = deps.clock.now();
     let today = today(now);
-    super::write(&state.db, false, move |tx| {
+    super::write(&deps.db, false, move |tx| {
         let overdue = task_entries::overdue(tx, today, 500)?;
         expire(tx, &overdue, now)
     })
@@ -55,28 +50,4 @@ pub fn expire(
     }
     audit_events::insert(tx, &rows)?;
     Ok(rows.len())
-}
-
-/// Starts the sweep for this process (the server passes its shared state). After each pass that
-/// found nothing more to expire, expired counters and idempotency answers are purged, then it sleeps.
-pub fn spawn(state: std::sync::Arc<AppState>) {
-    tokio::spawn(async move {
-        while !state.stopping.load(std::sync::atomic::Ordering::Relaxed) {
-            match run_once(&state).await {
-                // More overdue entries may be waiting: go on at once.
-                Ok(expired) if expired > 0 => continue,
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "expiry sweep failed"),
-            }
-            if let Err(error) = super::purge::run_once(&state).await {
-                tracing::warn!(%error, "purge of expired counters and idempotency keys failed");
-            }
-            let now = state.clock.now();
-            if let Err(error) = super::refusals::flush(&state.db, &state.refusals, now, false).await
-            {
-                tracing::warn!(%error, "could not audit the refused requests of past minutes");
-            }
-            tokio::time::sleep(INTERVAL).await;
-        }
-    });
 }

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
 
+use super::Deps;
 use super::notify::{self, Outgoing};
 use super::provisioning_tasks::{
-    Mailing, find_task, queue_provisioning_emails, require_email, require_manage_for_other_address,
+    find_task, queue_provisioning_emails, require_email, require_manage_for_other_address,
     task_model, today,
 };
 use super::validate::{MAX_BATCH_ITEMS, is_email, item_count};
@@ -23,7 +24,6 @@ use crate::error::{AppError, AppResult};
 use crate::model::provisioning::{
     RemoveTaskUsers, ResendProvisioning, TaskUserResult, TaskUsersChanged,
 };
-use crate::state::AppState;
 
 /// A requested user matched to their active entry: (position in the request, entry, user).
 type Match = (usize, EntryRow, user_rows::User);
@@ -98,7 +98,7 @@ fn error_result(user: &str, reason: Option<String>) -> TaskUserResult {
 /// group with `apply`, and answers the results and the task as it now is. A group that fails leaves
 /// the groups before it changed; its users and the later ones are reported as errors with the reason.
 async fn change_in_groups<F>(
-    state: &AppState,
+    deps: &Deps,
     number: i64,
     users: Option<Vec<String>>,
     dry_run: bool,
@@ -107,8 +107,8 @@ async fn change_in_groups<F>(
 where
     F: Fn(&mut DbConn, usize, Vec<Match>) -> AppResult<Vec<Outcome>> + Send + Sync + 'static,
 {
-    let today = today(state.clock.now());
-    let (matched, mut results) = state
+    let today = today(deps.clock.now());
+    let (matched, mut results) = deps
         .db
         .run(move |conn| {
             find_task(conn, number)?;
@@ -118,7 +118,7 @@ where
             }
         })
         .await?;
-    let (outcomes, failed) = in_groups(state, dry_run, &matched, apply).await;
+    let (outcomes, failed) = in_groups(deps, dry_run, &matched, apply).await;
     let mut changed = 0;
     for (index, status, reason) in outcomes {
         changed += u32::from(status != "error");
@@ -134,7 +134,7 @@ where
             results[*index].reason = Some(reason.clone());
         }
     }
-    let task = state
+    let task = deps
         .db
         .run(move |conn| {
             let row = find_task(conn, number)?;
@@ -158,7 +158,7 @@ fn operator_name(ctx: &Context) -> String {
 
 /// Cancels the users' entries (irreversibly) and, when asked, tells each user by email.
 pub async fn remove_users(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     number: i64,
     input: RemoveTaskUsers,
@@ -167,16 +167,16 @@ pub async fn remove_users(
     ctx.operator.require(Scope::ProvisioningManage)?;
     item_count("users", input.users.len(), 1, MAX_BATCH_ITEMS)?;
     if input.notify {
-        require_email(state)?;
+        require_email(deps)?;
     }
     let job = Arc::new((
         ctx.clone(),
-        state.key.clone(),
-        state.clock.now(),
+        deps.key.clone(),
+        deps.clock.now(),
         input.notify,
     ));
     change_in_groups(
-        state,
+        deps,
         number,
         Some(input.users),
         dry_run,
@@ -245,8 +245,7 @@ fn cancel_group(
 /// What resending shares across groups.
 struct Resend {
     ctx: Context,
-    key: ServerKey,
-    public_url: String,
+    deps: Deps,
     now: DateTime<Utc>,
     number: i64,
     stop_date: NaiveDate,
@@ -256,7 +255,7 @@ struct Resend {
 /// Sends the self-enrollment email again to active entries, with the stop date recomputed from the
 /// policy; an alternate address is used for this send only and never stored.
 pub async fn resend(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     number: i64,
     input: ResendProvisioning,
@@ -270,22 +269,21 @@ pub async fn resend(
     {
         return Err(AppError::invalid("email", "is not an email address"));
     }
-    require_email(state)?;
+    require_email(deps)?;
     if let Some(users) = &input.users {
         item_count("users", users.len(), 1, MAX_BATCH_ITEMS)?;
     }
-    let now = state.clock.now();
-    let policy = state.db.run(settings::self_enrollment).await?;
+    let now = deps.clock.now();
+    let policy = deps.db.run(settings::self_enrollment).await?;
     let job = Arc::new(Resend {
         ctx: ctx.clone(),
-        key: state.key.clone(),
-        public_url: state.public_url.clone(),
+        deps: deps.clone(),
         now,
         number,
         stop_date: today(now) + Duration::days(i64::from(policy.validity_days)),
         alternate,
     });
-    change_in_groups(state, number, input.users, dry_run, move |tx, _, group| {
+    change_in_groups(deps, number, input.users, dry_run, move |tx, _, group| {
         resend_group(tx, &job, group)
     })
     .await
@@ -351,15 +349,11 @@ fn queue_resends(
     job: &Resend,
     sendable: &[(usize, EntryRow, user_rows::User, String)],
 ) -> AppResult<()> {
-    let mailing = Mailing {
-        key: &job.key,
-        public_url: &job.public_url,
-    };
     let sends: Vec<_> = sendable
         .iter()
         .map(|(_, entry, user, recipient)| (user, entry, recipient.as_str()))
         .collect();
     let (ctx, now, alternate) = (&job.ctx, job.now, job.alternate.as_deref());
-    queue_provisioning_emails(tx, &mailing, ctx, now, job.number, &sends, alternate)?;
+    queue_provisioning_emails(tx, &job.deps, ctx, now, job.number, &sends, alternate)?;
     Ok(())
 }

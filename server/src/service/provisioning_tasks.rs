@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::Deps;
 use super::notify::{self, Outgoing};
 use super::{Context, identity_services, page, templates, users};
 use crate::auth::scopes::Scope;
@@ -17,9 +18,8 @@ use crate::model::enrollments::Actor;
 use crate::model::provisioning::{
     EntryStatus, GetProvisioningTaskQuery, ListProvisioningTasksQuery, ProvisioningTask,
     ProvisioningTaskDetail, ProvisioningTaskPage, StatusCounts, TaskEntry, TaskStatus, TokenType,
-    UserProvisioningEntry, UserProvisioningList,
+    UserProvisioningEntry, UserProvisioningList, task_path,
 };
-use crate::state::AppState;
 
 /// Users in one task at most.
 pub const MAX_USERS: usize = super::validate::MAX_BULK_ITEMS;
@@ -119,17 +119,9 @@ pub fn find_task(conn: &mut DbConn, number: i64) -> AppResult<TaskRow> {
     })
 }
 
-/// What sending a self-enrollment email needs.
-pub struct Mailing<'a> {
-    /// Seals messages and derives links.
-    pub key: &'a ServerKey,
-    /// Base URL of links.
-    pub public_url: &'a str,
-}
-
 /// The self-enrollment email for one entry.
 fn provisioning_email<'a>(
-    mailing: &Mailing<'_>,
+    deps: &Deps,
     ctx: &Context,
     user: &'a user_rows::User,
     entry: &EntryRow,
@@ -140,7 +132,7 @@ fn provisioning_email<'a>(
         ("Username", user.username.clone()),
         (
             "SelfEnrollUrl",
-            self_enroll_url(mailing.key, mailing.public_url, &entry.id),
+            self_enroll_url(&deps.key, &deps.public_url, &entry.id),
         ),
         ("StopDate", entry.stop_date.to_string()),
         ("TaskNumber", entry.task_number.to_string()),
@@ -170,7 +162,7 @@ fn provisioning_email<'a>(
 /// operator's override or alternate address) is given, also the notices at the users' own addresses.
 pub fn queue_provisioning_emails(
     tx: &mut DbConn,
-    mailing: &Mailing<'_>,
+    deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
     task: i64,
@@ -179,20 +171,13 @@ pub fn queue_provisioning_emails(
 ) -> AppResult<()> {
     let messages = sends
         .iter()
-        .map(|(user, entry, recipient)| provisioning_email(mailing, ctx, user, entry, recipient))
+        .map(|(user, entry, recipient)| provisioning_email(deps, ctx, user, entry, recipient))
         .collect::<AppResult<Vec<_>>>()?;
     let spec = templates::spec("software-token", "email", "provisioning")?;
-    notify::queue_many(
-        tx,
-        mailing.key,
-        now,
-        spec,
-        messages,
-        other_address.is_some(),
-    )?;
+    notify::queue_many(tx, &deps.key, now, spec, messages, other_address.is_some())?;
     if let Some(address) = other_address {
         let users: Vec<&user_rows::User> = sends.iter().map(|(user, _, _)| *user).collect();
-        queue_redirect_notices(tx, mailing.key, now, ctx, task, &users, address)?;
+        queue_redirect_notices(tx, &deps.key, now, ctx, task, &users, address)?;
     }
     Ok(())
 }
@@ -248,8 +233,8 @@ pub fn require_manage_for_other_address(ctx: &Context, address: Option<&str>) ->
 }
 
 /// Refuses when email cannot be sent.
-pub fn require_email(state: &AppState) -> AppResult<()> {
-    match identity_services::not_configured_reason(&state.config, "personal-email") {
+pub fn require_email(deps: &Deps) -> AppResult<()> {
+    match identity_services::not_configured_reason(&deps.config, "personal-email") {
         None => Ok(()),
         Some(reason) => Err(AppError::Unprocessable {
             code: "service_not_configured",
@@ -260,7 +245,7 @@ pub fn require_email(state: &AppState) -> AppResult<()> {
 
 /// A page of tasks.
 pub async fn list(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     query: ListProvisioningTasksQuery,
 ) -> AppResult<ProvisioningTaskPage> {
@@ -276,7 +261,7 @@ pub async fn list(
             })
         })
         .transpose()?;
-    let today = today(state.clock.now());
+    let today = today(deps.clock.now());
     let filter = TaskFilter {
         operator_id: query.operator,
         status: query.status.map(|s| {
@@ -292,8 +277,7 @@ pub async fn list(
         created_to: query.to,
         before_number,
     };
-    state
-        .db
+    deps.db
         .run(move |conn| {
             let rows = tasks::list(conn, &filter, today, limit + 1)?;
             let (rows, next_cursor) =
@@ -314,7 +298,7 @@ pub async fn list(
 
 /// A task with a page of its entries.
 pub async fn get(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     number: i64,
     query: GetProvisioningTaskQuery,
@@ -326,9 +310,8 @@ pub async fn get(
         .as_deref()
         .map(|c| page::decode_cursor("entries", c))
         .transpose()?;
-    let today = today(state.clock.now());
-    state
-        .db
+    let today = today(deps.clock.now());
+    deps.db
         .run(move |conn| {
             let row = find_task(conn, number)?;
             let task = task_model(conn, row, today)?;
@@ -361,16 +344,11 @@ pub async fn get(
 }
 
 /// The user's outstanding entries; `task_href` only for callers with `provisioning:manage`.
-pub async fn for_user(
-    state: &AppState,
-    ctx: &Context,
-    user: String,
-) -> AppResult<UserProvisioningList> {
+pub async fn for_user(deps: &Deps, ctx: &Context, user: String) -> AppResult<UserProvisioningList> {
     ctx.operator.require(Scope::ProvisioningRead)?;
     let manage = ctx.operator.has(Scope::ProvisioningManage);
-    let today = today(state.clock.now());
-    state
-        .db
+    let today = today(deps.clock.now());
+    deps.db
         .run(move |conn| {
             let user = users::find_required(conn, &user)?;
             let items = entries::outstanding_for_user(conn, &user.id, today)?
@@ -386,7 +364,7 @@ pub async fn for_user(
                     stop_date: entry.stop_date,
                     status: effective_status(&entry, today),
                     token_type: TokenType::SoftwareTotp,
-                    task_href: manage.then(|| format!("/v1/provisioning-tasks/{}", task.number)),
+                    task_href: manage.then(|| task_path(task.number)),
                 })
                 .collect();
             Ok(UserProvisioningList { items })

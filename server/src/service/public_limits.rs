@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::Deps;
 use super::audit;
 use crate::db::rate_limits;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 /// Failed attempts allowed per source address in each window.
 pub const FAILURES_PER_WINDOW: i32 = 10;
@@ -45,34 +45,34 @@ fn key(limit: &str, origin: &Origin) -> String {
 /// with a genuine secret never come here: they are never refused because of others' failures (the
 /// secrets have at least 128 bits; the per-entry attempt cap guards the 6-digit TOTP step).
 pub async fn count_bogus(
-    state: &AppState,
+    deps: &Deps,
     limit: &'static str,
     origin: &Origin,
     now: DateTime<Utc>,
     detail: Value,
 ) -> AppResult<()> {
     let (_, retry_after) = window(now);
-    if !count(state, limit, origin, now, FAILURES_PER_WINDOW).await? {
+    if !count(deps, limit, origin, now, FAILURES_PER_WINDOW).await? {
         return Err(AppError::RateLimited { retry_after });
     }
-    audit_failure(state, origin, now, detail).await
+    audit_failure(deps, origin, now, detail).await
 }
 
 /// Counts a failure with a genuine but unusable secret (used, expired, removed) and audits it.
 pub async fn record_failure(
-    state: &AppState,
+    deps: &Deps,
     limit: &'static str,
     origin: &Origin,
     now: DateTime<Utc>,
     detail: Value,
 ) -> AppResult<()> {
-    count(state, limit, origin, now, i32::MAX).await?;
-    audit_failure(state, origin, now, detail).await
+    count(deps, limit, origin, now, i32::MAX).await?;
+    audit_failure(deps, origin, now, detail).await
 }
 
 /// Takes one unit from the source's counter in this window if it is under `cap`.
 async fn count(
-    state: &AppState,
+    deps: &Deps,
     limit: &'static str,
     origin: &Origin,
     now: DateTime<Utc>,
@@ -80,21 +80,20 @@ async fn count(
 ) -> AppResult<bool> {
     let (start, _) = window(now);
     let key = key(limit, origin);
-    state
-        .db
+    deps.db
         .run(move |conn| rate_limits::take(conn, &key, start, cap).map_err(AppError::from))
         .await
 }
 
 async fn audit_failure(
-    state: &AppState,
+    deps: &Deps,
     origin: &Origin,
     now: DateTime<Utc>,
     mut detail: Value,
 ) -> AppResult<()> {
     detail["source"] = Value::String(origin.source.clone());
     audit::record_outside_request(
-        &state.db,
+        &deps.db,
         now,
         None,
         origin.operation_id,

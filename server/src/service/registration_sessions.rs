@@ -8,6 +8,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use super::Deps;
 use super::notify::{self, Outgoing};
 use super::{
     Context, audit, enrollments, identity_services, page, templates, users, verification,
@@ -17,14 +18,13 @@ use crate::auth::scopes::Scope;
 use crate::crypto::ServerKey;
 use crate::db::registration_sessions::{self as rows, SessionFilter, SessionRow};
 use crate::db::{DbConn, users as user_rows};
-use crate::delivery::InlineImage;
 use crate::error::{AppError, AppResult};
 use crate::model::enrollments::Actor;
+use crate::model::messages::InlineImage;
 use crate::model::registration_sessions::{
     CreateRegistrationSession, ListRegistrationSessionsQuery, NotificationsQueued, NotifyChannel,
     RegistrationSession, RegistrationSessionPage, SessionStatus,
 };
-use crate::state::AppState;
 
 /// Default lifetime.
 pub const DEFAULT_TTL_MINUTES: i64 = 24 * 60;
@@ -108,7 +108,7 @@ fn not_pending(status: SessionStatus) -> AppError {
 /// Queues the registration message for one channel.
 fn queue_message(
     conn: &mut DbConn,
-    state: &SessionDeps,
+    deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
     user: &user_rows::User,
@@ -119,8 +119,7 @@ fn queue_message(
         NotifyChannel::Email => (user.email.clone(), "personal-email", "email"),
         NotifyChannel::Sms => (user.phone.clone(), "mobile-code", "sms"),
     };
-    if let Some(reason) =
-        identity_services::not_configured_reason(&state.config, service_for_config)
+    if let Some(reason) = identity_services::not_configured_reason(&deps.config, service_for_config)
     {
         return Err(AppError::Unprocessable {
             code: "service_not_configured",
@@ -138,7 +137,7 @@ fn queue_message(
             }
         ),
     })?;
-    let url = enroll_url(&state.public_url, &secret_for(&state.key, &session.id));
+    let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &session.id));
     let expires_at = session.expires_at.and_utc();
     let values = BTreeMap::from([
         ("UserDisplayName", user.display_name.clone()),
@@ -166,7 +165,7 @@ fn queue_message(
     let spec = templates::spec("mobile-app", channel_name, "registration")?;
     let row = notify::queue(
         conn,
-        &state.key,
+        &deps.key,
         now,
         Outgoing {
             user_id: Some(&user.id),
@@ -178,21 +177,6 @@ fn queue_message(
         },
     )?;
     Ok(row.id)
-}
-
-/// What the blocking part needs from the state.
-struct SessionDeps {
-    key: ServerKey,
-    config: crate::config::Config,
-    public_url: String,
-}
-
-fn deps(state: &AppState) -> SessionDeps {
-    SessionDeps {
-        key: state.key.clone(),
-        config: state.config.clone(),
-        public_url: state.public_url.clone(),
-    }
 }
 
 fn dedup(channels: &[NotifyChannel]) -> Vec<NotifyChannel> {
@@ -207,18 +191,19 @@ fn dedup(channels: &[NotifyChannel]) -> Vec<NotifyChannel> {
 
 /// Creates a session for a user not yet enrolled in the mobile app, and sends it if asked.
 pub async fn create(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     user: String,
     input: CreateRegistrationSession,
 ) -> AppResult<RegistrationSession> {
     ctx.operator.require(Scope::RegistrationSessionsWrite)?;
     let (minutes, ttl_clamped) = ttl_minutes(input.hours_to_live)?;
-    let now = state.clock.now();
-    let deps = deps(state);
+    let now = deps.clock.now();
+    let owned = deps.clone();
     let ctx = ctx.clone();
     let channels = dedup(&input.notify);
-    with_outbox(state, false, move |tx| {
+    with_outbox(deps, false, move |tx| {
+        let deps = &owned;
         let user = users::find_required(tx, &user)?;
         users::require_active(&user)?;
         let service = enrollments::find_service(tx, "mobile-app")?;
@@ -259,7 +244,7 @@ pub async fn create(
         };
         rows::insert(tx, &row)?;
         for channel in &channels {
-            queue_message(tx, &deps, &ctx, now, &user, &row, *channel)?;
+            queue_message(tx, deps, &ctx, now, &user, &row, *channel)?;
         }
         let detail =
             json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
@@ -290,25 +275,19 @@ fn find(conn: &mut DbConn, id: &str) -> AppResult<SessionRow> {
 }
 
 /// One session.
-pub async fn get(state: &AppState, ctx: &Context, id: String) -> AppResult<RegistrationSession> {
+pub async fn get(deps: &Deps, ctx: &Context, id: String) -> AppResult<RegistrationSession> {
     ctx.operator.require(Scope::RegistrationSessionsRead)?;
-    let now = state.clock.now();
-    state
-        .db
+    let now = deps.clock.now();
+    deps.db
         .run(move |conn| find(conn, &id).map(|row| to_model(row, now)))
         .await
 }
 
 /// The user's pending session, or `NotFound`.
-pub async fn current(
-    state: &AppState,
-    ctx: &Context,
-    user: String,
-) -> AppResult<RegistrationSession> {
+pub async fn current(deps: &Deps, ctx: &Context, user: String) -> AppResult<RegistrationSession> {
     ctx.operator.require(Scope::RegistrationSessionsRead)?;
-    let now = state.clock.now();
-    state
-        .db
+    let now = deps.clock.now();
+    deps.db
         .run(move |conn| {
             let user = users::find_required(conn, &user)?;
             rows::current(conn, &user.id, now.naive_utc())?
@@ -323,7 +302,7 @@ pub async fn current(
 
 /// A page of sessions.
 pub async fn list(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     query: ListRegistrationSessionsQuery,
 ) -> AppResult<RegistrationSessionPage> {
@@ -334,8 +313,8 @@ pub async fn list(
         .as_deref()
         .map(|c| page::decode_cursor("sessions", c))
         .transpose()?;
-    let now = state.clock.now();
-    let found = state
+    let now = deps.clock.now();
+    let found = deps
         .db
         .run(move |conn| {
             let user_id = match &query.user {
@@ -359,11 +338,11 @@ pub async fn list(
 }
 
 /// Removes a pending session: its secret stops working at once.
-pub async fn remove(state: &AppState, ctx: &Context, id: String, dry_run: bool) -> AppResult<()> {
+pub async fn remove(deps: &Deps, ctx: &Context, id: String, dry_run: bool) -> AppResult<()> {
     ctx.operator.require(Scope::RegistrationSessionsWrite)?;
-    let now = state.clock.now();
+    let now = deps.clock.now();
     let ctx = ctx.clone();
-    with_outbox(state, dry_run, move |tx| {
+    with_outbox(deps, dry_run, move |tx| {
         let row = find(tx, &id)?;
         if rows::remove(tx, &row.id, now.naive_utc(), &ctx.operator.id)? == 0 {
             return Err(not_pending(status(&row, now)));
@@ -380,7 +359,7 @@ pub async fn remove(state: &AppState, ctx: &Context, id: String, dry_run: bool) 
 
 /// Sends a pending session again.
 pub async fn notify(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     id: String,
     channels: Vec<NotifyChannel>,
@@ -392,10 +371,11 @@ pub async fn notify(
             "name at least one channel: email or sms",
         ));
     }
-    let now = state.clock.now();
-    let deps = deps(state);
+    let now = deps.clock.now();
+    let owned = deps.clone();
     let ctx = ctx.clone();
-    with_outbox(state, false, move |tx| {
+    with_outbox(deps, false, move |tx| {
+        let deps = &owned;
         let row = find(tx, &id)?;
         let current = status(&row, now);
         if current != SessionStatus::Pending {
@@ -404,7 +384,7 @@ pub async fn notify(
         let user = users::find_required(tx, &row.user_id)?;
         let mut ids = Vec::new();
         for channel in dedup(&channels) {
-            ids.push(queue_message(tx, &deps, &ctx, now, &user, &row, channel)?);
+            ids.push(queue_message(tx, deps, &ctx, now, &user, &row, channel)?);
         }
         let detail = json!({"session": row.id, "channels": channels});
         audit::record_user(tx, &ctx, now, &user.id, detail)?;
@@ -417,7 +397,7 @@ pub async fn notify(
 
 /// The QR code of a pending session's link: PNG, or SVG.
 pub async fn qr(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     id: String,
     svg: bool,
@@ -436,9 +416,9 @@ pub async fn qr(
     if margin > 16 {
         return Err(AppError::invalid("margin", "must be between 0 and 16"));
     }
-    let now = state.clock.now();
+    let now = deps.clock.now();
     let ctx = ctx.clone();
-    let row = state
+    let row = deps
         .db
         .run(move |conn| {
             let row = find(conn, &id)?;
@@ -450,7 +430,7 @@ pub async fn qr(
             Ok(row)
         })
         .await?;
-    let url = enroll_url(&state.public_url, &secret_for(&state.key, &row.id));
+    let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &row.id));
     if svg {
         crate::qr::svg(&url, size, margin).map(String::into_bytes)
     } else {

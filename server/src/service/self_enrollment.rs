@@ -6,7 +6,8 @@
 use rand::TryRngCore;
 use serde_json::json;
 
-use super::enrollments::{self, Notices};
+use super::Deps;
+use super::enrollments;
 use super::provisioning_tasks::{effective_status, entry_of_secret, today};
 use super::public_limits::{self, Origin};
 use super::{Context, audit, users, with_outbox};
@@ -16,7 +17,6 @@ use crate::db::task_entries as entries;
 use crate::db::users as user_rows;
 use crate::error::{AppError, AppResult};
 use crate::model::provisioning::{EntryStatus, SelfEnrollmentCompleted, SelfEnrollmentToken};
-use crate::state::AppState;
 
 const LIMIT: &str = "self-enrollment";
 const ISSUER: &str = "Enrolld";
@@ -43,7 +43,7 @@ fn self_service(user: &user_rows::User, origin: &Origin) -> Context {
 }
 
 async fn record_if_rejected<T>(
-    state: &AppState,
+    deps: &Deps,
     origin: &Origin,
     now: chrono::DateTime<chrono::Utc>,
     result: AppResult<T>,
@@ -54,7 +54,7 @@ async fn record_if_rejected<T>(
     }) = &result
     {
         public_limits::record_failure(
-            state,
+            deps,
             LIMIT,
             origin,
             now,
@@ -76,33 +76,29 @@ fn usable_user(conn: &mut DbConn, entry: &entries::EntryRow) -> AppResult<user_r
 /// The entry a genuine secret names; a secret that is not genuine is counted against its source
 /// (429 past the cap) and rejected.
 async fn genuine_entry(
-    state: &AppState,
+    deps: &Deps,
     origin: &Origin,
     now: chrono::DateTime<chrono::Utc>,
     secret: &str,
 ) -> AppResult<String> {
-    match entry_of_secret(&state.key, secret) {
+    match entry_of_secret(&deps.key, secret) {
         Some(entry_id) => Ok(entry_id),
         None => {
             let detail = json!({"reason": "invalid self-enrollment link"});
-            public_limits::count_bogus(state, LIMIT, origin, now, detail).await?;
+            public_limits::count_bogus(deps, LIMIT, origin, now, detail).await?;
             Err(rejected())
         }
     }
 }
 
 /// Starts (or restarts) self-enrollment: a fresh TOTP key, kept sealed with the server key.
-pub async fn start(
-    state: &AppState,
-    origin: Origin,
-    secret: String,
-) -> AppResult<SelfEnrollmentToken> {
-    let now = state.clock.now();
+pub async fn start(deps: &Deps, origin: Origin, secret: String) -> AppResult<SelfEnrollmentToken> {
+    let now = deps.clock.now();
     let today = today(now);
-    let entry_id = genuine_entry(state, &origin, now, &secret).await?;
-    let key = state.key.clone();
+    let entry_id = genuine_entry(deps, &origin, now, &secret).await?;
+    let key = deps.key.clone();
     let call_origin = origin.clone();
-    let result = with_outbox(state, false, move |tx| {
+    let result = with_outbox(deps, false, move |tx| {
         let entry = entries::find(tx, &entry_id)?.ok_or_else(rejected)?;
         if effective_status(&entry, today) != EntryStatus::Active
             || entry.attempts >= entry.max_attempts
@@ -138,17 +134,17 @@ pub async fn start(
         })
     })
     .await;
-    record_if_rejected(state, &origin, now, result).await
+    record_if_rejected(deps, &origin, now, result).await
 }
 
 /// Checks one code from the app; on success the entry is completed and the token enrolled.
 pub async fn complete(
-    state: &AppState,
+    deps: &Deps,
     origin: Origin,
     secret: String,
     otp: String,
 ) -> AppResult<SelfEnrollmentCompleted> {
-    let now = state.clock.now();
+    let now = deps.clock.now();
     let otp = otp.trim().to_owned();
     if otp.len() != 6 || !otp.chars().all(|c| c.is_ascii_digit()) {
         return Err(AppError::invalid(
@@ -157,9 +153,9 @@ pub async fn complete(
         ));
     }
     let today = today(now);
-    let entry_id = genuine_entry(state, &origin, now, &secret).await?;
+    let entry_id = genuine_entry(deps, &origin, now, &secret).await?;
     // Count the attempt first, in its own transaction, so parallel guesses cannot exceed the cap.
-    let counted = state
+    let counted = deps
         .db
         .run(move |conn| {
             let entry = entries::find(conn, &entry_id)?.ok_or_else(rejected)?;
@@ -175,17 +171,16 @@ pub async fn complete(
             entries::find(conn, &entry.id)?.ok_or_else(rejected)
         })
         .await;
-    let entry = record_if_rejected(state, &origin, now, counted).await?;
-    let totp_key = state.key.open(
+    let entry = record_if_rejected(deps, &origin, now, counted).await?;
+    let totp_key = deps.key.open(
         "task_entries",
         &entry.id,
         entry.sealed_totp_key.as_deref().unwrap_or_default(),
     )?;
     let correct = crate::totp::verify(&totp_key, &otp, now.timestamp());
-    let key = state.key.clone();
-    let config = state.config.clone();
+    let owned = deps.clone();
     let call_origin = origin.clone();
-    let result = with_outbox(state, false, move |tx| {
+    let result = with_outbox(deps, false, move |tx| {
         let user = usable_user(tx, &entry)?;
         let ctx = self_service(&user, &call_origin);
         if !correct {
@@ -230,10 +225,7 @@ pub async fn complete(
         crate::db::enrollments::set_detail(tx, &enrollment.id, &detail.to_string())?;
         enrollments::queue_notice(
             tx,
-            Notices {
-                key: &key,
-                config: &config,
-            },
+            &owned,
             &ctx,
             now,
             &user,
@@ -251,5 +243,5 @@ pub async fn complete(
         Ok(inner) => inner,
         Err(error) => Err(error),
     };
-    record_if_rejected(state, &origin, now, result).await
+    record_if_rejected(deps, &origin, now, result).await
 }

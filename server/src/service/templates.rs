@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::delivery::{Content, escape_html, text_to_html};
 use crate::error::{AppError, FieldError};
+use crate::model::messages::{Content, escape_html, text_to_html};
 
 /// One kind of message: service × channel × event, and the placeholders it may and must use.
 #[derive(Debug, Clone, Copy)]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use super::Deps;
 use super::codes::{self, ChallengeTarget};
 use super::notify::{self, Outgoing};
 use super::{Context, audit, identity_services, settings, templates, users, with_outbox, write};
@@ -16,7 +17,6 @@ use crate::error::{AppError, AppResult};
 use crate::model::enrollments::{
     CodeChannel, IdentityVerification, IdentityVerificationStatus, StartIdentityVerification,
 };
-use crate::state::AppState;
 
 const PURPOSE: &str = "identity_verification";
 const KIND: &str = "identity verification";
@@ -96,7 +96,7 @@ pub fn code_values(
 
 /// Sends a verification code to the user.
 pub async fn start(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     user: String,
     input: StartIdentityVerification,
@@ -106,16 +106,16 @@ pub async fn start(
         CodeChannel::Email => "personal-email",
         CodeChannel::Sms => "mobile-code",
     };
-    if let Some(reason) = identity_services::not_configured_reason(&state.config, service_id) {
+    if let Some(reason) = identity_services::not_configured_reason(&deps.config, service_id) {
         return Err(AppError::Unprocessable {
             code: "service_not_configured",
             message: format!("cannot send by {}: {reason}", input.channel.as_str()),
         });
     }
-    let now = state.clock.now();
-    let key = state.key.clone();
+    let now = deps.clock.now();
+    let key = deps.key.clone();
     let ctx = ctx.clone();
-    with_outbox(state, false, move |tx| {
+    with_outbox(deps, false, move |tx| {
         let user = users::find_required(tx, &user)?;
         users::require_active(&user)?;
         let address = destination(tx, &user, input.channel)?;
@@ -165,16 +165,16 @@ pub async fn start(
 
 /// Checks the code the user read back and opens the verification window.
 pub async fn confirm(
-    state: &AppState,
+    deps: &Deps,
     ctx: &Context,
     id: String,
     code: String,
 ) -> AppResult<IdentityVerification> {
     ctx.operator.require(Scope::IdentityVerify)?;
-    let now = state.clock.now();
-    let row = codes::check(&state.db, &state.key, ctx, now, id, code, CHALLENGE).await?;
+    let now = deps.clock.now();
+    let row = codes::check(&deps.db, &deps.key, ctx, now, id, code, CHALLENGE).await?;
     let ctx = ctx.clone();
-    write(&state.db, false, move |tx| {
+    write(&deps.db, false, move |tx| {
         // A user disabled since the code was sent cannot be verified.
         let user = users::find_required(tx, &row.user_id)?;
         users::require_active(&user)?;

@@ -84,7 +84,8 @@ fn environment_wins_over_the_file_and_bad_values_name_their_key() {
         database_url: "mysql://x".into(),
         ..Config::default()
     };
-    assert!(bad.validate().unwrap_err().starts_with("database_url:"));
+    let error = enrolld::server::database(&bad).unwrap_err();
+    assert!(error.starts_with("database_url:"), "{error}");
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -2,10 +2,10 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::api::extract::{ApiJson, PublicRequest};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::provisioning::{CompleteSelfEnrollment, SelfEnrollmentCompleted};
 use crate::service::public_limits::Origin;
 use crate::service::self_enrollment;
-use crate::state::AppState;
 
 /// Complete token self-enrollment
 ///

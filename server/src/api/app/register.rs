@@ -2,10 +2,10 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::api::extract::{ApiJson, PublicRequest};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::registration_sessions::{AppRegistration, AppRegistrationResult};
 use crate::service::app_registrations;
 use crate::service::public_limits::Origin;
-use crate::state::AppState;
 
 /// Register the mobile app
 ///

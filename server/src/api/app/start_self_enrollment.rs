@@ -2,10 +2,10 @@ use actix_web::{post, web};
 
 use crate::api::extract::{ApiJson, PublicRequest};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::provisioning::{SelfEnrollmentToken, StartSelfEnrollment};
 use crate::service::public_limits::Origin;
 use crate::service::self_enrollment;
-use crate::state::AppState;
 
 /// Start token self-enrollment
 ///

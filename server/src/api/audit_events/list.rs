@@ -2,9 +2,9 @@ use actix_web::{get, web};
 
 use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::audit::{AuditEventPage, ListAuditEventsQuery};
 use crate::service::{Context, audit};
-use crate::state::AppState;
 
 /// List audit events
 ///

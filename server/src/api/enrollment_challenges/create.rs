@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::api::extract::ApiJson;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::enrollments::{EnrollmentChallenge, StartEnrollmentChallenge};
 use crate::service::{Context, challenges};
-use crate::state::AppState;
 
 /// Send an enrollment code
 ///

@@ -1,9 +1,9 @@
 use actix_web::{HttpResponse, post, web};
 
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::enrollments::EnrollmentChallenge;
 use crate::service::{Context, challenges};
-use crate::state::AppState;
 
 /// Resend an enrollment code
 ///

@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::api::extract::ApiJson;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::enrollments::{CodeInput, Enrollment};
 use crate::service::{Context, challenges};
-use crate::state::AppState;
 
 /// Verify an enrollment code
 ///

@@ -2,10 +2,10 @@ use actix_web::{post, web};
 
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::enrollments::{BatchEnroll, BatchEnrollResponse};
 use crate::model::users::DryRunQuery;
 use crate::service::{Context, enrollments};
-use crate::state::AppState;
 
 /// Enroll users in a batch
 ///

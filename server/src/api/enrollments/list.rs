@@ -2,9 +2,9 @@ use actix_web::{get, web};
 
 use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::enrollments::{EnrollmentList, ListEnrollmentsQuery};
 use crate::service::{Context, enrollments};
-use crate::state::AppState;
 
 /// List a user's enrollments
 ///

@@ -1,9 +1,9 @@
 use actix_web::{get, web};
 
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::identity_services::IdentityServiceList;
 use crate::service::{Context, identity_services};
-use crate::state::AppState;
 
 /// List identity services
 ///

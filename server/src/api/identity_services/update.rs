@@ -2,10 +2,10 @@ use actix_web::{patch, web};
 
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::identity_services::{IdentityService, UpdateIdentityService};
 use crate::model::users::DryRunQuery;
 use crate::service::{Context, identity_services};
-use crate::state::AppState;
 
 /// Change an identity service
 ///

@@ -2,9 +2,9 @@ use actix_web::{post, web};
 
 use crate::api::extract::ApiJson;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::enrollments::{CodeInput, IdentityVerification};
 use crate::service::{Context, verification};
-use crate::state::AppState;
 
 /// Confirm an identity verification
 ///

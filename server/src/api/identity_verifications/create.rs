@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::api::extract::ApiJson;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::enrollments::{IdentityVerification, StartIdentityVerification};
 use crate::service::{Context, verification};
-use crate::state::AppState;
 
 /// Send an identity verification code
 ///

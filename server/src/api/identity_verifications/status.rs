@@ -1,9 +1,9 @@
 use actix_web::{get, web};
 
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::enrollments::IdentityVerificationStatus;
 use crate::service::{Context, verification};
-use crate::state::AppState;
 
 /// Get identity verification status
 ///

@@ -1,9 +1,9 @@
 use actix_web::{get, web};
 
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::templates::NotificationTemplate;
 use crate::service::{Context, notification_templates};
-use crate::state::AppState;
 
 /// Get a notification template
 ///

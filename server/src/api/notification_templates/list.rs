@@ -1,9 +1,9 @@
 use actix_web::{get, web};
 
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::templates::NotificationTemplateList;
 use crate::service::{Context, notification_templates};
-use crate::state::AppState;
 
 /// List notification templates
 ///

@@ -2,9 +2,9 @@ use actix_web::{post, web};
 
 use crate::api::extract::ApiJson;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::templates::{PreviewNotificationTemplate, RenderedNotification};
 use crate::service::{Context, notification_templates};
-use crate::state::AppState;
 
 /// Preview a notification template
 ///

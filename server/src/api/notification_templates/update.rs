@@ -2,10 +2,10 @@ use actix_web::{put, web};
 
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::templates::{NotificationTemplate, UpdateNotificationTemplate};
 use crate::model::users::DryRunQuery;
 use crate::service::{Context, notification_templates};
-use crate::state::AppState;
 
 /// Change a notification template
 ///

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, get, web};
 
-use crate::state::AppState;
+use crate::api::state::AppState;
 
 /// Metrics
 ///

@@ -2,7 +2,7 @@ use actix_web::{get, web};
 
 use super::HealthStatus;
 use crate::api::problem::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::api::state::AppState;
 
 /// Readiness
 ///
@@ -16,11 +16,7 @@ use crate::state::AppState;
 )]
 #[get("/readyz")]
 pub async fn get_readiness(state: web::Data<AppState>) -> ApiResult<web::Json<HealthStatus>> {
-    let reachable: Result<(), crate::error::AppError> = state
-        .db
-        .run(|conn| crate::db::ping(conn).map_err(Into::into))
-        .await;
-    match reachable {
+    match crate::service::health::database_reachable(&state.db).await {
         Ok(()) => Ok(web::Json(HealthStatus {
             status: "ok".into(),
         })),

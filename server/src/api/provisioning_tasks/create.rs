@@ -3,10 +3,10 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::provisioning::{CreateProvisioningTask, ProvisioningTaskCreated};
 use crate::model::users::DryRunQuery;
 use crate::service::{Context, idempotency, provisioning_create};
-use crate::state::AppState;
 
 /// Create a provisioning task
 ///
@@ -80,9 +80,7 @@ pub async fn create_provisioning_task(
 }
 
 fn replayed(replay: idempotency::Replay) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(replay.status)
-        .unwrap_or(actix_web::http::StatusCode::OK);
-    HttpResponse::build(status)
+    HttpResponse::Created()
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .insert_header((HeaderName::from_static("idempotent-replayed"), "true"))
         .body(replay.body)

@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, delete, web};
 
 use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::users::DryRunQuery;
 use crate::service::{Context, provisioning_edits};
-use crate::state::AppState;
 
 /// Remove a provisioning task
 ///

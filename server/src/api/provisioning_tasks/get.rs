@@ -2,9 +2,9 @@ use actix_web::{get, web};
 
 use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::provisioning::{GetProvisioningTaskQuery, ProvisioningTaskDetail};
 use crate::service::{Context, provisioning_tasks};
-use crate::state::AppState;
 
 /// Get a provisioning task
 ///

@@ -1,9 +1,9 @@
 use actix_web::{get, web};
 
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::provisioning::UserProvisioningList;
 use crate::service::{Context, provisioning_tasks};
-use crate::state::AppState;
 
 /// List a user's provisioning entries
 ///

@@ -2,10 +2,10 @@ use actix_web::{post, web};
 
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::provisioning::{ResendProvisioning, TaskUsersChanged};
 use crate::model::users::DryRunQuery;
 use crate::service::{Context, provisioning_task_users};
-use crate::state::AppState;
 
 /// Resend self-enrollment emails
 ///

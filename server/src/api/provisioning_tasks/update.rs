@@ -2,10 +2,10 @@ use actix_web::{patch, web};
 
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::provisioning::{ProvisioningTask, UpdateProvisioningTask};
 use crate::model::users::DryRunQuery;
 use crate::service::{Context, provisioning_edits};
-use crate::state::AppState;
 
 /// Change a provisioning task's stop date
 ///

@@ -1,9 +1,9 @@
 use actix_web::{get, web};
 
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::registration_sessions::RegistrationSession;
 use crate::service::{Context, registration_sessions};
-use crate::state::AppState;
 
 /// Get a registration session
 ///

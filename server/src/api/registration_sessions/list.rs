@@ -2,9 +2,9 @@ use actix_web::{get, web};
 
 use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::registration_sessions::{ListRegistrationSessionsQuery, RegistrationSessionPage};
 use crate::service::{Context, registration_sessions};
-use crate::state::AppState;
 
 /// List registration sessions
 ///

@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::api::extract::ApiJson;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::registration_sessions::{NotificationsQueued, NotifyRegistrationSession};
 use crate::service::{Context, registration_sessions};
-use crate::state::AppState;
 
 /// Send a registration session again
 ///

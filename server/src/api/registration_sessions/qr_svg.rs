@@ -3,9 +3,9 @@ use actix_web::{HttpResponse, get, http::header, web};
 use super::Image;
 use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::registration_sessions::QrQuery;
 use crate::service::{Context, registration_sessions};
-use crate::state::AppState;
 
 /// Get a registration session's QR code (SVG)
 ///

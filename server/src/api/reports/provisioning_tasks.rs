@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, get, http::header, web};
 
 use crate::api::problem::{ApiError, ApiResult};
+use crate::api::state::AppState;
 use crate::service::{Context, provisioning_report};
-use crate::state::AppState;
 
 /// Provisioning report (CSV)
 ///
@@ -19,7 +19,7 @@ pub async fn get_provisioning_report(
     state: web::Data<AppState>,
     ctx: Context,
 ) -> ApiResult<HttpResponse> {
-    let stream = provisioning_report::stream(state.into_inner(), &ctx)?;
+    let stream = provisioning_report::stream(state.deps.clone(), &ctx)?;
     let stream = futures_util::StreamExt::map(stream, |chunk| {
         chunk.map_err(|error| actix_web::Error::from(ApiError::from(error)))
     });

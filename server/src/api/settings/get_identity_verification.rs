@@ -1,9 +1,9 @@
 use actix_web::{get, web};
 
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::enrollments::IdentityVerificationSettings;
 use crate::service::{Context, settings};
-use crate::state::AppState;
 
 /// Get the identity verification policy
 ///

@@ -1,9 +1,9 @@
 use actix_web::{get, web};
 
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::provisioning::SelfEnrollmentPolicy;
 use crate::service::{Context, settings};
-use crate::state::AppState;
 
 /// Get the self-enrollment policy
 ///

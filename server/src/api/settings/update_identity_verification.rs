@@ -2,10 +2,10 @@ use actix_web::{put, web};
 
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::enrollments::IdentityVerificationSettings;
 use crate::model::users::DryRunQuery;
 use crate::service::{Context, settings};
-use crate::state::AppState;
 
 /// Change the identity verification policy
 ///

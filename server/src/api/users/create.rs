@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, post, web};
 
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::users::{CreateUser, DryRunQuery, User};
 use crate::service::{Context, users};
-use crate::state::AppState;
 
 /// Create a user
 ///

@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, delete, web};
 
 use crate::api::extract::{ApiQuery, IfMatch};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::users::DryRunQuery;
 use crate::service::{Context, users};
-use crate::state::AppState;
 
 /// Delete a user
 ///

@@ -1,9 +1,9 @@
 use actix_web::{HttpResponse, get, web};
 
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::users::User;
 use crate::service::{Context, users};
-use crate::state::AppState;
 
 /// Get a user
 ///

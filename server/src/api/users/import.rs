@@ -2,9 +2,9 @@ use actix_web::{post, web};
 
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::users::{DryRunQuery, ImportUsers, ImportUsersResult};
 use crate::service::{Context, users};
-use crate::state::AppState;
 
 /// Body size factor for imports: 32 times `max_body_bytes` (32 MiB by default, room for 100,000 rows).
 const IMPORT_BODY_FACTOR: usize = 32;

@@ -2,9 +2,9 @@ use actix_web::{get, web};
 
 use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::users::{ListUsersQuery, UserPage};
 use crate::service::{Context, users};
-use crate::state::AppState;
 
 /// List users
 ///

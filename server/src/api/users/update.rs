@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, patch, web};
 
 use crate::api::extract::{ApiJson, ApiQuery, IfMatch};
 use crate::api::problem::ApiResult;
+use crate::api::state::AppState;
 use crate::model::users::{DryRunQuery, UpdateUser, User};
 use crate::service::{Context, users};
-use crate::state::AppState;
 
 /// Change a user
 ///

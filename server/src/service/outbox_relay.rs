@@ -1,18 +1,16 @@
-//! The outbox relay: a background task in every server process that claims due notifications with a
-//! lease, delivers them, and records the outcome. Failed deliveries are retried with exponential backoff
+//! The outbox relay: every server process runs it in the background (one loop per channel, started by
+//! `background`); each round claims due notifications with a lease, delivers them, and records the
+//! outcome. Failed deliveries are retried with exponential backoff
 //! and jitter; a message past its `not_after` is marked `expired` instead of being sent.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use actix_web::web;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
+use super::Deps;
 use crate::db::notifications::{self, NotificationRow};
-use crate::delivery::Content;
+use crate::delivery::Deliverer;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::model::messages::Content;
 
 /// How long a claimed message is reserved for this process.
 const LEASE_SECONDS: i64 = 120;
@@ -30,40 +28,18 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
     chrono::Duration::milliseconds((base as f64 * 1000.0 * jitter) as i64)
 }
 
-/// The channels, each relayed by its own loop so a slow mail server never holds up SMS (or back).
-const CHANNELS: &[&str] = &["email", "sms"];
-
-/// Starts the relay for this process: one loop per channel.
-pub fn spawn(state: web::Data<AppState>) {
-    for (index, channel) in CHANNELS.iter().enumerate() {
-        let state = state.clone();
-        let owner = format!("relay-{}-{channel}", uuid::Uuid::new_v4().simple());
-        let interval = Duration::from_millis(state.config.outbox_poll_ms.max(10));
-        tokio::spawn(async move {
-            while !state.stopping.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Err(error) = run_once(&state, &owner, channel).await {
-                    tracing::warn!(%error, channel, "outbox relay round failed");
-                }
-                tokio::select! {
-                    _ = state.outbox_wakeup[index].notified() => {}
-                    _ = tokio::time::sleep(interval) => {}
-                }
-            }
-        });
-    }
-}
-
 /// One round for one channel: finds the due messages, then claims and delivers them one at a time,
 /// each with the time of its own claim (a round may take minutes when a server is slow, so a time
 /// taken once per round would let leases lapse and expired codes go out). Returns how many were
 /// handled.
 pub async fn run_once(
-    state: &AppState,
+    deps: &Deps,
+    deliverer: &Deliverer,
     owner: &str,
     channel: &'static str,
 ) -> Result<usize, AppError> {
-    let now = state.clock.now();
-    let ids = state
+    let now = deps.clock.now();
+    let ids = deps
         .db
         .run(move |conn| {
             notifications::due(conn, now.naive_utc(), BATCH, channel).map_err(AppError::from)
@@ -72,9 +48,9 @@ pub async fn run_once(
     let mut handled = 0;
     for id in ids {
         let owner_id = owner.to_owned();
-        let now = state.clock.now();
+        let now = deps.clock.now();
         let until = now + chrono::Duration::seconds(LEASE_SECONDS);
-        let claimed = state
+        let claimed = deps
             .db
             .run(move |conn| {
                 notifications::claim(conn, &id, &owner_id, now.naive_utc(), until.naive_utc())
@@ -82,24 +58,29 @@ pub async fn run_once(
             })
             .await?;
         if let Some(row) = claimed {
-            handle(state, owner, row).await?;
+            handle(deps, deliverer, owner, row).await?;
             handled += 1;
         }
     }
     Ok(handled)
 }
 
-async fn handle(state: &AppState, owner: &str, row: NotificationRow) -> Result<(), AppError> {
+async fn handle(
+    deps: &Deps,
+    deliverer: &Deliverer,
+    owner: &str,
+    row: NotificationRow,
+) -> Result<(), AppError> {
     let id = row.id.clone();
     let owner = owner.to_owned();
     // The deadline is checked right before sending, with the time now.
-    let now: DateTime<Utc> = state.clock.now();
+    let now: DateTime<Utc> = deps.clock.now();
     if row
         .not_after
         .is_some_and(|deadline| now.naive_utc() >= deadline)
     {
         tracing::info!(notification.id = %id, "notification expired before it could be delivered");
-        return state
+        return deps
             .db
             .run(move |conn| {
                 notifications::finish(
@@ -115,19 +96,16 @@ async fn handle(state: &AppState, owner: &str, row: NotificationRow) -> Result<(
             })
             .await;
     }
-    let outcome = match open(state, &row) {
+    let outcome = match open(deps, &row) {
         Ok(content) => {
             let recipient = content.recipient.as_deref().unwrap_or(&row.recipient);
-            state
-                .deliverer
-                .deliver(&row.channel, recipient, &content)
-                .await
+            deliverer.deliver(&row.channel, recipient, &content).await
         }
         Err(error) => Err(error),
     };
     let attempts = row.attempts;
-    let now = state.clock.now();
-    state
+    let now = deps.clock.now();
+    deps
         .db
         .run(move |conn| {
             let done = match outcome {
@@ -147,22 +125,11 @@ async fn handle(state: &AppState, owner: &str, row: NotificationRow) -> Result<(
         .await
 }
 
-fn open(state: &AppState, row: &NotificationRow) -> Result<Content, String> {
+fn open(deps: &Deps, row: &NotificationRow) -> Result<Content, String> {
     let sealed = row
         .sealed_content
         .as_deref()
         .ok_or("the message has no content")?;
-    let bytes = state.key.open("notifications", &row.id, sealed)?;
+    let bytes = deps.key.open("notifications", &row.id, sealed)?;
     serde_json::from_slice(&bytes).map_err(|e| format!("unreadable message content: {e}"))
 }
-
-/// Wakes this process's relay loops, one per channel (after a commit that queued messages).
-pub fn wake(state: &AppState) {
-    for channel in state.outbox_wakeup.iter() {
-        channel.notify_one();
-    }
-}
-
-/// Wake-up signals, one per entry of `CHANNELS`: each loop waits on its own, so a wake-up (which
-/// `Notify` keeps for one waiter) never goes to the other channel's loop.
-pub type Wakeup = Arc<[tokio::sync::Notify; CHANNELS.len()]>;

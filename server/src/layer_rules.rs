@@ -1,0 +1,94 @@
+//! The layer rule, checked on the source: `db` knows diesel and its own types only; `service`,
+//! `model` and `delivery` know nothing of HTTP or of the API layer (ARCHITECTURE.md).
+
+use std::path::{Path, PathBuf};
+
+/// Paths a layer must not name, with why.
+const NO_HTTP: &[(&str, &str)] = &[
+    ("actix_web", "HTTP belongs to api/"),
+    ("crate::api", "the API layer sits above"),
+    (
+        "crate::server",
+        "the server starts the layers, they do not call it",
+    ),
+    ("crate::cli", "the command line sits above"),
+    (
+        "crate::background",
+        "background loops call services, not the reverse",
+    ),
+];
+
+/// The `crate::` modules `db` may name.
+const DB_MAY_USE: &[&str] = &["crate::db", "crate::on_backend"];
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// The code lines (comments dropped) of a file that break the rule for its layer.
+fn breaches(layer: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        for (path, why) in NO_HTTP {
+            if code.contains(path) {
+                found.push(format!("line {}: names {path} ({why})", number + 1));
+            }
+        }
+        if layer == "db" {
+            for (at, _) in code.match_indices("crate::") {
+                let named = &code[at..];
+                if !DB_MAY_USE.iter().any(|allowed| named.starts_with(allowed)) {
+                    found.push(format!(
+                        "line {}: db names {} (db uses diesel and its own types)",
+                        number + 1,
+                        named
+                            .split(['(', ';', ' ', ',', '}', '{'])
+                            .next()
+                            .unwrap_or(named)
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn lower_layers_know_nothing_of_the_layers_above() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut report = Vec::new();
+    for layer in ["db", "service", "model", "delivery"] {
+        for file in rust_files(&src.join(layer)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for breach in breaches(layer, &text) {
+                report.push(format!("{}: {breach}", file.display()));
+            }
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "layer rule broken:\n{}",
+        report.join("\n")
+    );
+}
+
+#[test]
+fn the_check_sees_a_breach() {
+    assert_eq!(
+        breaches("service", "use actix_web::web;\n// actix_web in a comment").len(),
+        1
+    );
+    assert_eq!(breaches("db", "use crate::config::Config;").len(), 1);
+    assert!(breaches("db", "use crate::db::DbConn; crate::on_backend!(x)").is_empty());
+    assert!(breaches("model", "use crate::api::state::AppState;").len() == 1);
+}
