@@ -49,10 +49,9 @@ scopes! {
     ProvisioningRead => "provisioning:read": "See provisioning tasks and reports.",
     ProvisioningWrite => "provisioning:write": "Create provisioning tasks and resend their emails.",
     ProvisioningManage => "provisioning:manage": "Edit and remove provisioning tasks.",
-    TokensRead => "tokens:read": "See provisioned tokens.",
-    TokensWrite => "tokens:write": "Change provisioned tokens.",
     NotificationsRead => "notifications:read": "See notification delivery status.",
     TemplatesWrite => "templates:write": "Change notification templates.",
+    SettingsRead => "settings:read": "Read settings (the identity-verification policy).",
     SettingsWrite => "settings:write": "Change identity services and policies.",
     AuditRead => "audit:read": "Read the audit log.",
     MetricsRead => "metrics:read": "Read /metrics when the server requires a token for it (metrics_require_token).",
@@ -91,7 +90,7 @@ impl Role {
                 RegistrationSessionsRead,
                 RegistrationSessionsWrite,
                 NotificationsRead,
-                TokensRead,
+                SettingsRead,
             ],
             Role::ProvisioningOperator => {
                 vec![
@@ -99,7 +98,6 @@ impl Role {
                     ProvisioningRead,
                     ProvisioningWrite,
                     ProvisioningManage,
-                    TokensRead,
                     NotificationsRead,
                 ]
             }

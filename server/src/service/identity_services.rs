@@ -3,7 +3,6 @@
 use serde_json::json;
 
 use super::{Context, audit, write};
-use crate::auth::scopes::Scope;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::identity_services::{self, IdentityServiceChanges, IdentityServiceRow};
@@ -60,7 +59,6 @@ pub async fn update(
     input: UpdateIdentityService,
     dry_run: bool,
 ) -> AppResult<IdentityService> {
-    ctx.operator.require(Scope::SettingsWrite)?;
     let ctx = ctx.clone();
     let row = write(db, dry_run, move |tx| {
                 let changes = IdentityServiceChanges {

@@ -19,7 +19,6 @@ use super::provisioning_tasks::{
 };
 use super::validate::is_email;
 use super::{Context, audit, settings, with_outbox};
-use crate::auth::scopes::Scope;
 use crate::db::provisioning_tasks::{self as tasks, NewTask, TaskRow};
 use crate::db::task_entries::{self as entries, EntryRow};
 use crate::db::{DbConn, audit_events, users as user_rows};
@@ -249,7 +248,6 @@ pub async fn create(
 
 /// The checks made before the database is touched, and what every group shares.
 async fn prepare(deps: &Deps, ctx: &Context, input: &CreateProvisioningTask) -> AppResult<Job> {
-    ctx.operator.require(Scope::ProvisioningWrite)?;
     require_manage_for_other_address(ctx, input.email.as_deref())?;
     super::validate::item_count("users", input.users.len(), 1, MAX_USERS)?;
     if let Some(email) = &input.email

@@ -16,7 +16,6 @@ use super::provisioning_tasks::{
 };
 use super::validate::{MAX_BATCH_ITEMS, is_email, item_count};
 use super::{Context, audit, in_groups, settings, templates};
-use crate::auth::scopes::Scope;
 use crate::crypto::ServerKey;
 use crate::db::task_entries::{self as entries, EntryRow};
 use crate::db::{DbConn, audit_events, provisioning_tasks as tasks, users as user_rows};
@@ -164,7 +163,6 @@ pub async fn remove_users(
     input: RemoveTaskUsers,
     dry_run: bool,
 ) -> AppResult<TaskUsersChanged> {
-    ctx.operator.require(Scope::ProvisioningManage)?;
     item_count("users", input.users.len(), 1, MAX_BATCH_ITEMS)?;
     if input.notify {
         require_email(deps)?;
@@ -261,7 +259,6 @@ pub async fn resend(
     input: ResendProvisioning,
     dry_run: bool,
 ) -> AppResult<TaskUsersChanged> {
-    ctx.operator.require(Scope::ProvisioningWrite)?;
     require_manage_for_other_address(ctx, input.email.as_deref())?;
     let alternate = input.email.as_deref().map(str::trim).map(str::to_owned);
     if let Some(address) = &alternate

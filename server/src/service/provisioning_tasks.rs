@@ -246,10 +246,8 @@ pub fn require_email(deps: &Deps) -> AppResult<()> {
 /// A page of tasks.
 pub async fn list(
     deps: &Deps,
-    ctx: &Context,
     query: ListProvisioningTasksQuery,
 ) -> AppResult<ProvisioningTaskPage> {
-    ctx.operator.require(Scope::ProvisioningRead)?;
     let limit = page::limit(query.limit)?;
     let before_number = query
         .cursor
@@ -299,11 +297,9 @@ pub async fn list(
 /// A task with a page of its entries.
 pub async fn get(
     deps: &Deps,
-    ctx: &Context,
     number: i64,
     query: GetProvisioningTaskQuery,
 ) -> AppResult<ProvisioningTaskDetail> {
-    ctx.operator.require(Scope::ProvisioningRead)?;
     let limit = page::limit(query.limit)?;
     let after = query
         .cursor
@@ -345,7 +341,6 @@ pub async fn get(
 
 /// The user's outstanding entries; `task_href` only for callers with `provisioning:manage`.
 pub async fn for_user(deps: &Deps, ctx: &Context, user: String) -> AppResult<UserProvisioningList> {
-    ctx.operator.require(Scope::ProvisioningRead)?;
     let manage = ctx.operator.has(Scope::ProvisioningManage);
     let today = today(deps.clock.now());
     deps.db

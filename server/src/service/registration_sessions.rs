@@ -14,7 +14,6 @@ use super::{
     Context, audit, enrollments, identity_services, page, templates, users, verification,
     with_outbox,
 };
-use crate::auth::scopes::Scope;
 use crate::crypto::ServerKey;
 use crate::db::registration_sessions::{self as rows, SessionFilter, SessionRow};
 use crate::db::{DbConn, users as user_rows};
@@ -196,7 +195,6 @@ pub async fn create(
     user: String,
     input: CreateRegistrationSession,
 ) -> AppResult<RegistrationSession> {
-    ctx.operator.require(Scope::RegistrationSessionsWrite)?;
     let (minutes, ttl_clamped) = ttl_minutes(input.hours_to_live)?;
     let now = deps.clock.now();
     let owned = deps.clone();
@@ -275,8 +273,7 @@ fn find(conn: &mut DbConn, id: &str) -> AppResult<SessionRow> {
 }
 
 /// One session.
-pub async fn get(deps: &Deps, ctx: &Context, id: String) -> AppResult<RegistrationSession> {
-    ctx.operator.require(Scope::RegistrationSessionsRead)?;
+pub async fn get(deps: &Deps, id: String) -> AppResult<RegistrationSession> {
     let now = deps.clock.now();
     deps.db
         .run(move |conn| find(conn, &id).map(|row| to_model(row, now)))
@@ -284,8 +281,7 @@ pub async fn get(deps: &Deps, ctx: &Context, id: String) -> AppResult<Registrati
 }
 
 /// The user's pending session, or `NotFound`.
-pub async fn current(deps: &Deps, ctx: &Context, user: String) -> AppResult<RegistrationSession> {
-    ctx.operator.require(Scope::RegistrationSessionsRead)?;
+pub async fn current(deps: &Deps, user: String) -> AppResult<RegistrationSession> {
     let now = deps.clock.now();
     deps.db
         .run(move |conn| {
@@ -303,10 +299,8 @@ pub async fn current(deps: &Deps, ctx: &Context, user: String) -> AppResult<Regi
 /// A page of sessions.
 pub async fn list(
     deps: &Deps,
-    ctx: &Context,
     query: ListRegistrationSessionsQuery,
 ) -> AppResult<RegistrationSessionPage> {
-    ctx.operator.require(Scope::RegistrationSessionsRead)?;
     let limit = page::limit(query.limit)?;
     let before_id = query
         .cursor
@@ -339,7 +333,6 @@ pub async fn list(
 
 /// Removes a pending session: its secret stops working at once.
 pub async fn remove(deps: &Deps, ctx: &Context, id: String, dry_run: bool) -> AppResult<()> {
-    ctx.operator.require(Scope::RegistrationSessionsWrite)?;
     let now = deps.clock.now();
     let ctx = ctx.clone();
     with_outbox(deps, dry_run, move |tx| {
@@ -364,7 +357,6 @@ pub async fn notify(
     id: String,
     channels: Vec<NotifyChannel>,
 ) -> AppResult<NotificationsQueued> {
-    ctx.operator.require(Scope::RegistrationSessionsWrite)?;
     if channels.is_empty() {
         return Err(AppError::invalid(
             "channels",
@@ -404,7 +396,6 @@ pub async fn qr(
     size: Option<u32>,
     margin: Option<u32>,
 ) -> AppResult<Vec<u8>> {
-    ctx.operator.require(Scope::RegistrationSessionsWrite)?;
     let size = size.unwrap_or(320);
     if !(64..=crate::qr::MAX_SIZE).contains(&size) {
         return Err(AppError::invalid(

@@ -5,7 +5,6 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::{Context, audit, write};
-use crate::auth::scopes::Scope;
 use crate::db::{Db, DbConn, settings};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::model::enrollments::IdentityVerificationSettings;
@@ -31,7 +30,6 @@ async fn store<T: Serialize + Send + 'static>(
     errors: Vec<FieldError>,
     dry_run: bool,
 ) -> AppResult<T> {
-    ctx.operator.require(Scope::SettingsWrite)?;
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -89,8 +87,7 @@ pub fn self_enrollment(conn: &mut DbConn) -> AppResult<SelfEnrollmentPolicy> {
 }
 
 /// Reads the self-enrollment policy.
-pub async fn get_self_enrollment(db: &Db, ctx: &Context) -> AppResult<SelfEnrollmentPolicy> {
-    ctx.operator.require(Scope::ProvisioningRead)?;
+pub async fn get_self_enrollment(db: &Db) -> AppResult<SelfEnrollmentPolicy> {
     db.run(self_enrollment).await
 }
 

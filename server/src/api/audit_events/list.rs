@@ -19,8 +19,8 @@ use crate::service::{Context, audit};
 #[get("/audit-events")]
 pub async fn list_audit_events(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     query: ApiQuery<ListAuditEventsQuery>,
 ) -> ApiResult<web::Json<AuditEventPage>> {
-    Ok(web::Json(audit::list(&state.db, &ctx, query.0).await?))
+    Ok(web::Json(audit::list(&state.db, query.0).await?))
 }

@@ -19,12 +19,12 @@ use crate::service::{Context, enrollments};
 #[get("/users/{user}/enrollments")]
 pub async fn list_enrollments(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     user: web::Path<String>,
     query: ApiQuery<ListEnrollmentsQuery>,
 ) -> ApiResult<web::Json<EnrollmentList>> {
     let include_removed = query.0.include_removed.unwrap_or(false);
     Ok(web::Json(
-        enrollments::list(&state, &ctx, user.into_inner(), include_removed).await?,
+        enrollments::list(&state, user.into_inner(), include_removed).await?,
     ))
 }

@@ -21,10 +21,10 @@ use crate::service::{Context, notification_templates};
 #[get("/notification-templates/{service}/{channel}/{event}")]
 pub async fn get_notification_template(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     path: web::Path<(String, String, String)>,
 ) -> ApiResult<web::Json<NotificationTemplate>> {
     Ok(web::Json(
-        notification_templates::get(&state.db, &ctx, path.into_inner()).await?,
+        notification_templates::get(&state.db, path.into_inner()).await?,
     ))
 }

@@ -17,9 +17,7 @@ use crate::service::{Context, notification_templates};
 #[get("/notification-templates")]
 pub async fn list_notification_templates(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
 ) -> ApiResult<web::Json<NotificationTemplateList>> {
-    Ok(web::Json(
-        notification_templates::list(&state.db, &ctx).await?,
-    ))
+    Ok(web::Json(notification_templates::list(&state.db).await?))
 }

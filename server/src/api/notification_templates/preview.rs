@@ -24,11 +24,11 @@ use crate::service::{Context, notification_templates};
 #[post("/notification-templates/{service}/{channel}/{event}/preview")]
 pub async fn preview_notification_template(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     path: web::Path<(String, String, String)>,
     body: ApiJson<PreviewNotificationTemplate>,
 ) -> ApiResult<web::Json<RenderedNotification>> {
     Ok(web::Json(
-        notification_templates::preview(&state.db, &ctx, path.into_inner(), body.0).await?,
+        notification_templates::preview(&state.db, path.into_inner(), body.0).await?,
     ))
 }

@@ -19,10 +19,8 @@ use crate::service::{Context, notifications};
 #[get("/notifications")]
 pub async fn list_notifications(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     query: ApiQuery<ListNotificationsQuery>,
 ) -> ApiResult<web::Json<NotificationPage>> {
-    Ok(web::Json(
-        notifications::list(&state.db, &ctx, query.0).await?,
-    ))
+    Ok(web::Json(notifications::list(&state.db, query.0).await?))
 }

@@ -19,12 +19,12 @@ use crate::service::{Context, provisioning_tasks};
 #[get("/provisioning-tasks/{number}")]
 pub async fn get_provisioning_task(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     number: web::Path<String>,
     query: ApiQuery<GetProvisioningTaskQuery>,
 ) -> ApiResult<web::Json<ProvisioningTaskDetail>> {
     let number = super::parse_number(&number)?;
     Ok(web::Json(
-        provisioning_tasks::get(&state, &ctx, number, query.0).await?,
+        provisioning_tasks::get(&state, number, query.0).await?,
     ))
 }

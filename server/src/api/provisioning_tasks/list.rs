@@ -20,10 +20,8 @@ use crate::service::{Context, provisioning_tasks};
 #[get("/provisioning-tasks")]
 pub async fn list_provisioning_tasks(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     query: ApiQuery<ListProvisioningTasksQuery>,
 ) -> ApiResult<web::Json<ProvisioningTaskPage>> {
-    Ok(web::Json(
-        provisioning_tasks::list(&state, &ctx, query.0).await?,
-    ))
+    Ok(web::Json(provisioning_tasks::list(&state, query.0).await?))
 }

@@ -17,10 +17,10 @@ use crate::service::{Context, registration_sessions};
 #[get("/users/{user}/registration-session")]
 pub async fn get_current_registration_session(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     user: web::Path<String>,
 ) -> ApiResult<web::Json<RegistrationSession>> {
     Ok(web::Json(
-        registration_sessions::current(&state, &ctx, user.into_inner()).await?,
+        registration_sessions::current(&state, user.into_inner()).await?,
     ))
 }

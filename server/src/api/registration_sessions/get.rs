@@ -17,10 +17,10 @@ use crate::service::{Context, registration_sessions};
 #[get("/registration-sessions/{id}")]
 pub async fn get_registration_session(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     id: web::Path<String>,
 ) -> ApiResult<web::Json<RegistrationSession>> {
     Ok(web::Json(
-        registration_sessions::get(&state, &ctx, id.into_inner()).await?,
+        registration_sessions::get(&state, id.into_inner()).await?,
     ))
 }

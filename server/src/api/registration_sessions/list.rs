@@ -18,10 +18,10 @@ use crate::service::{Context, registration_sessions};
 #[get("/registration-sessions")]
 pub async fn list_registration_sessions(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     query: ApiQuery<ListRegistrationSessionsQuery>,
 ) -> ApiResult<web::Json<RegistrationSessionPage>> {
     Ok(web::Json(
-        registration_sessions::list(&state, &ctx, query.0).await?,
+        registration_sessions::list(&state, query.0).await?,
     ))
 }

@@ -17,9 +17,9 @@ use crate::service::{Context, provisioning_report};
 #[get("/reports/provisioning-tasks")]
 pub async fn get_provisioning_report(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
 ) -> ApiResult<HttpResponse> {
-    let stream = provisioning_report::stream(state.deps.clone(), &ctx)?;
+    let stream = provisioning_report::stream(state.deps.clone())?;
     let stream = futures_util::StreamExt::map(stream, |chunk| {
         chunk.map_err(|error| actix_web::Error::from(ApiError::from(error)))
     });

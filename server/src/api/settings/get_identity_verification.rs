@@ -12,7 +12,7 @@ use crate::service::{Context, settings};
 #[utoipa::path(
     tag = "settings",
     responses((status = 200, description = "The policy", body = IdentityVerificationSettings)),
-    security(("bearer" = ["settings:write"])),
+    security(("bearer" = ["settings:read"])),
 )]
 #[get("/settings/identity-verification")]
 pub async fn get_identity_verification_settings(

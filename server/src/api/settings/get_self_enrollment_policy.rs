@@ -17,9 +17,7 @@ use crate::service::{Context, settings};
 #[get("/settings/self-enrollment-policy")]
 pub async fn get_self_enrollment_policy(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
 ) -> ApiResult<web::Json<SelfEnrollmentPolicy>> {
-    Ok(web::Json(
-        settings::get_self_enrollment(&state.db, &ctx).await?,
-    ))
+    Ok(web::Json(settings::get_self_enrollment(&state.db).await?))
 }

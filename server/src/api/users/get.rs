@@ -20,9 +20,9 @@ use crate::service::{Context, users};
 #[get("/users/{user}")]
 pub async fn get_user(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     user: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let found = users::get(&state.db, &ctx, user.into_inner()).await?;
+    let found = users::get(&state.db, user.into_inner()).await?;
     Ok(super::with_etag(HttpResponse::Ok(), found))
 }

@@ -20,8 +20,8 @@ use crate::service::{Context, users};
 #[get("/users")]
 pub async fn list_users(
     state: web::Data<AppState>,
-    ctx: Context,
+    _ctx: Context,
     query: ApiQuery<ListUsersQuery>,
 ) -> ApiResult<web::Json<UserPage>> {
-    Ok(web::Json(users::list(&state.db, &ctx, query.0).await?))
+    Ok(web::Json(users::list(&state.db, query.0).await?))
 }
