@@ -15,7 +15,7 @@ use super::route_table::RouteMatch;
 use crate::api::state::AppState;
 use crate::auth::Operator;
 use crate::error::AppError;
-use crate::service::{Context, audit, refusals};
+use crate::service::{Actor, Context, audit, refusals};
 
 /// Swagger UI loads only its own files and calls only this server.
 const SWAGGER_UI_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -279,10 +279,9 @@ async fn authorize(
         .into());
     }
     req.extensions_mut().insert(Context {
-        operator,
+        actor: Actor::Operator(operator),
         request_id: request_id.to_owned(),
         operation_id,
-        self_service: false,
     });
     Ok(())
 }
@@ -300,7 +299,7 @@ async fn record_refusal(
     if let Err(error) = audit::record_outside_request(
         &state.db,
         now,
-        Some(operator),
+        Some(&Actor::Operator(operator.clone())),
         action,
         request_id,
         outcome,

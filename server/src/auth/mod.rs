@@ -7,7 +7,6 @@ pub mod scopes;
 
 use std::collections::BTreeSet;
 
-use crate::error::{AppError, AppResult};
 use scopes::Scope;
 
 /// The authenticated caller of an operator endpoint.
@@ -22,17 +21,6 @@ pub struct Operator {
 }
 
 impl Operator {
-    /// Refuses with `Forbidden` unless the operator holds `scope`.
-    pub fn require(&self, scope: Scope) -> AppResult<()> {
-        if self.scopes.contains(&scope) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden {
-                missing_scope: scope,
-            })
-        }
-    }
-
     /// Whether the operator holds `scope`.
     pub fn has(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope)

@@ -13,7 +13,6 @@ use super::public_limits::{self, Origin};
 use super::registration_sessions::session_of_secret;
 use super::validate::Checks;
 use super::{Context, users, with_outbox};
-use crate::auth::Operator;
 use crate::db::registration_sessions as rows;
 use crate::error::{AppError, AppResult};
 use crate::model::registration_sessions::{AppRegistration, AppRegistrationResult};
@@ -77,14 +76,12 @@ pub async fn register(
             return Err(rejected());
         }
         let ctx = Context {
-            operator: Operator {
+            actor: super::Actor::User {
                 id: user.id.clone(),
-                name: Some(user.display_name.clone()),
-                scopes: Default::default(),
+                name: user.display_name.clone(),
             },
             request_id,
             operation_id,
-            self_service: true,
         };
         let mut enrollment = enrollments::add(tx, &ctx, now, &user, "mobile-app", &device_name, "app")?;
         let detail = json!({"platform": platform, "key_fingerprint": key_fingerprint, "session": session.id});

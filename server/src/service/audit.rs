@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{Context, page};
-use crate::auth::Operator;
+use super::{Actor, Context, page};
 use crate::db::audit_events::{self, AuditEventRow, AuditFilter};
 use crate::db::{Db, DbConn};
 use crate::error::{AppError, AppResult};
@@ -65,19 +64,36 @@ pub fn failure<'a>(target_type: &'a str, target_id: &'a str, detail: Option<Valu
     }
 }
 
-/// The row for an operator's event within a request.
+/// The row for an event within a request (the request's actor, its operation as the action).
 pub fn row(ctx: &Context, now: DateTime<Utc>, entry: Entry<'_>) -> AuditEventRow {
+    actor_row(
+        &ctx.actor,
+        ctx.operation_id,
+        Some(&ctx.request_id),
+        now,
+        entry,
+    )
+}
+
+/// The row for an event by `actor`.
+pub fn actor_row(
+    actor: &Actor,
+    action: &str,
+    request_id: Option<&str>,
+    now: DateTime<Utc>,
+    entry: Entry<'_>,
+) -> AuditEventRow {
     AuditEventRow {
         id: uuid::Uuid::now_v7().to_string(),
         occurred_at: now.naive_utc(),
-        actor_type: if ctx.self_service { "user" } else { "operator" }.into(),
-        actor_id: Some(ctx.operator.id.clone()),
-        actor_name: ctx.operator.name.clone(),
-        action: ctx.operation_id.to_owned(),
+        actor_type: actor.kind().into(),
+        actor_id: (!matches!(actor, Actor::System(_))).then(|| actor.id().to_owned()),
+        actor_name: actor.name().map(str::to_owned),
+        action: action.to_owned(),
         target_type: Some(entry.target_type.to_owned()),
         target_id: Some(entry.target_id.to_owned()),
         outcome: entry.outcome.as_str().into(),
-        request_id: Some(ctx.request_id.clone()),
+        request_id: request_id.map(str::to_owned),
         detail: entry.detail.map(|d| d.to_string()),
     }
 }
@@ -109,20 +125,20 @@ pub fn record(
 pub async fn record_outside_request(
     db: &Db,
     now: DateTime<Utc>,
-    operator: Option<&Operator>,
+    actor: Option<&Actor>,
     action: &str,
     request_id: &str,
     outcome: Outcome,
     detail: Value,
 ) -> AppResult<()> {
-    let row = outside_row(now, operator, action, request_id, outcome, detail);
+    let row = outside_row(now, actor, action, request_id, outcome, detail);
     insert_outside(db, vec![row]).await
 }
 
 /// The row of an event outside an operator's request (see [`record_outside_request`]).
 pub fn outside_row(
     now: DateTime<Utc>,
-    operator: Option<&Operator>,
+    actor: Option<&Actor>,
     action: &str,
     request_id: &str,
     outcome: Outcome,
@@ -131,14 +147,9 @@ pub fn outside_row(
     AuditEventRow {
         id: uuid::Uuid::now_v7().to_string(),
         occurred_at: now.naive_utc(),
-        actor_type: if operator.is_some() {
-            "operator"
-        } else {
-            "anonymous"
-        }
-        .into(),
-        actor_id: operator.map(|o| o.id.clone()),
-        actor_name: operator.and_then(|o| o.name.clone()),
+        actor_type: actor.map_or("anonymous", Actor::kind).into(),
+        actor_id: actor.map(|a| a.id().to_owned()),
+        actor_name: actor.and_then(|a| a.name().map(str::to_owned)),
         action: action.to_owned(),
         target_type: None,
         target_id: None,

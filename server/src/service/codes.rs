@@ -83,7 +83,7 @@ pub fn issue(
     now: DateTime<Utc>,
     target: ChallengeTarget<'_>,
 ) -> AppResult<Issued> {
-    take_send_allowance(conn, now, target.user_id, &ctx.operator.id)?;
+    take_send_allowance(conn, now, target.user_id, ctx.actor.id())?;
     let id = uuid::Uuid::now_v7().to_string();
     let code = six_digit_code()?;
     let row = ChallengeRow {
@@ -91,7 +91,7 @@ pub fn issue(
         id,
         purpose: target.purpose.to_owned(),
         user_id: target.user_id.to_owned(),
-        operator_id: ctx.operator.id.clone(),
+        operator_id: ctx.actor.id().to_owned(),
         service_id: target.service_id.map(str::to_owned),
         channel: target.channel.to_owned(),
         address: target.address.to_owned(),
@@ -126,7 +126,7 @@ pub fn reissue(
         let retry_after = u64::try_from(RESEND_INTERVAL_SECONDS - since).unwrap_or(1);
         return Err(AppError::RateLimited { retry_after });
     }
-    take_send_allowance(conn, now, &row.user_id, &ctx.operator.id)?;
+    take_send_allowance(conn, now, &row.user_id, ctx.actor.id())?;
     let code = six_digit_code()?;
     let code_hash = key.hash(&row.id, &code);
     let expires_at = (now + Duration::minutes(CODE_TTL_MINUTES)).naive_utc();
@@ -179,7 +179,7 @@ pub fn find_own(
     kind: &'static str,
 ) -> AppResult<ChallengeRow> {
     challenges::find(conn, id)?
-        .filter(|row| row.purpose == purpose && row.operator_id == ctx.operator.id)
+        .filter(|row| row.purpose == purpose && row.operator_id == ctx.actor.id())
         .ok_or_else(|| AppError::NotFound {
             kind,
             id: id.to_owned(),

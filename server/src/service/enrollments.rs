@@ -147,8 +147,8 @@ pub fn add_to(
         method: method.to_owned(),
         detail: None,
         enrolled_at: now.naive_utc(),
-        enrolled_by: ctx.operator.id.clone(),
-        enrolled_by_name: ctx.operator.name.clone(),
+        enrolled_by: ctx.actor.id().to_owned(),
+        enrolled_by_name: ctx.actor.name().map(str::to_owned),
         removed_at: None,
         removed_by: None,
     };
@@ -205,13 +205,7 @@ pub fn queue_notice(
         ("UserDisplayName", user.display_name.clone()),
         ("Username", user.username.clone()),
         ("ServiceName", service.display_name),
-        (
-            "OperatorName",
-            ctx.operator
-                .name
-                .clone()
-                .unwrap_or_else(|| ctx.operator.id.clone()),
-        ),
+        ("OperatorName", ctx.actor.display_name().to_owned()),
         ("Address", notify::mask(&enrollment.address)),
         ("EventTime", notify::display_time(now)),
     ]);
@@ -274,7 +268,7 @@ pub async fn remove(
                 id: format!("{}/{service_id}", user.username),
             })?;
         verification::require_verified(tx, &ctx, &user.id, now)?;
-        if rows::remove(tx, &enrollment.id, now.naive_utc(), &ctx.operator.id)? == 0 {
+        if rows::remove(tx, &enrollment.id, now.naive_utc(), ctx.actor.id())? == 0 {
             return Err(AppError::NotFound {
                 kind: "enrollment",
                 id: enrollment.id,

@@ -50,7 +50,7 @@ pub fn claim(ctx: &Context, key: &str, request: &impl serde::Serialize) -> AppRe
         .collect();
     Ok(Claim {
         key: key.to_owned(),
-        operator_id: ctx.operator.id.clone(),
+        operator_id: ctx.actor.id().to_owned(),
         operation: ctx.operation_id.to_owned(),
         request_hash: hash,
     })

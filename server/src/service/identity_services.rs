@@ -66,7 +66,7 @@ pub async fn update(
                     agent_can_enroll: input.agent_can_enroll,
                     removable: input.removable,
                     updated_at: Some(now.naive_utc()),
-                    updated_by: Some(Some(ctx.operator.id.clone())),
+                    updated_by: Some(Some(ctx.actor.id().to_owned())),
                 };
                 if identity_services::update(tx, &id, &changes)? == 0 {
                     return Err(AppError::NotFound { kind: "identity service", id });

@@ -1,5 +1,6 @@
 //! The rules: scope checks, validation, and one transaction per change (state + audit row).
 
+pub mod actor;
 pub mod app_registrations;
 pub mod audit;
 pub mod challenges;
@@ -34,23 +35,21 @@ pub mod verification;
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 
+pub use actor::Actor;
 pub use deps::Deps;
 
-use crate::auth::Operator;
 use crate::db::DbConn;
 use crate::error::AppResult;
 
 /// Who is calling and which request this is.
 #[derive(Debug, Clone)]
 pub struct Context {
-    /// The verified operator.
-    pub operator: Operator,
+    /// Who acts: the verified operator, or the user on a self-service path.
+    pub actor: Actor,
     /// The request id (also `X-Request-Id` and the problem `instance`).
     pub request_id: String,
     /// The operation being carried out (its OpenAPI operationId), recorded as the audit action.
     pub operation_id: &'static str,
-    /// True when the actor is the user (self-service), not an operator.
-    pub self_service: bool,
 }
 
 /// Runs `work` in one transaction on the blocking pool, then wakes this process's outbox relay for

@@ -115,7 +115,7 @@ pub async fn put(
                 body_text: parts.text.clone(),
                 body_html: parts.html.clone(),
                 updated_at: now.naive_utc(),
-                updated_by: Some(ctx.operator.id.clone()),
+                updated_by: Some(ctx.actor.id().to_owned()),
             },
         )?;
         let target = format!("{}/{}/{}", spec.service, spec.channel, spec.event);

@@ -268,8 +268,8 @@ async fn prepare(deps: &Deps, ctx: &Context, input: &CreateProvisioningTask) -> 
         deps: deps.clone(),
         now,
         task: NewTask {
-            operator_id: ctx.operator.id.clone(),
-            operator_name: ctx.operator.name.clone(),
+            operator_id: ctx.actor.id().to_owned(),
+            operator_name: ctx.actor.name().map(str::to_owned),
             emailed_to: override_email.as_deref().map(notify::mask),
             start_date: today,
             stop_date: input

@@ -60,7 +60,7 @@ pub async fn delete(deps: &Deps, ctx: &Context, number: i64, dry_run: bool) -> A
             });
         }
         let canceled = entries::cancel_all(tx, number, now.naive_utc())?;
-        tasks::mark_removed(tx, number, now.naive_utc(), &ctx.operator.id)?;
+        tasks::mark_removed(tx, number, now.naive_utc(), ctx.actor.id())?;
         let detail = json!({"canceled_entries": canceled.len()});
         audit::record(
             tx,

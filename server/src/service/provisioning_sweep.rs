@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::Deps;
 use super::provisioning_tasks::today;
+use super::{Actor, Deps, audit};
 use crate::db::{DbConn, audit_events, task_entries};
 use crate::error::AppError;
 
@@ -27,25 +27,20 @@ pub fn expire(
     overdue: &[task_entries::EntryRow],
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
+    let sweep = Actor::System("expiry sweep");
     let mut rows = Vec::new();
     for entry in overdue {
         if task_entries::finish(tx, &entry.id, "expired", now.naive_utc())? == 1 {
-            rows.push(audit_events::AuditEventRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                occurred_at: now.naive_utc(),
-                actor_type: "system".into(),
-                actor_id: None,
-                actor_name: Some("expiry sweep".into()),
-                action: "expire_task_entry".into(),
-                target_type: Some("user".into()),
-                target_id: Some(entry.user_id.clone()),
-                outcome: "success".into(),
-                request_id: None,
-                detail: Some(
-                    json!({"task": entry.task_number, "entry": entry.id, "stop_date": entry.stop_date})
-                        .to_string(),
-                ),
-            });
+            let detail =
+                json!({"task": entry.task_number, "entry": entry.id, "stop_date": entry.stop_date});
+            let expired = audit::success("user", &entry.user_id, Some(detail));
+            rows.push(audit::actor_row(
+                &sweep,
+                "expire_task_entry",
+                None,
+                now,
+                expired,
+            ));
         }
     }
     audit_events::insert(tx, &rows)?;

@@ -149,10 +149,7 @@ where
 
 /// The operator's name as shown to users.
 fn operator_name(ctx: &Context) -> String {
-    ctx.operator
-        .name
-        .clone()
-        .unwrap_or_else(|| ctx.operator.id.clone())
+    ctx.actor.display_name().to_owned()
 }
 
 /// Cancels the users' entries (irreversibly) and, when asked, tells each user by email.

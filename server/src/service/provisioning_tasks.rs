@@ -136,13 +136,7 @@ fn provisioning_email<'a>(
         ),
         ("StopDate", entry.stop_date.to_string()),
         ("TaskNumber", entry.task_number.to_string()),
-        (
-            "OperatorName",
-            ctx.operator
-                .name
-                .clone()
-                .unwrap_or_else(|| ctx.operator.id.clone()),
-        ),
+        ("OperatorName", ctx.actor.display_name().to_owned()),
     ]);
     let spec = templates::spec("software-token", "email", "provisioning")?;
     let not_after = (entry.stop_date + Duration::days(1))
@@ -195,11 +189,7 @@ fn queue_redirect_notices(
     sent_to: &str,
 ) -> AppResult<()> {
     let spec = templates::spec("software-token", "email", "provisioning-redirected")?;
-    let operator = ctx
-        .operator
-        .name
-        .clone()
-        .unwrap_or_else(|| ctx.operator.id.clone());
+    let operator = ctx.actor.display_name().to_owned();
     let messages: Vec<Outgoing<'_>> = users
         .iter()
         .filter_map(|user| {
@@ -227,7 +217,7 @@ fn queue_redirect_notices(
 /// An address other than the users' own needs `provisioning:manage`.
 pub fn require_manage_for_other_address(ctx: &Context, address: Option<&str>) -> AppResult<()> {
     if address.is_some() {
-        ctx.operator.require(Scope::ProvisioningManage)?;
+        ctx.actor.require(Scope::ProvisioningManage)?;
     }
     Ok(())
 }
@@ -341,7 +331,7 @@ pub async fn get(
 
 /// The user's outstanding entries; `task_href` only for callers with `provisioning:manage`.
 pub async fn for_user(deps: &Deps, ctx: &Context, user: String) -> AppResult<UserProvisioningList> {
-    let manage = ctx.operator.has(Scope::ProvisioningManage);
+    let manage = ctx.actor.has(Scope::ProvisioningManage);
     let today = today(deps.clock.now());
     deps.db
         .run(move |conn| {

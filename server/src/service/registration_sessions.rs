@@ -145,10 +145,7 @@ fn queue_message(
         ("ExpiresAt", notify::display_time(expires_at)),
         (
             "OperatorName",
-            ctx.operator
-                .name
-                .clone()
-                .unwrap_or_else(|| "the service desk".into()),
+            ctx.actor.name().unwrap_or("the service desk").to_owned(),
         ),
     ]);
     let inline_images = if channel == NotifyChannel::Email {
@@ -223,7 +220,7 @@ pub async fn create(
                     ),
                 });
             }
-            rows::remove(tx, &existing.id, now.naive_utc(), &ctx.operator.id)?;
+            rows::remove(tx, &existing.id, now.naive_utc(), ctx.actor.id())?;
             let detail = json!({"session": existing.id, "replaced": true});
             audit::record_user(tx, &ctx, now, &user.id, detail)?;
         }
@@ -232,8 +229,8 @@ pub async fn create(
             user_id: user.id.clone(),
             status: "pending".into(),
             created_at: now.naive_utc(),
-            created_by: ctx.operator.id.clone(),
-            created_by_name: ctx.operator.name.clone(),
+            created_by: ctx.actor.id().to_owned(),
+            created_by_name: ctx.actor.name().map(str::to_owned),
             expires_at: (now + Duration::minutes(minutes)).naive_utc(),
             consumed_at: None,
             removed_at: None,
@@ -337,7 +334,7 @@ pub async fn remove(deps: &Deps, ctx: &Context, id: String, dry_run: bool) -> Ap
     let ctx = ctx.clone();
     with_outbox(deps, dry_run, move |tx| {
         let row = find(tx, &id)?;
-        if rows::remove(tx, &row.id, now.naive_utc(), &ctx.operator.id)? == 0 {
+        if rows::remove(tx, &row.id, now.naive_utc(), ctx.actor.id())? == 0 {
             return Err(not_pending(status(&row, now)));
         }
         audit::record(

@@ -11,7 +11,6 @@ use super::enrollments;
 use super::provisioning_tasks::{effective_status, entry_of_secret, today};
 use super::public_limits::{self, Origin};
 use super::{Context, audit, users, with_outbox};
-use crate::auth::Operator;
 use crate::db::DbConn;
 use crate::db::task_entries as entries;
 use crate::db::users as user_rows;
@@ -31,14 +30,12 @@ fn rejected() -> AppError {
 
 fn self_service(user: &user_rows::User, origin: &Origin) -> Context {
     Context {
-        operator: Operator {
+        actor: super::Actor::User {
             id: user.id.clone(),
-            name: Some(user.display_name.clone()),
-            scopes: Default::default(),
+            name: user.display_name.clone(),
         },
         request_id: origin.request_id.clone(),
         operation_id: origin.operation_id,
-        self_service: true,
     }
 }
 

@@ -36,7 +36,7 @@ async fn store<T: Serialize + Send + 'static>(
     let ctx = ctx.clone();
     write(db, dry_run, move |tx| {
         let text = serde_json::to_string(&value).map_err(AppError::internal)?;
-        settings::put(tx, key, &text, now.naive_utc(), &ctx.operator.id)?;
+        settings::put(tx, key, &text, now.naive_utc(), ctx.actor.id())?;
         let detail = serde_json::from_str(&text).unwrap_or(json!({}));
         audit::record(tx, &ctx, now, audit::success("setting", key, Some(detail)))?;
         Ok(value)

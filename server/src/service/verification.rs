@@ -85,10 +85,7 @@ pub fn code_values(
         ("ServiceName", service_name.to_owned()),
         (
             "OperatorName",
-            ctx.operator
-                .name
-                .clone()
-                .unwrap_or_else(|| "the service desk".into()),
+            ctx.actor.name().unwrap_or("the service desk").to_owned(),
         ),
     ])
 }
@@ -194,7 +191,7 @@ pub async fn status(
     now: DateTime<Utc>,
     user: String,
 ) -> AppResult<IdentityVerificationStatus> {
-    let operator = ctx.operator.id.clone();
+    let operator = ctx.actor.id().to_owned();
     db.run(move |conn| {
         let user = users::find_required(conn, &user)?;
         let policy = settings::identity_verification(conn)?;
@@ -252,6 +249,6 @@ pub fn is_verified(
     if !settings::identity_verification(conn)?.enforce {
         return Ok(true);
     }
-    let open = challenges::open_verification(conn, user_id, &ctx.operator.id, now.naive_utc())?;
+    let open = challenges::open_verification(conn, user_id, ctx.actor.id(), now.naive_utc())?;
     Ok(open.is_some())
 }
