@@ -252,6 +252,27 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// The `Idempotency-Key` header, if sent (its form is checked when it is claimed).
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req.headers().get("idempotency-key").map(|v| v.to_str());
+        std::future::ready(match value {
+            None => Ok(IdempotencyKey(None)),
+            Some(Ok(key)) => Ok(IdempotencyKey(Some(key.to_owned()))),
+            Some(Err(_)) => Err(crate::error::AppError::invalid(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )
+            .into()),
+        })
+    }
+}
+
 /// Whether `value` is `*` or a comma-separated list of entity tags (`"x"` or `W/"x"`).
 fn is_if_match(value: &str) -> bool {
     if value == "*" {

@@ -1,6 +1,7 @@
 //! HTTP: routes, the OpenAPI document, extractors, problems and the request middleware.
 //! Handlers parse the request, call one service function, and shape the response.
 
+pub mod answer;
 pub mod app;
 pub mod audit_events;
 pub mod enrollment_challenges;

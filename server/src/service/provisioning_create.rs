@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::Deps;
 use super::idempotency::{self, Claim};
+use super::mutation::{self, Answered, Mode};
 use super::notify::{self};
 use super::provisioning_tasks::{
     MAX_USERS, queue_provisioning_emails, require_email, require_manage_for_other_address,
@@ -183,6 +184,21 @@ pub async fn create(
     deps: &Deps,
     ctx: &Context,
     input: CreateProvisioningTask,
+    mode: Mode,
+) -> AppResult<Answered<ProvisioningTaskCreated>> {
+    let request = input.clone();
+    mutation::idempotent(deps, ctx, &mode, &request, async |claim| {
+        create_new(deps, ctx, input, mode.dry_run, claim).await
+    })
+    .await
+}
+
+/// Creates the task (see [`create`]); `claim` is taken in the first group's transaction and answered
+/// in the last one.
+async fn create_new(
+    deps: &Deps,
+    ctx: &Context,
+    input: CreateProvisioningTask,
     dry_run: bool,
     claim: Option<Claim>,
 ) -> AppResult<ProvisioningTaskCreated> {
@@ -196,7 +212,6 @@ pub async fn create(
         return Err(nothing_to_provision(&results));
     }
     let planned = i32::try_from(chosen.len()).unwrap_or(i32::MAX);
-    let claim = claim.filter(|_| !dry_run);
     let mut number = None;
     let mut provisioned = 0;
     for (at, group) in chosen.chunks(GROUP).enumerate() {

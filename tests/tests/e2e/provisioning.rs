@@ -115,6 +115,7 @@ async fn the_whole_life_of_a_task() {
         .send()
         .await
         .unwrap();
+    assert_eq!(replay.status(), 201);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     assert_eq!(replay.into_inner().number, created.number);
     let reused = problem_of(
@@ -777,4 +778,31 @@ async fn ten_thousand_users_in_one_task() {
         .into_inner();
     assert_eq!(page.entries.len(), 500);
     assert!(page.next_cursor.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_that_is_not_visible_ascii_is_named_in_a_422() {
+    let server = TestServer::start().await;
+    create_users(&server.admin(), &["alice"]).await;
+    for key in [&b"caf\xc3\xa9"[..], b"two words", b""] {
+        let response = server
+            .http()
+            .post(server.url("/v1/provisioning-tasks"))
+            .bearer_auth(server.token("admin", Scope::ALL))
+            .header(
+                "idempotency-key",
+                reqwest::header::HeaderValue::from_bytes(key).unwrap(),
+            )
+            .json(&serde_json::json!({"users": ["alice"], "token_type": "software-totp"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{key:?}");
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(
+            problem["errors"][0]["field"], "Idempotency-Key",
+            "{problem}"
+        );
+    }
+    assert_eq!(server.count_rows("provisioning_tasks"), 0);
 }

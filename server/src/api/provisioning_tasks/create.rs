@@ -1,12 +1,13 @@
-use actix_web::http::header::{self, HeaderName};
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::answer::created;
+use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::provisioning::{CreateProvisioningTask, ProvisioningTaskCreated};
 use crate::model::users::DryRunQuery;
-use crate::service::{Context, idempotency, provisioning_create};
+use crate::service::mutation::Mode;
+use crate::service::{Context, provisioning_create};
 
 /// Create a provisioning task
 ///
@@ -38,50 +39,15 @@ use crate::service::{Context, idempotency, provisioning_create};
 pub async fn create_provisioning_task(
     state: web::Data<AppState>,
     ctx: Context,
-    request: HttpRequest,
+    key: IdempotencyKey,
     query: ApiQuery<DryRunQuery>,
     body: ApiJson<CreateProvisioningTask, 32>,
 ) -> ApiResult<HttpResponse> {
-    let dry_run = query.0.dry_run.unwrap_or(false);
-    let key = request
-        .headers()
-        .get("idempotency-key")
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
-    let claim = match key {
-        Some(key) if !dry_run => Some(idempotency::claim(&ctx, &key, &body.0)?),
-        _ => None,
+    let mode = Mode {
+        dry_run: query.0.dry_run.unwrap_or(false),
+        idempotency_key: key.0,
     };
-    if let Some(claim) = &claim
-        && let Some(replay) = idempotency::stored(&state.db, claim).await?
-    {
-        return Ok(replayed(replay));
-    }
-    let created = provisioning_create::create(&state, &ctx, body.0, dry_run, claim.clone()).await;
-    match (created, &claim) {
-        (Ok(created), _) if dry_run => Ok(HttpResponse::Ok().json(created)),
-        (Ok(created), _) => Ok(HttpResponse::Created().json(created)),
-        // A concurrent request with the same key won the claim: answer as it did, once it is stored.
-        (
-            Err(crate::error::AppError::Conflict {
-                code: "idempotency_in_progress",
-                ..
-            }),
-            Some(claim),
-        ) => match idempotency::stored(&state.db, claim).await? {
-            Some(replay) => Ok(replayed(replay)),
-            None => Err(crate::error::AppError::Conflict {
-                code: "idempotency_in_progress",
-                message: "a request with this Idempotency-Key is still running".into(),
-            }
-            .into()),
-        },
-        (Err(error), _) => Err(error.into()),
-    }
-}
-
-fn replayed(replay: idempotency::Replay) -> HttpResponse {
-    HttpResponse::Created()
-        .insert_header((header::CONTENT_TYPE, "application/json"))
-        .insert_header((HeaderName::from_static("idempotent-replayed"), "true"))
-        .body(replay.body)
+    let dry_run = mode.dry_run;
+    let answer = provisioning_create::create(&state, &ctx, body.0, mode).await?;
+    Ok(created(answer, dry_run))
 }

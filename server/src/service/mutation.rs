@@ -1,0 +1,183 @@
+//! The rules every change shares, written once: one transaction (rolled back for a dry run, which
+//! so sees exactly the checks a real run would make), this process's turn for the SQLite write lock,
+//! the outbox wake-up after a commit, bulk work in groups, and the Idempotency-Key claim and replay.
+//! Audit rows are written by the change itself, inside the same transaction (`audit`).
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::idempotency::{self, Claim};
+use super::{Context, Deps};
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+
+/// How a caller asked for a change to be carried out.
+#[derive(Debug, Clone, Default)]
+pub struct Mode {
+    /// Compute and check everything, store nothing.
+    pub dry_run: bool,
+    /// Makes a retried create answer with the first answer (`Idempotency-Key`).
+    pub idempotency_key: Option<String>,
+}
+
+/// An answer, and whether it is the stored answer to an earlier request with the same
+/// Idempotency-Key.
+#[derive(Debug)]
+pub struct Answered<T> {
+    /// The answer.
+    pub value: T,
+    /// True when replayed from the first request.
+    pub replayed: bool,
+}
+
+/// Runs a create that honours `Idempotency-Key`: a key already answered gives the stored answer; else
+/// `run` does the work, given the claim to take inside its (first) transaction and to store the
+/// answer with. A concurrent request that won the claim is answered as it was, once it has finished.
+/// A dry run never claims a key.
+pub async fn idempotent<T, R>(
+    deps: &Deps,
+    ctx: &Context,
+    mode: &Mode,
+    request: &R,
+    run: impl AsyncFnOnce(Option<Claim>) -> AppResult<T>,
+) -> AppResult<Answered<T>>
+where
+    T: DeserializeOwned,
+    R: Serialize,
+{
+    let claim = match &mode.idempotency_key {
+        Some(key) if !mode.dry_run => Some(idempotency::claim(ctx, key, request)?),
+        _ => None,
+    };
+    if let Some(claim) = &claim
+        && let Some(stored) = idempotency::stored(&deps.db, claim).await?
+    {
+        return replayed(stored);
+    }
+    match (run(claim.clone()).await, &claim) {
+        (Ok(value), _) => Ok(Answered {
+            value,
+            replayed: false,
+        }),
+        (
+            Err(
+                error @ AppError::Conflict {
+                    code: "idempotency_in_progress",
+                    ..
+                },
+            ),
+            Some(claim),
+        ) => match idempotency::stored(&deps.db, claim).await? {
+            Some(stored) => replayed(stored),
+            None => Err(error),
+        },
+        (Err(error), _) => Err(error),
+    }
+}
+
+fn replayed<T: DeserializeOwned>(stored: idempotency::Replay) -> AppResult<Answered<T>> {
+    let value = serde_json::from_str(&stored.body).map_err(AppError::internal)?;
+    Ok(Answered {
+        value,
+        replayed: true,
+    })
+}
+
+/// Runs `work` in one transaction on the blocking pool, then wakes this process's outbox relay for
+/// the messages the transaction queued.
+pub async fn with_outbox<T: Send + 'static>(
+    deps: &Deps,
+    dry_run: bool,
+    work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let answer = write(&deps.db, dry_run, work).await?;
+    if !dry_run {
+        deps.outbox.wake();
+    }
+    Ok(answer)
+}
+
+/// Items stored per transaction by bulk work.
+pub const GROUP: usize = 500;
+
+/// Runs `apply` on `items` in groups of [`GROUP`] (with the position of the group's first item), each
+/// group in its own transaction with the outbox woken after it, so other writes get in between the groups. Answers what the groups answered, in
+/// order; a group that fails ends the work, and its error comes back with the number of items done
+/// before it (those groups stay stored).
+pub async fn in_groups<I, O, F>(
+    deps: &Deps,
+    dry_run: bool,
+    items: &[I],
+    apply: F,
+) -> (Vec<O>, Option<(usize, crate::error::AppError)>)
+where
+    I: Clone + Send + 'static,
+    O: Send + 'static,
+    F: Fn(&mut DbConn, usize, Vec<I>) -> AppResult<Vec<O>> + Send + Sync + 'static,
+{
+    let apply = std::sync::Arc::new(apply);
+    let mut done = Vec::with_capacity(items.len());
+    for (at, group) in items.chunks(GROUP).enumerate() {
+        let (apply, group, first) = (apply.clone(), group.to_vec(), at * GROUP);
+        match with_outbox(deps, dry_run, move |tx| apply(tx, first, group)).await {
+            Ok(answers) => done.extend(answers),
+            Err(error) => return (done, Some((at * GROUP, error))),
+        }
+    }
+    (done, None)
+}
+
+/// Runs `work` in one write transaction on the blocking pool, after this process's earlier writes
+/// (on SQLite, whose single write lock is taken in arrival order).
+pub async fn write<T: Send + 'static>(
+    db: &crate::db::Db,
+    dry_run: bool,
+    work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let _turn = db.write_turn().await;
+    db.run(move |conn| transaction(conn, dry_run, work)).await
+}
+
+/// Runs `work` in one transaction; with `dry_run` the transaction is rolled back after `work` has
+/// computed its answer, so a dry run sees exactly the checks a real run would make.
+///
+/// On SQLite the outermost transaction begins IMMEDIATE: it takes the write lock up front (waiting
+/// out the busy timeout) instead of failing with "database is locked" when a read turns into a write
+/// while another connection writes.
+pub fn transaction<T>(
+    conn: &mut DbConn,
+    dry_run: bool,
+    work: impl FnOnce(&mut DbConn) -> AppResult<T>,
+) -> AppResult<T> {
+    type Manager = <DbConn as Connection>::TransactionManager;
+    let outermost = Manager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_none();
+    match &mut *conn {
+        DbConn::Sqlite(sqlite) if outermost => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        other => Manager::begin_transaction(other)?,
+    }
+    match work(conn) {
+        Ok(answer) if !dry_run => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(answer),
+            Err(error) => {
+                let _ = Manager::rollback_transaction(conn);
+                Err(error.into())
+            }
+        },
+        Ok(answer) => {
+            Manager::rollback_transaction(conn)?;
+            Ok(answer)
+        }
+        Err(error) => {
+            let _ = Manager::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}
