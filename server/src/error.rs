@@ -2,6 +2,79 @@
 
 use crate::auth::scopes::Scope;
 
+/// Declares the stable problem codes: variant, code, meaning.
+macro_rules! error_codes {
+    ($($variant:ident => $code:literal: $doc:literal,)*) => {
+        /// Every stable machine code a problem answer carries (its `code`, and the last segment of its
+        /// `type`). Clients can match on it; the OpenAPI document lists the values.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// The code as sent.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $code,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    NotFound => "not_found": "The named resource does not exist.",
+    ValidationFailed => "validation_failed": "A field is invalid; `errors` names each.",
+    InvalidQuery => "invalid_query": "A query parameter cannot be read; `errors` names it.",
+    InvalidHeader => "invalid_header": "A header has the wrong form (If-Match).",
+    MalformedJson => "malformed_json": "The body is not valid JSON.",
+    MissingBody => "missing_body": "The operation needs a body and none was sent.",
+    UnreadableBody => "unreadable_body": "The body could not be read.",
+    PayloadTooLarge => "payload_too_large": "The body is larger than the limit.",
+    UnsupportedMediaType => "unsupported_media_type": "The body is not in a media type the operation takes.",
+    UriTooLong => "uri_too_long": "The request target is longer than 8 KiB.",
+    HeadersTooLarge => "headers_too_large": "The request headers are larger than 32 KiB.",
+    MethodNotAllowed => "method_not_allowed": "The path exists, but not for this method (`Allow` lists the methods).",
+    InvalidToken => "invalid_token": "The bearer token is missing or invalid.",
+    InsufficientScope => "insufficient_scope": "The token lacks a scope the operation needs.",
+    PreconditionFailed => "precondition_failed": "If-Match names another version than the current one.",
+    RateLimited => "rate_limited": "Too many attempts; `Retry-After` says when to try again.",
+    DatabaseBusy => "database_busy": "The database is busy; `Retry-After` says when to try again.",
+    DatabaseUnavailable => "database_unavailable": "The database is not reachable.",
+    InternalError => "internal_error": "The server failed; quote `instance` to an administrator.",
+    HttpError => "http_error": "Another HTTP-level refusal (the status says which).",
+    Conflict => "conflict": "A record with the same unique value exists.",
+    UsernameTaken => "username_taken": "A user with this username exists.",
+    UsernameConfusable => "username_confusable": "The username looks like an existing one (Unicode confusables).",
+    UserDisabled => "user_disabled": "The user is disabled.",
+    AlreadyEnrolled => "already_enrolled": "The user is already enrolled with the service.",
+    NotRemovable => "not_removable": "The enrollment cannot be removed this way.",
+    AgentEnrollmentNotAllowed => "agent_enrollment_not_allowed": "The service does not allow enrollment by an operator.",
+    ServiceDisabled => "service_disabled": "The identity service is switched off.",
+    ServiceNotConfigured => "service_not_configured": "The identity service (or email) is not configured on this server.",
+    NoContact => "no_contact": "The user has no address for the channel.",
+    IdentityNotVerified => "identity_not_verified": "The operator has not verified this user's identity in the current window.",
+    InvalidCode => "invalid_code": "The code is wrong.",
+    CodeExpired => "code_expired": "The code has expired.",
+    ChallengeUsed => "challenge_used": "The challenge was already used.",
+    ChallengeLocked => "challenge_locked": "The challenge is locked after too many wrong codes.",
+    SessionExists => "session_exists": "The user already has a pending registration session.",
+    SessionNotPending => "session_not_pending": "The registration session is no longer pending.",
+    InvalidRegistrationSecret => "invalid_registration_secret": "The registration secret does not work (wrong, used, removed or expired).",
+    InvalidSelfEnrollmentLink => "invalid_self_enrollment_link": "The self-enrollment link does not work (wrong, canceled, expired or locked).",
+    InvalidOtp => "invalid_otp": "The one-time password is wrong.",
+    EntryExists => "entry_exists": "The user already has an active entry for the token type.",
+    TaskRemoved => "task_removed": "The provisioning task was removed.",
+    IdempotencyKeyReused => "idempotency_key_reused": "The Idempotency-Key was used with a different request.",
+    IdempotencyInProgress => "idempotency_in_progress": "A request with this Idempotency-Key is still running.",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One invalid input: which field, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -36,7 +109,7 @@ pub enum AppError {
     #[error("{message}")]
     Conflict {
         /// Stable machine code.
-        code: &'static str,
+        code: ErrorCode,
         /// What conflicts.
         message: String,
     },
@@ -47,7 +120,7 @@ pub enum AppError {
     #[error("{message}")]
     Unprocessable {
         /// Stable machine code.
-        code: &'static str,
+        code: ErrorCode,
         /// Why.
         message: String,
     },
@@ -152,39 +225,47 @@ fn unique_conflict(constraint: Option<&str>, message: &str) -> AppError {
     let said = constraint
         .map(str::to_owned)
         .unwrap_or_else(|| message.replace('.', "_"));
-    let known: &[(&str, &str, &str)] = &[
+    let known: &[(&str, ErrorCode, &str)] = &[
         (
             "username_skeleton",
-            "username_confusable",
+            ErrorCode::UsernameConfusable,
             "the username looks like an existing username",
         ),
         (
             "users_username",
-            "username_taken",
+            ErrorCode::UsernameTaken,
             "a user with this username exists",
         ),
         // A parallel create won: PostgreSQL names the index, SQLite the column.
         (
             "registration_sessions_one_pending",
-            "session_exists",
+            ErrorCode::SessionExists,
             PENDING_SESSION_RACE,
         ),
         (
             "registration_sessions_user_id",
-            "session_exists",
+            ErrorCode::SessionExists,
             PENDING_SESSION_RACE,
         ),
-        ("task_entries_one_active", "entry_exists", ACTIVE_ENTRY_RACE),
-        ("task_entries_user_id", "entry_exists", ACTIVE_ENTRY_RACE),
+        (
+            "task_entries_one_active",
+            ErrorCode::EntryExists,
+            ACTIVE_ENTRY_RACE,
+        ),
+        (
+            "task_entries_user_id",
+            ErrorCode::EntryExists,
+            ACTIVE_ENTRY_RACE,
+        ),
     ];
     tracing::info!(database.message = %message, "unique constraint refused a write");
     match known.iter().find(|(needle, _, _)| said.contains(needle)) {
         Some((_, code, text)) => AppError::Conflict {
-            code,
+            code: *code,
             message: (*text).to_owned(),
         },
         None => AppError::Conflict {
-            code: "conflict",
+            code: ErrorCode::Conflict,
             message: "a record with the same unique value exists".into(),
         },
     }

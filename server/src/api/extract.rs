@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
 use crate::api::state::AppState;
+use crate::error::ErrorCode;
 use crate::error::FieldError;
 use crate::service::Context;
 
@@ -48,7 +49,10 @@ impl<T: DeserializeOwned + 'static, const FACTOR: usize> FromRequest for ApiJson
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| {
-                    ApiError::bad_request("unreadable_body", format!("cannot read the body: {e}"))
+                    ApiError::bad_request(
+                        ErrorCode::UnreadableBody,
+                        format!("cannot read the body: {e}"),
+                    )
                 })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large(limit));
@@ -57,7 +61,7 @@ impl<T: DeserializeOwned + 'static, const FACTOR: usize> FromRequest for ApiJson
             }
             if body.is_empty() {
                 return Err(ApiError::bad_request(
-                    "missing_body",
+                    ErrorCode::MissingBody,
                     "the request needs a JSON body",
                 ));
             }
@@ -69,7 +73,7 @@ impl<T: DeserializeOwned + 'static, const FACTOR: usize> FromRequest for ApiJson
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("the request body is larger than {limit} bytes"),
     )
 }
@@ -89,7 +93,7 @@ fn check_json_media_type(content_type: Option<&str>) -> Result<(), ApiError> {
     } else {
         Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!(
                 "the body must be application/json, not {}",
                 if essence.is_empty() {
@@ -105,7 +109,10 @@ fn check_json_media_type(content_type: Option<&str>) -> Result<(), ApiError> {
 /// Parses JSON: text that is not JSON is a 400; JSON of the wrong shape a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        ApiError::bad_request(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        )
     })?;
     // serde would fill a struct's fields from an array in order; a body is always an object here.
     if !value.is_object() {
@@ -208,7 +215,7 @@ fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         let field = error.path().to_string();
         let message = error.into_inner().to_string();
         let mut problem = ApiError::bad_request(
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             format!("query parameter {field}: {message}"),
         );
         problem.errors = vec![FieldError::new(field, message)];
@@ -245,7 +252,7 @@ impl FromRequest for IfMatch {
             None => Ok(IfMatch(None)),
             Some(Ok(tag)) if is_if_match(&tag) => Ok(IfMatch(Some(tag))),
             Some(_) => Err(ApiError::bad_request(
-                "invalid_header",
+                ErrorCode::InvalidHeader,
                 "If-Match must be * or entity tags such as \"v3\" (RFC 9110 §13.1.1)",
             )),
         })

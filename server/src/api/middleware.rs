@@ -15,6 +15,7 @@ use super::route_table::RouteMatch;
 use crate::api::state::AppState;
 use crate::auth::Operator;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::service::{Actor, Context, audit, refusals};
 
 /// Swagger UI loads only its own files and calls only this server.
@@ -88,7 +89,7 @@ fn refused_before_routing(req: &ServiceRequest) -> Option<ApiError> {
     if req.match_info().get_ref().path().contains('\0') {
         return Some(ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             "no such resource: the path holds NUL (%00), which no id or name contains",
         ));
     }
@@ -96,7 +97,7 @@ fn refused_before_routing(req: &ServiceRequest) -> Option<ApiError> {
     if uri > MAX_URI_BYTES {
         return Some(ApiError::new(
             StatusCode::URI_TOO_LONG,
-            "uri_too_long",
+            ErrorCode::UriTooLong,
             format!("the request target is {uri} bytes; at most {MAX_URI_BYTES} are accepted"),
         ));
     }
@@ -108,7 +109,7 @@ fn refused_before_routing(req: &ServiceRequest) -> Option<ApiError> {
     (headers > MAX_HEADER_BYTES).then(|| {
         ApiError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "headers_too_large",
+            ErrorCode::HeadersTooLarge,
             format!(
                 "the request headers are {headers} bytes; at most {MAX_HEADER_BYTES} are accepted"
             ),
@@ -145,7 +146,7 @@ async fn dispatch(
         RouteMatch::MethodNotAllowed(allowed) => {
             let error = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 format!(
                     "{method} is not allowed on {path}; allowed: {}",
                     allowed.join(", ")
@@ -174,7 +175,7 @@ async fn dispatch(
         RouteMatch::NotFound => {
             let error = ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 "no such resource; see /swagger-ui/ for the API",
             );
             ("other", req.into_response(error.render(Some(request_id))))
@@ -223,7 +224,7 @@ impl actix_web::ResponseError for Panicked {
     fn error_response(&self) -> HttpResponse {
         let error = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "the server failed to handle the request",
         )
         .with_header(header::HeaderName::from_static("x-request-id"), &self.0);
@@ -345,17 +346,17 @@ fn finish<B: MessageBody + 'static>(
     let error = match status {
         StatusCode::NOT_FOUND => ApiError::new(
             status,
-            "not_found",
+            ErrorCode::NotFound,
             "no such resource; see /swagger-ui/ for the API",
         ),
         StatusCode::INTERNAL_SERVER_ERROR => ApiError::new(
             status,
-            "internal_error",
+            ErrorCode::InternalError,
             "the server failed to handle the request",
         ),
         _ => ApiError::new(
             status,
-            "http_error",
+            ErrorCode::HttpError,
             status.canonical_reason().unwrap_or("request failed"),
         ),
     };

@@ -8,6 +8,7 @@ use utoipa_actix_web::AppExt;
 
 use super::problem::{PROBLEM_JSON, Problem};
 use crate::auth::scopes::Scope;
+use crate::error::ErrorCode;
 use crate::error::FieldError;
 
 const DESCRIPTION: &str = "\
@@ -105,7 +106,7 @@ pub fn document_text() -> String {
     text
 }
 
-fn problem_response(status: u16, description: &str, code: &str, detail: &str) -> Value {
+fn problem_response(status: u16, description: &str, code: ErrorCode, detail: &str) -> Value {
     let mut example = json!({
         "type": format!("https://enrolld.dev/problems/{code}"),
         "title": title(status),
@@ -114,9 +115,9 @@ fn problem_response(status: u16, description: &str, code: &str, detail: &str) ->
         "instance": "urn:uuid:0193a4c8-5f1e-7cc2-8d6a-3f1e2b0c9d11",
         "code": code,
     });
-    if code == "validation_failed" {
+    if code == ErrorCode::ValidationFailed {
         example["errors"] = json!([{"field": "email", "message": "is not an email address"}]);
-    } else if code == "invalid_query" {
+    } else if code == ErrorCode::InvalidQuery {
         example["errors"] = json!([{"field": "limit", "message": "invalid digit found in string"}]);
     }
     json!({
@@ -171,15 +172,15 @@ fn add_standard_errors(doc: &mut Value) {
                 .get("parameters")
                 .and_then(Value::as_array)
                 .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
-            let mut standard: Vec<(u16, String, &str, String)> = Vec::new();
+            let mut standard: Vec<(u16, String, ErrorCode, String)> = Vec::new();
             if has_body || has_query {
                 standard.push((
                     400,
                     "The request could not be read (malformed JSON, bad query parameter)".into(),
                     if has_body {
-                        "malformed_json"
+                        ErrorCode::MalformedJson
                     } else {
-                        "invalid_query"
+                        ErrorCode::InvalidQuery
                     },
                     if has_body {
                         "the body is not valid JSON: expected value at line 1 column 1".into()
@@ -192,14 +193,14 @@ fn add_standard_errors(doc: &mut Value) {
                 standard.push((
                     401,
                     "The bearer token is missing or invalid".into(),
-                    "invalid_token",
+                    ErrorCode::InvalidToken,
                     "the token has expired".into(),
                 ));
                 let needed = scopes.join(", ");
                 standard.push((
                     403,
                     format!("The token lacks the scope `{needed}`"),
-                    "insufficient_scope",
+                    ErrorCode::InsufficientScope,
                     format!("this operation needs the scope {needed}"),
                 ));
             }
@@ -211,7 +212,7 @@ fn add_standard_errors(doc: &mut Value) {
                 standard.push((
                     404,
                     "The resource does not exist".into(),
-                    "not_found",
+                    ErrorCode::NotFound,
                     "user \"bob\" does not exist".into(),
                 ));
             }
@@ -219,13 +220,13 @@ fn add_standard_errors(doc: &mut Value) {
                 standard.push((
                     413,
                     "The body is larger than the limit".into(),
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     "the request body is larger than 1048576 bytes".into(),
                 ));
                 standard.push((
                     415,
                     "The body is not application/json".into(),
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "the body must be application/json, not text/plain".into(),
                 ));
             }
@@ -233,14 +234,14 @@ fn add_standard_errors(doc: &mut Value) {
                 standard.push((
                     422,
                     "A field is invalid (`errors` names each), or the request cannot be carried out as asked (`code` says why)".into(),
-                    "validation_failed",
+                    ErrorCode::ValidationFailed,
                     "email: is not an email address".into(),
                 ));
             }
             standard.push((
                 500,
                 "The server failed; quote `instance` to an administrator".into(),
-                "internal_error",
+                ErrorCode::InternalError,
                 "the server failed to handle the request; quote the instance id to an administrator".into(),
             ));
             let responses = operation
@@ -262,11 +263,12 @@ fn add_standard_errors(doc: &mut Value) {
                         .unwrap_or_default()
                         .to_owned();
                     let machine = match code {
-                        409 => "conflict",
-                        412 => "precondition_failed",
-                        429 => "rate_limited",
-                        503 => "database_unavailable",
-                        _ => "error",
+                        409 => ErrorCode::Conflict,
+                        412 => ErrorCode::PreconditionFailed,
+                        429 => ErrorCode::RateLimited,
+                        503 => ErrorCode::DatabaseUnavailable,
+                        400 => ErrorCode::InvalidHeader,
+                        _ => ErrorCode::HttpError,
                     };
                     *response =
                         problem_response(code, &description, machine, &description.to_lowercase());

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -35,8 +35,8 @@ pub struct Problem {
     /// The request id (`urn:uuid:…`), also sent as the `X-Request-Id` header; quote it in support requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
-    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `insufficient_scope`.
-    pub code: String,
+    /// Stable machine-readable code: one of the listed values.
+    pub code: ErrorCode,
     /// For validation problems: each invalid field and what is wrong with it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -48,7 +48,7 @@ pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Stable machine code.
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// Human detail (never internal detail).
     pub detail: String,
     /// Field errors.
@@ -61,7 +61,7 @@ pub struct ApiError {
 
 impl ApiError {
     /// A problem with a status, code and detail.
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -79,7 +79,7 @@ impl ApiError {
     }
 
     /// A 400 for a request that could not be read.
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
@@ -93,7 +93,7 @@ impl ApiError {
             errors,
             ..Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
+                ErrorCode::ValidationFailed,
                 detail,
             )
         }
@@ -106,7 +106,7 @@ impl ApiError {
             "Bearer error=\"invalid_token\", error_description=\"{}\"",
             detail.replace('"', "'")
         );
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_token", detail)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidToken, detail)
             .with_header(header::WWW_AUTHENTICATE, challenge)
     }
 
@@ -128,7 +128,7 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             instance: request_id.map(|id| format!("urn:uuid:{id}")),
-            code: self.code.to_owned(),
+            code: self.code,
             errors: self.errors.clone(),
         }
     }
@@ -166,7 +166,9 @@ impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         let detail = error.to_string();
         match error {
-            AppError::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, "not_found", detail),
+            AppError::NotFound { .. } => {
+                Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, detail)
+            }
             AppError::Conflict { code, .. } => Self::new(StatusCode::CONFLICT, code, detail),
             AppError::Invalid(errors) => Self::validation(errors),
             AppError::Unprocessable { code, .. } => {
@@ -174,30 +176,36 @@ impl From<AppError> for ApiError {
             }
             AppError::Unauthenticated(detail) => Self::unauthenticated(detail),
             AppError::Forbidden { missing_scope } => {
-                Self::new(StatusCode::FORBIDDEN, "insufficient_scope", detail).with_header(
+                Self::new(StatusCode::FORBIDDEN, ErrorCode::InsufficientScope, detail).with_header(
                     header::WWW_AUTHENTICATE,
                     format!("Bearer error=\"insufficient_scope\", scope=\"{missing_scope}\""),
                 )
             }
             AppError::PreconditionFailed { .. } => Self::new(
                 StatusCode::PRECONDITION_FAILED,
-                "precondition_failed",
+                ErrorCode::PreconditionFailed,
                 detail,
             ),
-            AppError::RateLimited { retry_after } => {
-                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
-                    .with_header(header::RETRY_AFTER, retry_after.to_string())
-            }
+            AppError::RateLimited { retry_after } => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                detail,
+            )
+            .with_header(header::RETRY_AFTER, retry_after.to_string()),
             AppError::Busy { retry_after, cause } => Self {
                 internal: Some(cause),
-                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_busy", detail)
-                    .with_header(header::RETRY_AFTER, retry_after.to_string())
+                ..Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::DatabaseBusy,
+                    detail,
+                )
+                .with_header(header::RETRY_AFTER, retry_after.to_string())
             },
             AppError::Internal(internal) => Self {
                 internal: Some(internal),
                 ..Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
+                    ErrorCode::InternalError,
                     "the server failed to handle the request; quote the instance id to an administrator",
                 )
             },

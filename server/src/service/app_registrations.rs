@@ -14,12 +14,12 @@ use super::registration_sessions::session_of_secret;
 use super::validate::Checks;
 use super::{Context, users, with_outbox};
 use crate::db::registration_sessions as rows;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::registration_sessions::{AppRegistration, AppRegistrationResult};
 
 fn rejected() -> AppError {
     AppError::Unprocessable {
-        code: "invalid_registration_secret",
+        code: ErrorCode::InvalidRegistrationSecret,
         message: "this registration link does not work: it is wrong, already used, removed or expired; ask the service desk for a new one".into(),
     }
 }
@@ -101,7 +101,7 @@ pub async fn register(
     })
     .await;
     if let Err(AppError::Unprocessable {
-        code: "invalid_registration_secret",
+        code: ErrorCode::InvalidRegistrationSecret,
         ..
     }) = &attempt
     {

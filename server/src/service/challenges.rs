@@ -10,7 +10,7 @@ use super::notify::{self, Outgoing};
 use super::{Context, audit, enrollments, templates, users, verification, with_outbox};
 use crate::db::challenges::ChallengeRow;
 use crate::db::{DbConn, users as user_rows};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::{
     CodeService, Enrollment, EnrollmentChallenge, StartEnrollmentChallenge,
 };
@@ -92,7 +92,7 @@ pub async fn start(
         enrollments::require_usable(&config, &service)?;
         if !service.agent_can_enroll {
             return Err(AppError::Unprocessable {
-                code: "agent_enrollment_not_allowed",
+                code: ErrorCode::AgentEnrollmentNotAllowed,
                 message: format!(
                     "agents may not enroll users in {} (see update_identity_service)",
                     service.display_name
@@ -102,7 +102,7 @@ pub async fn start(
         verification::require_verified(tx, &ctx, &user.id, now)?;
         if crate::db::enrollments::active(tx, &user.id, service_id)?.is_some() {
             return Err(AppError::Conflict {
-                code: "already_enrolled",
+                code: ErrorCode::AlreadyEnrolled,
                 message: format!(
                     "the user is already enrolled in {service_id}; remove that enrollment first"
                 ),

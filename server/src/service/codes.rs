@@ -9,7 +9,7 @@ use crate::crypto::{ServerKey, six_digit_code};
 use crate::db::audit_events;
 use crate::db::challenges::{self, ChallengeRow};
 use crate::db::{Db, DbConn, rate_limits};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::ChallengeStatus;
 
 /// How long a code is valid.
@@ -158,14 +158,14 @@ pub fn attempts_left(row: &ChallengeRow) -> u32 {
 
 fn used() -> AppError {
     AppError::Conflict {
-        code: "challenge_used",
+        code: ErrorCode::ChallengeUsed,
         message: "this code was already used".into(),
     }
 }
 
 fn locked() -> AppError {
     AppError::Unprocessable {
-        code: "challenge_locked",
+        code: ErrorCode::ChallengeLocked,
         message: format!("{MAX_FAILED_ATTEMPTS} wrong codes were entered; start a new challenge"),
     }
 }
@@ -226,7 +226,7 @@ pub async fn check(
                     ChallengeStatus::Verified => used(),
                     ChallengeStatus::Locked => locked(),
                     _ => AppError::Unprocessable {
-                        code: "code_expired",
+                        code: ErrorCode::CodeExpired,
                         message: "the code has expired; send a new one".into(),
                     },
                 });
@@ -264,7 +264,7 @@ pub async fn check(
         return Err(locked());
     }
     Err(AppError::Unprocessable {
-        code: "invalid_code",
+        code: ErrorCode::InvalidCode,
         message: format!(
             "the code is wrong; {} attempts left",
             MAX_FAILED_ATTEMPTS - failures

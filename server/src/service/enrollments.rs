@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::db::enrollments::{self as rows, EnrollmentRow};
 use crate::db::identity_services as service_rows;
 use crate::db::{DbConn, users as user_rows};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::model::enrollments::{
     Actor, BatchEnroll, BatchEnrollResponse, BatchEnrollResult, Enrollment, EnrollmentList,
 };
@@ -89,7 +89,7 @@ fn require_enabled(service: &service_rows::IdentityServiceRow) -> AppResult<()> 
         return Ok(());
     }
     Err(AppError::Unprocessable {
-        code: "service_disabled",
+        code: ErrorCode::ServiceDisabled,
         message: format!("{} is switched off", service.display_name),
     })
 }
@@ -102,7 +102,7 @@ pub fn require_usable(
     require_enabled(service)?;
     if let Some(reason) = identity_services::not_configured_reason(config, &service.id) {
         return Err(AppError::Unprocessable {
-            code: "service_not_configured",
+            code: ErrorCode::ServiceNotConfigured,
             message: format!("{} is not configured: {reason}", service.display_name),
         });
     }
@@ -176,7 +176,7 @@ pub fn add_to(
 
 fn already_enrolled(service_id: &str) -> AppError {
     AppError::Conflict {
-        code: "already_enrolled",
+        code: ErrorCode::AlreadyEnrolled,
         message: format!("the user is already enrolled in {service_id}"),
     }
 }
@@ -255,7 +255,7 @@ pub async fn remove(
         let service = find_service(tx, &service_id)?;
         if !service.removable {
             return Err(AppError::Conflict {
-                code: "not_removable",
+                code: ErrorCode::NotRemovable,
                 message: format!(
                     "enrollments in {} cannot be removed (see update_identity_service)",
                     service.display_name

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::Context;
 use crate::db::idempotency::{self, IdempotencyRow};
 use crate::db::{Db, DbConn};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// A key claimed for one request.
 #[derive(Debug, Clone)]
@@ -59,13 +59,13 @@ pub fn claim(ctx: &Context, key: &str, request: &impl serde::Serialize) -> AppRe
 fn replay_of(row: IdempotencyRow, claim: &Claim) -> AppResult<Option<Replay>> {
     if row.request_hash != claim.request_hash {
         return Err(AppError::Unprocessable {
-            code: "idempotency_key_reused",
+            code: ErrorCode::IdempotencyKeyReused,
             message: "this Idempotency-Key was used with a different request".into(),
         });
     }
     if row.response_status == RUNNING {
         return Err(AppError::Conflict {
-            code: "idempotency_in_progress",
+            code: ErrorCode::IdempotencyInProgress,
             message: "a request with this Idempotency-Key is still running".into(),
         });
     }
@@ -107,7 +107,7 @@ pub fn claim_in(conn: &mut DbConn, claim: &Claim, now: DateTime<Utc>) -> AppResu
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             ) => AppError::Conflict {
-                code: "idempotency_in_progress",
+                code: ErrorCode::IdempotencyInProgress,
                 message: "a request with this Idempotency-Key is already running".into(),
             },
             other => other.into(),

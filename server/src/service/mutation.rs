@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use super::idempotency::{self, Claim};
 use super::{Context, Deps};
 use crate::db::DbConn;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// How a caller asked for a change to be carried out.
 #[derive(Debug, Clone, Default)]
@@ -64,7 +64,7 @@ where
         (
             Err(
                 error @ AppError::Conflict {
-                    code: "idempotency_in_progress",
+                    code: ErrorCode::IdempotencyInProgress,
                     ..
                 },
             ),

@@ -23,7 +23,7 @@ use super::{Context, audit, settings, with_outbox};
 use crate::db::provisioning_tasks::{self as tasks, NewTask, TaskRow};
 use crate::db::task_entries::{self as entries, EntryRow};
 use crate::db::{DbConn, audit_events, users as user_rows};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::model::provisioning::{
     CreateProvisioningTask, ProvisionResult, ProvisioningTaskCreated, StatusCounts,
 };
@@ -164,7 +164,7 @@ fn nothing_to_provision(results: &[ProvisionResult]) -> AppError {
             .map(|r| format!("{} ({})", r.user, r.reason.clone().unwrap_or_default()))
             .collect();
         return AppError::Conflict {
-            code: "entry_exists",
+            code: ErrorCode::EntryExists,
             message: format!("nothing to provision: {}", users.join(", ")),
         };
     }

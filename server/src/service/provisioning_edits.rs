@@ -9,7 +9,7 @@ use super::provisioning_tasks::{find_task, task_model, today};
 use super::{Context, audit, with_outbox};
 use crate::db::provisioning_tasks as tasks;
 use crate::db::task_entries::{self as entries};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::provisioning::ProvisioningTask;
 
 /// Sets a new stop date for the task's active entries (today or later).
@@ -55,7 +55,7 @@ pub async fn delete(deps: &Deps, ctx: &Context, number: i64, dry_run: bool) -> A
         let task = find_task(tx, number)?;
         if task.removed_at.is_some() {
             return Err(AppError::Conflict {
-                code: "task_removed",
+                code: ErrorCode::TaskRemoved,
                 message: format!("task {number} was already removed"),
             });
         }

@@ -13,7 +13,7 @@ use crate::crypto::ServerKey;
 use crate::db::provisioning_tasks::{self as tasks, TaskFilter, TaskRow};
 use crate::db::task_entries::{self as entries, EntryRow};
 use crate::db::{DbConn, users as user_rows};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::Actor;
 use crate::model::provisioning::{
     EntryStatus, GetProvisioningTaskQuery, ListProvisioningTasksQuery, ProvisioningTask,
@@ -227,7 +227,7 @@ pub fn require_email(deps: &Deps) -> AppResult<()> {
     match identity_services::not_configured_reason(&deps.config, "personal-email") {
         None => Ok(()),
         Some(reason) => Err(AppError::Unprocessable {
-            code: "service_not_configured",
+            code: ErrorCode::ServiceNotConfigured,
             message: format!("cannot send email: {reason}"),
         }),
     }

@@ -17,7 +17,7 @@ use super::{
 use crate::crypto::ServerKey;
 use crate::db::registration_sessions::{self as rows, SessionFilter, SessionRow};
 use crate::db::{DbConn, users as user_rows};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::Actor;
 use crate::model::messages::InlineImage;
 use crate::model::registration_sessions::{
@@ -99,7 +99,7 @@ pub fn ttl_minutes(hours: Option<f64>) -> AppResult<(i64, bool)> {
 
 fn not_pending(status: SessionStatus) -> AppError {
     AppError::Conflict {
-        code: "session_not_pending",
+        code: ErrorCode::SessionNotPending,
         message: format!("the registration session is {}", status.as_str()),
     }
 }
@@ -121,12 +121,12 @@ fn queue_message(
     if let Some(reason) = identity_services::not_configured_reason(&deps.config, service_for_config)
     {
         return Err(AppError::Unprocessable {
-            code: "service_not_configured",
+            code: ErrorCode::ServiceNotConfigured,
             message: format!("cannot send by {channel_name}: {reason}"),
         });
     }
     let recipient = recipient.ok_or_else(|| AppError::Unprocessable {
-        code: "no_contact",
+        code: ErrorCode::NoContact,
         message: format!(
             "the user has no {} in the directory",
             if channel == NotifyChannel::Email {
@@ -205,7 +205,7 @@ pub async fn create(
         enrollments::require_usable(&deps.config, &service)?;
         if crate::db::enrollments::active(tx, &user.id, "mobile-app")?.is_some() {
             return Err(AppError::Conflict {
-                code: "already_enrolled",
+                code: ErrorCode::AlreadyEnrolled,
                 message: "the user is already enrolled in mobile-app".into(),
             });
         }
@@ -213,7 +213,7 @@ pub async fn create(
         if let Some(existing) = rows::current(tx, &user.id, now.naive_utc())? {
             if !input.force {
                 return Err(AppError::Conflict {
-                    code: "session_exists",
+                    code: ErrorCode::SessionExists,
                     message: format!(
                         "the user has a pending registration session ({}); use force to replace it",
                         existing.id

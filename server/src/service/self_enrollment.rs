@@ -14,7 +14,7 @@ use super::{Context, audit, users, with_outbox};
 use crate::db::DbConn;
 use crate::db::task_entries as entries;
 use crate::db::users as user_rows;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::provisioning::{EntryStatus, SelfEnrollmentCompleted, SelfEnrollmentToken};
 
 const LIMIT: &str = "self-enrollment";
@@ -22,7 +22,7 @@ const ISSUER: &str = "Enrolld";
 
 fn rejected() -> AppError {
     AppError::Unprocessable {
-        code: "invalid_self_enrollment_link",
+        code: ErrorCode::InvalidSelfEnrollmentLink,
         message: "this enrollment link does not work: it is wrong, canceled, expired or locked; ask your service desk"
             .into(),
     }
@@ -46,7 +46,7 @@ async fn record_if_rejected<T>(
     result: AppResult<T>,
 ) -> AppResult<T> {
     if let Err(AppError::Unprocessable {
-        code: "invalid_self_enrollment_link",
+        code: ErrorCode::InvalidSelfEnrollmentLink,
         ..
     }) = &result
     {
@@ -197,7 +197,7 @@ pub async fn complete(
                 rejected()
             } else {
                 AppError::Unprocessable {
-                    code: "invalid_otp",
+                    code: ErrorCode::InvalidOtp,
                     message: format!(
                         "the code is wrong; {} attempts left",
                         entry.max_attempts - entry.attempts

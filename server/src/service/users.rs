@@ -9,7 +9,7 @@ use super::validate::Checks;
 use super::{Context, audit, page, transaction, write};
 use crate::db::users::{self as rows, UserChanges, UserFilter};
 use crate::db::{Db, DbConn, audit_events};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::users::{
     CreateUser, ImportRowResult, ImportStatus, ImportUsers, ImportUsersResult, ListUsersQuery,
     UpdateUser, User, UserPage, UserState,
@@ -98,7 +98,7 @@ pub fn require_active(user: &rows::User) -> AppResult<()> {
         return Ok(());
     }
     Err(AppError::Conflict {
-        code: "user_disabled",
+        code: ErrorCode::UserDisabled,
         message: format!("{} is disabled", user.username),
     })
 }
@@ -129,11 +129,11 @@ fn check_username_free(tx: &mut DbConn, row: &rows::User, except: Option<&str>) 
         .filter(|other| Some(other.id.as_str()) != except);
     match taken {
         Some(other) if other.username == row.username => Err(AppError::Conflict {
-            code: "username_taken",
+            code: ErrorCode::UsernameTaken,
             message: format!("a user named {:?} exists", row.username),
         }),
         Some(other) => Err(AppError::Conflict {
-            code: "username_confusable",
+            code: ErrorCode::UsernameConfusable,
             message: format!(
                 "the username {:?} looks like the existing username {:?}",
                 row.username, other.username

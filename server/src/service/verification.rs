@@ -12,7 +12,7 @@ use super::notify::{self, Outgoing};
 use super::{Context, audit, identity_services, settings, templates, users, with_outbox, write};
 use crate::db::challenges::{self, ChallengeRow};
 use crate::db::{Db, DbConn, enrollments, users as user_rows};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::{
     CodeChannel, IdentityVerification, IdentityVerificationStatus, StartIdentityVerification,
 };
@@ -58,7 +58,7 @@ fn destination(
         return Ok(enrolled.address);
     }
     Err(AppError::Unprocessable {
-        code: "no_contact",
+        code: ErrorCode::NoContact,
         message: format!(
             "the user has no {} in the directory and none enrolled",
             match channel {
@@ -103,7 +103,7 @@ pub async fn start(
     };
     if let Some(reason) = identity_services::not_configured_reason(&deps.config, service_id) {
         return Err(AppError::Unprocessable {
-            code: "service_not_configured",
+            code: ErrorCode::ServiceNotConfigured,
             message: format!("cannot send by {}: {reason}", input.channel.as_str()),
         });
     }
@@ -231,7 +231,7 @@ pub fn require_verified(
         return Ok(());
     }
     Err(AppError::Conflict {
-        code: "identity_not_verified",
+        code: ErrorCode::IdentityNotVerified,
         message: NOT_VERIFIED.into(),
     })
 }

@@ -58,7 +58,7 @@ async fn a_code_works_until_9_59_and_not_at_10_00() {
         } else {
             let problem = problem_of(result);
             assert_eq!(
-                (problem.status, problem.code.as_str()),
+                (problem.status, problem.code.to_string().as_str()),
                 (422, "code_expired")
             );
         }
@@ -96,7 +96,7 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
                 .send()
                 .await,
         );
-        assert_eq!(problem.code, "invalid_code");
+        assert_eq!(problem.code, types::ErrorCode::InvalidCode);
         assert!(
             problem.detail.contains(&format!("{left} attempts left")),
             "{}",
@@ -148,7 +148,8 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
                 .await,
         );
         assert_eq!(
-            problem.code, "invalid_code",
+            problem.code,
+            types::ErrorCode::InvalidCode,
             "the first code stopped working"
         );
     } else {
@@ -174,7 +175,7 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "challenge_locked");
+    assert_eq!(problem.code, types::ErrorCode::ChallengeLocked);
     // Locked: even the right code is refused now.
     let problem = problem_of(
         admin
@@ -184,7 +185,7 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "challenge_locked");
+    assert_eq!(problem.code, types::ErrorCode::ChallengeLocked);
     let state = admin
         .get_enrollment_challenge()
         .id(&challenge.id)
@@ -315,7 +316,7 @@ async fn sends_are_rate_limited_per_user() {
     }
     let problem = problem_of(start().await);
     assert_eq!(
-        (problem.status, problem.code.as_str()),
+        (problem.status, problem.code.to_string().as_str()),
         (429, "rate_limited")
     );
     // Another operator hits the same per-user limit: the counter is the user's.

@@ -108,7 +108,7 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
             .await,
     );
     assert_eq!(
-        (refused.status, refused.code.as_str()),
+        (refused.status, refused.code.to_string().as_str()),
         (409, "identity_not_verified")
     );
 
@@ -211,7 +211,7 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
             .send()
             .await,
     );
-    assert_eq!(again.code, "already_enrolled");
+    assert_eq!(again.code, types::ErrorCode::AlreadyEnrolled);
 
     // Remove the email enrollment: gone from the list, kept in the history; Bob can enroll again.
     agent
@@ -329,7 +329,7 @@ async fn unconfigured_and_closed_services_are_refused_with_the_reason() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "service_not_configured");
+    assert_eq!(problem.code, types::ErrorCode::ServiceNotConfigured);
     assert!(
         problem.detail.contains("ENROLLD_SMS_GATEWAY_URL"),
         "{}",
@@ -345,7 +345,7 @@ async fn unconfigured_and_closed_services_are_refused_with_the_reason() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "service_not_configured");
+    assert_eq!(problem.code, types::ErrorCode::ServiceNotConfigured);
 
     admin
         .update_identity_service()
@@ -366,7 +366,7 @@ async fn unconfigured_and_closed_services_are_refused_with_the_reason() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "agent_enrollment_not_allowed");
+    assert_eq!(problem.code, types::ErrorCode::AgentEnrollmentNotAllowed);
     let problem = problem_of(
         admin
             .create_enrollment_challenge()
@@ -496,7 +496,7 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "identity_not_verified");
+    assert_eq!(problem.code, types::ErrorCode::IdentityNotVerified);
     let policy = types::IdentityVerificationSettings {
         enforce: false,
         window_minutes: 15,
@@ -547,5 +547,5 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "not_removable");
+    assert_eq!(problem.code, types::ErrorCode::NotRemovable);
 }

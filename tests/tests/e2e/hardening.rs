@@ -111,7 +111,7 @@ async fn look_alike_and_uuid_shaped_usernames_are_refused() {
         ("ALICE", "username_taken"),
     ] {
         let problem = create(&admin, name).await.unwrap_err();
-        assert_eq!(problem.code, code, "{name}: {problem:?}");
+        assert_eq!(problem.code.to_string(), code, "{name}: {problem:?}");
         assert!(problem.detail.contains("alice"), "{problem:?}");
     }
     for name in ["𝐚lice", "ⅰalice", "alice١", alice.id.as_str()] {
@@ -132,7 +132,7 @@ async fn look_alike_and_uuid_shaped_usernames_are_refused() {
             .send()
             .await,
     );
-    assert_eq!(renamed.code, "username_confusable");
+    assert_eq!(renamed.code, types::ErrorCode::UsernameConfusable);
     let imported = admin
         .import_users()
         .body(types::ImportUsers {

@@ -125,7 +125,7 @@ async fn the_whole_life_of_a_task() {
             .send()
             .await,
     );
-    assert_eq!(reused.code, "idempotency_key_reused");
+    assert_eq!(reused.code, types::ErrorCode::IdempotencyKeyReused);
     let again = op
         .create_provisioning_task()
         .body(task_request(&["bob"], None))
@@ -133,7 +133,7 @@ async fn the_whole_life_of_a_task() {
         .await;
     let problem = problem_of(again);
     assert_eq!(
-        (problem.status, problem.code.as_str()),
+        (problem.status, problem.code.to_string().as_str()),
         (409, "entry_exists")
     );
     assert!(
@@ -233,7 +233,7 @@ async fn the_whole_life_of_a_task() {
                 .send()
                 .await,
         );
-        assert_eq!(problem.code, "invalid_otp");
+        assert_eq!(problem.code, types::ErrorCode::InvalidOtp);
         assert!(problem.detail.contains(&format!("{left} attempts left")));
     }
     let locked = problem_of(
@@ -343,7 +343,7 @@ async fn the_whole_life_of_a_task() {
         assert_eq!(
             (
                 problem.status,
-                problem.code.as_str(),
+                problem.code.to_string().as_str(),
                 problem.detail.as_str()
             ),
             (422, "invalid_self_enrollment_link", locked.detail.as_str())
@@ -527,7 +527,7 @@ async fn expiry_edits_and_removal() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "invalid_self_enrollment_link");
+    assert_eq!(problem.code, types::ErrorCode::InvalidSelfEnrollmentLink);
     assert_eq!(
         enrolld::service::provisioning_sweep::run_once(&server.state)
             .await
@@ -584,7 +584,7 @@ async fn expiry_edits_and_removal() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "invalid_self_enrollment_link");
+    assert_eq!(problem.code, types::ErrorCode::InvalidSelfEnrollmentLink);
     let removed = op
         .get_provisioning_task()
         .number(task.number)

@@ -196,7 +196,7 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
             .await,
     );
     assert_eq!(
-        (again.status, again.code.as_str()),
+        (again.status, again.code.to_string().as_str()),
         (422, "invalid_registration_secret")
     );
     assert_eq!(
@@ -218,7 +218,7 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
             .await,
     );
     assert_eq!(
-        (problem.status, problem.code.as_str()),
+        (problem.status, problem.code.to_string().as_str()),
         (409, "already_enrolled")
     );
 
@@ -277,7 +277,7 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
     let first = create(false).await.unwrap().into_inner();
     let problem = problem_of(create(false).await);
     assert_eq!(
-        (problem.status, problem.code.as_str()),
+        (problem.status, problem.code.to_string().as_str()),
         (409, "session_exists")
     );
     // force replaces the pending session: the old one is removed and its secret dead.
@@ -373,17 +373,17 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
         assert_eq!(
             (
                 problem.status,
-                problem.code.as_str(),
+                problem.code.to_string().as_str(),
                 problem.detail.as_str()
             ),
             (
                 removed.status,
-                removed.code.as_str(),
+                removed.code.to_string().as_str(),
                 removed.detail.as_str()
             )
         );
     }
-    assert_eq!(removed.code, "invalid_registration_secret");
+    assert_eq!(removed.code, types::ErrorCode::InvalidRegistrationSecret);
 
     let listed = agent
         .list_registration_sessions()
@@ -433,11 +433,11 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
     // Two of the four failures fell in this 15-minute window (the clock moved 30 minutes); 8 more fill it.
     for _ in 0..8 {
         let problem = problem_of(app.register_app().body(registration("nope")).send().await);
-        assert_eq!(problem.code, "invalid_registration_secret");
+        assert_eq!(problem.code, types::ErrorCode::InvalidRegistrationSecret);
     }
     let limited = problem_of(app.register_app().body(registration("nope")).send().await);
     assert_eq!(
-        (limited.status, limited.code.as_str()),
+        (limited.status, limited.code.to_string().as_str()),
         (429, "rate_limited")
     );
 }
@@ -500,7 +500,7 @@ async fn lifetimes_are_clamped_and_disabled_users_refused() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "user_disabled");
+    assert_eq!(problem.code, types::ErrorCode::UserDisabled);
     agent
         .create_user()
         .body(new_user("erin"))
@@ -515,7 +515,7 @@ async fn lifetimes_are_clamped_and_disabled_users_refused() {
             .send()
             .await,
     );
-    assert_eq!(problem.code, "no_contact");
+    assert_eq!(problem.code, types::ErrorCode::NoContact);
 
     let page = server
         .http()

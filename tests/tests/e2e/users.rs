@@ -49,7 +49,7 @@ async fn create_get_update_delete_with_etags() {
     // Same username again: 409.
     let conflict = problem_of(client.create_user().body(new_user("bob")).send().await);
     assert_eq!(conflict.status, 409);
-    assert_eq!(conflict.code, "username_taken");
+    assert_eq!(conflict.code, types::ErrorCode::UsernameTaken);
 
     // PATCH with the current ETag works and changes the ETag; the old one then gets 412.
     let changed = client
@@ -124,7 +124,7 @@ async fn validation_names_each_field() {
     body.phone = Some("555-1234".into());
     let problem = problem_of(client.create_user().body(body).send().await);
     assert_eq!(problem.status, 422);
-    assert_eq!(problem.code, "validation_failed");
+    assert_eq!(problem.code, types::ErrorCode::ValidationFailed);
     let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["username", "email", "phone"]);
     // A dry run of a valid user answers like a real create, and stores nothing.

@@ -3,6 +3,7 @@ use actix_web::{get, web};
 use super::HealthStatus;
 use crate::api::problem::{ApiError, ApiResult};
 use crate::api::state::AppState;
+use crate::error::ErrorCode;
 
 /// Readiness
 ///
@@ -24,7 +25,7 @@ pub async fn get_readiness(state: web::Data<AppState>) -> ApiResult<web::Json<He
             tracing::warn!(%error, "readiness check failed");
             Err(ApiError::new(
                 actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                "database_unavailable",
+                ErrorCode::DatabaseUnavailable,
                 "the database is not reachable",
             ))
         }
