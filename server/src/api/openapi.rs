@@ -156,124 +156,153 @@ fn add_standard_errors(doc: &mut Value) {
             let Some(operation) = operation.as_object_mut() else {
                 continue;
             };
-            let scopes: Vec<String> = operation
-                .get("security")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|req| req.get("bearer"))
-                .filter_map(Value::as_array)
-                .flatten()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect();
-            let secured = operation.contains_key("security");
-            let has_body = operation.contains_key("requestBody");
-            let has_query = operation
-                .get("parameters")
-                .and_then(Value::as_array)
-                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
-            let mut standard: Vec<(u16, String, ErrorCode, String)> = Vec::new();
-            if has_body || has_query {
-                standard.push((
-                    400,
-                    "The request could not be read (malformed JSON, bad query parameter)".into(),
-                    if has_body {
-                        ErrorCode::MalformedJson
-                    } else {
-                        ErrorCode::InvalidQuery
-                    },
-                    if has_body {
-                        "the body is not valid JSON: expected value at line 1 column 1".into()
-                    } else {
-                        "query parameter limit: invalid digit found in string".into()
-                    },
-                ));
-            }
-            if secured {
-                standard.push((
-                    401,
-                    "The bearer token is missing or invalid".into(),
-                    ErrorCode::InvalidToken,
-                    "the token has expired".into(),
-                ));
-                let needed = scopes.join(", ");
-                standard.push((
-                    403,
-                    format!("The token lacks the scope `{needed}`"),
-                    ErrorCode::InsufficientScope,
-                    format!("this operation needs the scope {needed}"),
-                ));
-            }
-            let names_a_user = operation
-                .get("parameters")
-                .and_then(Value::as_array)
-                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query" && p["name"] == "user"));
-            if template.contains('{') || names_a_user {
-                standard.push((
-                    404,
-                    "The resource does not exist".into(),
-                    ErrorCode::NotFound,
-                    "user \"bob\" does not exist".into(),
-                ));
-            }
-            if has_body {
-                standard.push((
-                    413,
-                    "The body is larger than the limit".into(),
-                    ErrorCode::PayloadTooLarge,
-                    "the request body is larger than 1048576 bytes".into(),
-                ));
-                standard.push((
-                    415,
-                    "The body is not application/json".into(),
-                    ErrorCode::UnsupportedMediaType,
-                    "the body must be application/json, not text/plain".into(),
-                ));
-            }
-            if has_body || has_query || template.starts_with("/v1/") {
-                standard.push((
-                    422,
-                    "A field is invalid (`errors` names each), or the request cannot be carried out as asked (`code` says why)".into(),
-                    ErrorCode::ValidationFailed,
-                    "email: is not an email address".into(),
-                ));
-            }
-            standard.push((
-                500,
-                "The server failed; quote `instance` to an administrator".into(),
-                ErrorCode::InternalError,
-                "the server failed to handle the request; quote the instance id to an administrator".into(),
-            ));
-            let responses = operation
-                .entry("responses")
-                .or_insert_with(|| Value::Object(Map::new()));
-            let Some(responses) = responses.as_object_mut() else {
-                continue;
+            let standard = standard_problems(template, operation);
+            add_problems(operation, standard);
+        }
+    }
+}
+
+/// The 400 of a request that cannot be read: its body, or else a query parameter.
+fn unreadable(has_body: bool) -> StandardProblem {
+    let description = "The request could not be read (malformed JSON, bad query parameter)";
+    if has_body {
+        let detail = "the body is not valid JSON: expected value at line 1 column 1";
+        (
+            400,
+            description.into(),
+            ErrorCode::MalformedJson,
+            detail.into(),
+        )
+    } else {
+        let detail = "query parameter limit: invalid digit found in string";
+        (
+            400,
+            description.into(),
+            ErrorCode::InvalidQuery,
+            detail.into(),
+        )
+    }
+}
+
+/// The scopes an operation's `security` names.
+fn bearer_scopes(operation: &Map<String, Value>) -> Vec<String> {
+    operation
+        .get("security")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|req| req.get("bearer"))
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A standard error response: status, description, code, example detail.
+type StandardProblem = (u16, String, ErrorCode, String);
+
+/// The errors any operation of this shape can answer with (bad input, authentication, scope, a
+/// missing resource, body limits, validation, a server failure).
+fn standard_problems(template: &str, operation: &Map<String, Value>) -> Vec<StandardProblem> {
+    let scopes = bearer_scopes(operation);
+    let secured = operation.contains_key("security");
+    let has_body = operation.contains_key("requestBody");
+    let has_query = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+    let mut standard: Vec<StandardProblem> = Vec::new();
+    if has_body || has_query {
+        standard.push(unreadable(has_body));
+    }
+    if secured {
+        standard.push((
+            401,
+            "The bearer token is missing or invalid".into(),
+            ErrorCode::InvalidToken,
+            "the token has expired".into(),
+        ));
+        let needed = scopes.join(", ");
+        standard.push((
+            403,
+            format!("The token lacks the scope `{needed}`"),
+            ErrorCode::InsufficientScope,
+            format!("this operation needs the scope {needed}"),
+        ));
+    }
+    let names_a_user = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query" && p["name"] == "user"));
+    if template.contains('{') || names_a_user {
+        standard.push((
+            404,
+            "The resource does not exist".into(),
+            ErrorCode::NotFound,
+            "user \"bob\" does not exist".into(),
+        ));
+    }
+    if has_body {
+        standard.push((
+            413,
+            "The body is larger than the limit".into(),
+            ErrorCode::PayloadTooLarge,
+            "the request body is larger than 1048576 bytes".into(),
+        ));
+        standard.push((
+            415,
+            "The body is not application/json".into(),
+            ErrorCode::UnsupportedMediaType,
+            "the body must be application/json, not text/plain".into(),
+        ));
+    }
+    if has_body || has_query || template.starts_with("/v1/") {
+        standard.push((
+            422,
+            "A field is invalid (`errors` names each), or the request cannot be carried out as asked (`code` says why)".into(),
+            ErrorCode::ValidationFailed,
+            "email: is not an email address".into(),
+        ));
+    }
+    standard.push((
+        500,
+        "The server failed; quote `instance` to an administrator".into(),
+        ErrorCode::InternalError,
+        "the server failed to handle the request; quote the instance id to an administrator".into(),
+    ));
+    standard
+}
+
+/// Adds the standard problems an operation does not document itself, and gives every documented
+/// error without a body the problem body.
+fn add_problems(operation: &mut Map<String, Value>, standard: Vec<StandardProblem>) {
+    let responses = operation
+        .entry("responses")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(responses) = responses.as_object_mut() else {
+        return;
+    };
+    for (status, description, code, detail) in standard {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| problem_response(status, &description, code, &detail));
+    }
+    for (status, response) in responses.iter_mut() {
+        let code: u16 = status.parse().unwrap_or(0);
+        if code >= 400 && response.get("content").is_none() {
+            let description = response["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let machine = match code {
+                409 => ErrorCode::Conflict,
+                412 => ErrorCode::PreconditionFailed,
+                429 => ErrorCode::RateLimited,
+                503 => ErrorCode::DatabaseUnavailable,
+                400 => ErrorCode::InvalidHeader,
+                _ => ErrorCode::HttpError,
             };
-            for (status, description, code, detail) in standard {
-                responses
-                    .entry(status.to_string())
-                    .or_insert_with(|| problem_response(status, &description, code, &detail));
-            }
-            for (status, response) in responses.iter_mut() {
-                let code: u16 = status.parse().unwrap_or(0);
-                if code >= 400 && response.get("content").is_none() {
-                    let description = response["description"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let machine = match code {
-                        409 => ErrorCode::Conflict,
-                        412 => ErrorCode::PreconditionFailed,
-                        429 => ErrorCode::RateLimited,
-                        503 => ErrorCode::DatabaseUnavailable,
-                        400 => ErrorCode::InvalidHeader,
-                        _ => ErrorCode::HttpError,
-                    };
-                    *response =
-                        problem_response(code, &description, machine, &description.to_lowercase());
-                }
-            }
+            *response = problem_response(code, &description, machine, &description.to_lowercase());
         }
     }
 }

@@ -142,8 +142,20 @@ fn convert_schema(schema: &mut Value) {
     let Some(object) = schema.as_object_mut() else {
         return;
     };
+    nullable_unions(object);
+    convert_subschemas(object);
+    convert_keywords(object);
+    // `$ref` may not have siblings in 3.0: wrap it.
+    if object.contains_key("$ref") && object.len() > 1 {
+        let reference = object.remove("$ref").unwrap_or(Value::Null);
+        let mut wrapper = Map::new();
+        wrapper.insert("$ref".into(), reference);
+        object.insert("allOf".into(), json!([Value::Object(wrapper)]));
+    }
+}
 
-    // `oneOf/anyOf: [X, {type: null}]` → X's keywords (a `$ref` wrapped in `allOf`) with `nullable: true`.
+/// `oneOf/anyOf: [X, {type: null}]` → X's keywords (a `$ref` wrapped in `allOf`) with `nullable: true`.
+fn nullable_unions(object: &mut Map<String, Value>) {
     for key in ["oneOf", "anyOf"] {
         let Some(Value::Array(variants)) = object.get(key).cloned() else {
             continue;
@@ -174,8 +186,10 @@ fn convert_schema(schema: &mut Value) {
             }
         }
     }
+}
 
-    // Subschemas.
+/// Converts the schemas inside this one.
+fn convert_subschemas(object: &mut Map<String, Value>) {
     if let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) {
         for property in properties.values_mut() {
             convert_schema(property);
@@ -196,7 +210,11 @@ fn convert_schema(schema: &mut Value) {
             convert_schema(sub);
         }
     }
+}
 
+/// 3.1 keywords said the 3.0 way: `type: [T, "null"]`, `const`, `examples`, numeric exclusive
+/// bounds, `contentMediaType`, and the keywords 3.0 does not have.
+fn convert_keywords(object: &mut Map<String, Value>) {
     // `type: [T, "null"]` → `type: T, nullable: true`.
     if let Some(Value::Array(types)) = object.get("type").cloned() {
         let non_null: Vec<Value> = types
@@ -243,14 +261,6 @@ fn convert_schema(schema: &mut Value) {
     }
     for keyword in DROPPED_KEYWORDS {
         object.remove(*keyword);
-    }
-
-    // `$ref` may not have siblings in 3.0: wrap it.
-    if object.contains_key("$ref") && object.len() > 1 {
-        let reference = object.remove("$ref").unwrap_or(Value::Null);
-        let mut wrapper = Map::new();
-        wrapper.insert("$ref".into(), reference);
-        object.insert("allOf".into(), json!([Value::Object(wrapper)]));
     }
 }
 

@@ -3,6 +3,7 @@
 //! `software-token` enrollment exists. Wrong codes count toward the policy's attempts (then `locked`).
 //! Wrong, canceled, removed, expired and locked links all get the same answer.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use rand::TryRngCore;
 use serde_json::json;
 
@@ -12,7 +13,7 @@ use super::provisioning_tasks::{effective_status, entry_of_secret, today};
 use super::public_limits::{self, Origin};
 use super::{Context, audit, users, with_outbox};
 use crate::db::DbConn;
-use crate::db::task_entries as entries;
+use crate::db::task_entries::{self as entries, EntryRow};
 use crate::db::users as user_rows;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::provisioning::{EntryStatus, SelfEnrollmentCompleted, SelfEnrollmentToken};
@@ -149,25 +150,8 @@ pub async fn complete(
             "must be the 6 digits the app shows",
         ));
     }
-    let today = today(now);
     let entry_id = genuine_entry(deps, &origin, now, &secret).await?;
-    // Count the attempt first, in its own transaction, so parallel guesses cannot exceed the cap.
-    let counted = deps
-        .db
-        .run(move |conn| {
-            let entry = entries::find(conn, &entry_id)?.ok_or_else(rejected)?;
-            if entry.sealed_totp_key.is_none()
-                || effective_status(&entry, today) != EntryStatus::Active
-            {
-                return Err(rejected());
-            }
-            usable_user(conn, &entry)?;
-            if entries::count_attempt(conn, &entry.id, today)? != 1 {
-                return Err(rejected());
-            }
-            entries::find(conn, &entry.id)?.ok_or_else(rejected)
-        })
-        .await;
+    let counted = count_attempt(deps, entry_id, today(now)).await;
     let entry = record_if_rejected(deps, &origin, now, counted).await?;
     let totp_key = deps.key.open(
         "task_entries",
@@ -181,64 +165,82 @@ pub async fn complete(
         let user = usable_user(tx, &entry)?;
         let ctx = self_service(&user, &call_origin);
         if !correct {
-            let locked = entry.attempts >= entry.max_attempts;
-            if locked {
-                entries::finish(tx, &entry.id, "locked", now.naive_utc())?;
-            }
-            let detail =
-                json!({"task": entry.task_number, "attempts": entry.attempts, "locked": locked});
-            audit::record(
-                tx,
-                &ctx,
-                now,
-                audit::failure("user", &user.id, Some(detail)),
-            )?;
-            return Ok(Err(if locked {
-                rejected()
-            } else {
-                AppError::Unprocessable {
-                    code: ErrorCode::InvalidOtp,
-                    message: format!(
-                        "the code is wrong; {} attempts left",
-                        entry.max_attempts - entry.attempts
-                    ),
-                }
-            }));
+            return wrong_code(tx, &ctx, now, &user, &entry).map(Err);
         }
-        if entries::finish(tx, &entry.id, "completed", now.naive_utc())? != 1 {
-            return Err(rejected());
-        }
-        let serial = entry.serial.clone().unwrap_or_default();
-        let enrollment = enrollments::add(
-            tx,
-            &ctx,
-            now,
-            &user,
-            "software-token",
-            &serial,
-            "self-enrollment",
-        )?;
-        let detail = json!({"task": entry.task_number, "serial": serial});
-        crate::db::enrollments::set_detail(tx, &enrollment.id, &detail.to_string())?;
-        enrollments::queue_notice(
-            tx,
-            &owned,
-            &ctx,
-            now,
-            &user,
-            &enrollment,
-            "enrollment-added",
-        )?;
-        Ok(Ok(SelfEnrollmentCompleted {
-            serial,
-            enrollment_id: enrollment.id,
-        }))
+        finish_enrollment(tx, &owned, &ctx, now, &user, &entry).map(Ok)
     })
     .await;
     // A wrong code is recorded (committed) and then answered as an error.
-    let result = match result {
-        Ok(inner) => inner,
-        Err(error) => Err(error),
-    };
-    record_if_rejected(deps, &origin, now, result).await
+    record_if_rejected(deps, &origin, now, result.and_then(|inner| inner)).await
+}
+
+/// Counts the attempt first, in its own transaction, so parallel guesses cannot exceed the cap;
+/// answers the entry as counted.
+async fn count_attempt(deps: &Deps, entry_id: String, today: NaiveDate) -> AppResult<EntryRow> {
+    deps.db
+        .run(move |conn| {
+            let entry = entries::find(conn, &entry_id)?.ok_or_else(rejected)?;
+            if entry.sealed_totp_key.is_none()
+                || effective_status(&entry, today) != EntryStatus::Active
+            {
+                return Err(rejected());
+            }
+            usable_user(conn, &entry)?;
+            if entries::count_attempt(conn, &entry.id, today)? != 1 {
+                return Err(rejected());
+            }
+            entries::find(conn, &entry.id)?.ok_or_else(rejected)
+        })
+        .await
+}
+
+/// Records a wrong code (locking the entry at the last attempt) and answers the refusal to give.
+fn wrong_code(
+    tx: &mut DbConn,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: &user_rows::User,
+    entry: &EntryRow,
+) -> AppResult<AppError> {
+    let locked = entry.attempts >= entry.max_attempts;
+    if locked {
+        entries::finish(tx, &entry.id, "locked", now.naive_utc())?;
+    }
+    let detail = json!({"task": entry.task_number, "attempts": entry.attempts, "locked": locked});
+    audit::record(tx, ctx, now, audit::failure("user", &user.id, Some(detail)))?;
+    Ok(if locked {
+        rejected()
+    } else {
+        AppError::Unprocessable {
+            code: ErrorCode::InvalidOtp,
+            message: format!(
+                "the code is wrong; {} attempts left",
+                entry.max_attempts - entry.attempts
+            ),
+        }
+    })
+}
+
+/// Completes the entry and enrolls the token (with the user's notice).
+fn finish_enrollment(
+    tx: &mut DbConn,
+    deps: &Deps,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: &user_rows::User,
+    entry: &EntryRow,
+) -> AppResult<SelfEnrollmentCompleted> {
+    if entries::finish(tx, &entry.id, "completed", now.naive_utc())? != 1 {
+        return Err(rejected());
+    }
+    let serial = entry.serial.clone().unwrap_or_default();
+    let method = "self-enrollment";
+    let enrollment = enrollments::add(tx, ctx, now, user, "software-token", &serial, method)?;
+    let detail = json!({"task": entry.task_number, "serial": serial});
+    crate::db::enrollments::set_detail(tx, &enrollment.id, &detail.to_string())?;
+    enrollments::queue_notice(tx, deps, ctx, now, user, &enrollment, "enrollment-added")?;
+    Ok(SelfEnrollmentCompleted {
+        serial,
+        enrollment_id: enrollment.id,
+    })
 }
