@@ -159,30 +159,10 @@ fn run(cli: Cli) -> Result<(), String> {
                     .map(|s| s.trim().parse::<Scope>())
                     .collect::<Result<Vec<_>, _>>()?,
             };
-            let ttl = jwt::parse_ttl(&ttl).map_err(|e| format!("--ttl: {e}"))?;
-            let most = config.jwt_max_lifetime_seconds()?;
-            if ttl > most {
-                return Err(format!(
-                    "--ttl: at most {} (jwt_max_lifetime, ENROLLD_JWT_MAX_LIFETIME)",
-                    config.jwt_max_lifetime
-                ));
-            }
-            let secret = match read_secret("jwt_secret", &config.jwt_secret, &config.jwt_secret_file)? {
-                Some(secret) => secret.into_bytes(),
-                None => crate::server::dev_secret(&config, false)?.ok_or(
-                    "token issue needs ENROLLD_JWT_SECRET (or _FILE), or the key that `enrolld serve --dev` keeps next to the database",
-                )?,
-            };
-            let token = jwt::mint(
-                &secret,
-                &config.jwt_issuer,
-                &config.jwt_audience,
-                &sub,
-                name.as_deref(),
-                &scopes,
-                ttl,
-            )?;
-            println!("{token}");
+            println!(
+                "{}",
+                issue_token(&config, &sub, name.as_deref(), &scopes, &ttl)?
+            );
             Ok(())
         }
         Command::Serve {
@@ -202,6 +182,39 @@ fn run(cli: Cli) -> Result<(), String> {
             runtime.block_on(serve(config, dev))
         }
     }
+}
+
+/// Mints a token with the configured secret (or the `--dev` key), within the lifetime limit.
+fn issue_token(
+    config: &Config,
+    sub: &str,
+    name: Option<&str>,
+    scopes: &[Scope],
+    ttl: &str,
+) -> Result<String, String> {
+    let ttl = jwt::parse_ttl(ttl).map_err(|e| format!("--ttl: {e}"))?;
+    let most = config.jwt_max_lifetime_seconds()?;
+    if ttl > most {
+        return Err(format!(
+            "--ttl: at most {} (jwt_max_lifetime, ENROLLD_JWT_MAX_LIFETIME)",
+            config.jwt_max_lifetime
+        ));
+    }
+    let secret = match read_secret("jwt_secret", &config.jwt_secret, &config.jwt_secret_file)? {
+        Some(secret) => secret.into_bytes(),
+        None => crate::server::dev_secret(config, false)?.ok_or(
+            "token issue needs ENROLLD_JWT_SECRET (or _FILE), or the key that `enrolld serve --dev` keeps next to the database",
+        )?,
+    };
+    jwt::mint(
+        &secret,
+        &config.jwt_issuer,
+        &config.jwt_audience,
+        sub,
+        name,
+        scopes,
+        ttl,
+    )
 }
 
 fn init_logging(config: &Config) {

@@ -1,5 +1,6 @@
-//! The layer rule, checked on the source: `db` knows diesel and its own types only; `service`,
-//! `model` and `delivery` know nothing of HTTP or of the API layer (ARCHITECTURE.md).
+//! Structure rules, checked on the source: the layer rule (`db` knows diesel and its own types only;
+//! `service`, `model` and `delivery` know nothing of HTTP or of the API layer, ARCHITECTURE.md) and
+//! short functions.
 
 use std::path::{Path, PathBuf};
 
@@ -91,4 +92,62 @@ fn the_check_sees_a_breach() {
     assert_eq!(breaches("db", "use crate::config::Config;").len(), 1);
     assert!(breaches("db", "use crate::db::DbConn; crate::on_backend!(x)").is_empty());
     assert!(breaches("model", "use crate::api::state::AppState;").len() == 1);
+}
+
+/// The longest function body allowed, in lines (STYLE.md: a function over ~80 lines is two).
+const MAX_FUNCTION_LINES: usize = 80;
+
+/// The functions of a file longer than [`MAX_FUNCTION_LINES`]: (name, lines). A function runs from
+/// its `fn` line to the first `}` at the same indentation.
+fn long_functions(text: &str) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let Some(at) = trimmed.find("fn ") else {
+            continue;
+        };
+        let head = &trimmed[..at];
+        if !head
+            .split_whitespace()
+            .all(|w| ["pub", "async", "const"].contains(&w) || w.starts_with("pub("))
+        {
+            continue;
+        }
+        let close = format!("{}}}", " ".repeat(indent));
+        let end = lines[start + 1..]
+            .iter()
+            .position(|l| l.starts_with(&close) && l.len() - l.trim_start().len() == indent);
+        if let Some(end) = end
+            && end + 2 > MAX_FUNCTION_LINES
+        {
+            let name = trimmed[at + 3..]
+                .split(['(', '<'])
+                .next()
+                .unwrap_or_default();
+            found.push((name.to_owned(), end + 2));
+        }
+    }
+    found
+}
+
+#[test]
+fn no_function_is_longer_than_80_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut report = Vec::new();
+    for file in rust_files(&src) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (name, lines) in long_functions(&text) {
+            report.push(format!("{}: fn {name} has {lines} lines", file.display()));
+        }
+    }
+    assert!(report.is_empty(), "split these:\n{}", report.join("\n"));
+}
+
+#[test]
+fn the_length_check_sees_a_long_function() {
+    let long = format!("pub fn long() {{\n{}}}\n", "    step();\n".repeat(80));
+    assert_eq!(long_functions(&long), [("long".to_owned(), 82)]);
+    assert!(long_functions("fn short() {\n    step();\n}\n").is_empty());
 }

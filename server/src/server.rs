@@ -118,18 +118,9 @@ pub fn server_key(config: &Config) -> Result<crate::crypto::ServerKey, String> {
     crate::crypto::load_server_key(secret, &previous, state_dir.as_deref())
 }
 
-/// Opens the database (running migrations), loads the keys, binds and starts serving.
-pub async fn start(
-    config: Config,
-    clock: Clock,
-    dev_secret: Option<Vec<u8>>,
-) -> Result<RunningServer, String> {
-    config.validate()?;
-    if let db::DatabaseLocation::Postgres(_) = database(&config)? {
-        // Before connecting: replicas must share a configured key, so say so at once.
-        server_key(&config)?;
-    }
-    let location = database(&config)?;
+/// Opens the pool (running the migrations), and fills the derived user columns rows may lack.
+async fn open_database(config: &Config) -> Result<db::DbPool, String> {
+    let location = database(config)?;
     let pool_size = config.db_pool_size;
     let pool = tokio::task::spawn_blocking(move || db::connect(&location, pool_size))
         .await
@@ -142,17 +133,41 @@ pub async fn start(
     })
     .await
     .map_err(|e| format!("database start-up failed: {e}"))??;
-    let keys = keys::load(&config, dev_secret, &clock).await?;
+    Ok(pool)
+}
+
+/// The token verifier: the configured keys and the rules tokens must follow.
+async fn verifier(
+    config: &Config,
+    dev_secret: Option<Vec<u8>>,
+    clock: &Clock,
+) -> Result<Verifier, String> {
+    let keys = keys::load(config, dev_secret, clock).await?;
     let rules = crate::auth::jwt::TokenRules {
         max_lifetime_seconds: config.jwt_max_lifetime_seconds()?,
         typ: config.jwt_typ.clone().filter(|t| !t.trim().is_empty()),
     };
-    let verifier = Verifier::new(
+    Ok(Verifier::new(
         keys,
         config.jwt_issuer.clone(),
         config.jwt_audience.clone(),
         rules,
-    );
+    ))
+}
+
+/// Opens the database (running migrations), loads the keys, binds and starts serving.
+pub async fn start(
+    config: Config,
+    clock: Clock,
+    dev_secret: Option<Vec<u8>>,
+) -> Result<RunningServer, String> {
+    config.validate()?;
+    if let db::DatabaseLocation::Postgres(_) = database(&config)? {
+        // Before connecting: replicas must share a configured key, so say so at once.
+        server_key(&config)?;
+    }
+    let pool = open_database(&config).await?;
+    let verifier = verifier(&config, dev_secret, &clock).await?;
     let listener = TcpListener::bind(config.listen_addr()?)
         .map_err(|e| format!("listen: cannot bind {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| format!("listen: {e}"))?;

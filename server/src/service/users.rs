@@ -290,16 +290,8 @@ fn merge(current: &rows::User, changes: &UserChanges) -> rows::User {
     row
 }
 
-/// Changes a user; with `if_match`, only if the user is still at that version.
-pub async fn update(
-    db: &Db,
-    ctx: &Context,
-    now: DateTime<Utc>,
-    user: String,
-    input: UpdateUser,
-    if_match: Option<String>,
-    dry_run: bool,
-) -> AppResult<Versioned> {
+/// The changes an update asks for, each field checked (422 naming every invalid one).
+fn checked_changes(input: &UpdateUser, now: DateTime<Utc>) -> AppResult<UserChanges> {
     let mut checks = Checks::default();
     let changes = UserChanges {
         username: input
@@ -335,6 +327,36 @@ pub async fn update(
     if !checks.errors.is_empty() {
         return Err(AppError::Invalid(checks.errors));
     }
+    Ok(changes)
+}
+
+/// The names of the fields a change sets (for the audit row).
+fn changed_fields(changes: &UserChanges) -> Vec<&'static str> {
+    [
+        ("username", changes.username.is_some()),
+        ("display_name", changes.display_name.is_some()),
+        ("given_name", changes.given_name.is_some()),
+        ("family_name", changes.family_name.is_some()),
+        ("email", changes.email.is_some()),
+        ("phone", changes.phone.is_some()),
+        ("state", changes.state.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect()
+}
+
+/// Changes a user; with `if_match`, only if the user is still at that version.
+pub async fn update(
+    db: &Db,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: String,
+    input: UpdateUser,
+    if_match: Option<String>,
+    dry_run: bool,
+) -> AppResult<Versioned> {
+    let changes = checked_changes(&input, now)?;
     let ctx = ctx.clone();
     write(db, dry_run, move |tx| {
         let current = find_required(tx, &user)?;
@@ -355,18 +377,7 @@ pub async fn update(
                 current: etag(now_current.version),
             });
         }
-        let changed: Vec<&str> = [
-            ("username", changes.username.is_some()),
-            ("display_name", changes.display_name.is_some()),
-            ("given_name", changes.given_name.is_some()),
-            ("family_name", changes.family_name.is_some()),
-            ("email", changes.email.is_some()),
-            ("phone", changes.phone.is_some()),
-            ("state", changes.state.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(name, set)| set.then_some(name))
-        .collect();
+        let changed = changed_fields(&changes);
         audit::record(
             tx,
             &ctx,
@@ -412,22 +423,17 @@ fn same_fields(existing: &rows::User, row: &rows::User) -> bool {
         && existing.state == row.state
 }
 
-/// Creates or updates many users in one transaction, answering per row.
-pub async fn import(
-    db: &Db,
-    ctx: &Context,
+/// A checked row to store: its slot in the results, and the row.
+type CheckedRow = (usize, rows::User);
+
+/// Checks every import row before anything is stored: a result per row (errors final, the rest
+/// `created` until stored), and the rows to store.
+fn check_import_rows(
+    input: &ImportUsers,
     now: DateTime<Utc>,
-    input: ImportUsers,
-    dry_run: bool,
-) -> AppResult<ImportUsersResult> {
-    super::validate::item_count(
-        "users",
-        input.users.len(),
-        1,
-        super::validate::MAX_BULK_ITEMS,
-    )?;
+) -> (Vec<ImportRowResult>, Vec<CheckedRow>) {
     let mut results = Vec::with_capacity(input.users.len());
-    let mut checked: Vec<(usize, rows::User)> = Vec::with_capacity(input.users.len());
+    let mut checked: Vec<CheckedRow> = Vec::with_capacity(input.users.len());
     let mut seen = HashSet::new();
     for (index, user) in input.users.iter().enumerate() {
         let index_u32 = u32::try_from(index).unwrap_or(u32::MAX);
@@ -464,6 +470,24 @@ pub async fn import(
             }),
         }
     }
+    (results, checked)
+}
+
+/// Creates or updates many users in one transaction, answering per row.
+pub async fn import(
+    db: &Db,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    input: ImportUsers,
+    dry_run: bool,
+) -> AppResult<ImportUsersResult> {
+    super::validate::item_count(
+        "users",
+        input.users.len(),
+        1,
+        super::validate::MAX_BULK_ITEMS,
+    )?;
+    let (mut results, checked) = check_import_rows(&input, now);
     // Rows are stored in groups, each its own transaction, so other writes get in between them.
     // A failure part-way leaves the groups before it stored (see the operation's description).
     for chunk in checked.chunks(super::GROUP) {
@@ -493,6 +517,23 @@ pub async fn import(
         failed: count(ImportStatus::Error),
         results,
     })
+}
+
+/// The changes that bring `current` to an imported row's fields (the username stays).
+fn import_changes(current: &rows::User, row: &rows::User, now: DateTime<Utc>) -> UserChanges {
+    UserChanges {
+        display_name: Some(row.display_name.clone()),
+        given_name: Some(row.given_name.clone()),
+        family_name: Some(row.family_name.clone()),
+        email: Some(row.email.clone()),
+        phone: Some(row.phone.clone()),
+        state: Some(row.state.clone()),
+        version: Some(current.version + 1),
+        updated_at: Some(now.naive_utc()),
+        username: None,
+        username_skeleton: None,
+        search_text: Some(row.search_text.clone()),
+    }
 }
 
 /// Stores one group of checked import rows (`group[i]` goes with `results[i]`), in the caller's
@@ -551,20 +592,12 @@ fn import_group(
                 result.id = Some(current.id.clone());
             }
             Some(current) => {
-                let changes = UserChanges {
-                    display_name: Some(row.display_name.clone()),
-                    given_name: Some(row.given_name.clone()),
-                    family_name: Some(row.family_name.clone()),
-                    email: Some(row.email.clone()),
-                    phone: Some(row.phone.clone()),
-                    state: Some(row.state.clone()),
-                    version: Some(current.version + 1),
-                    updated_at: Some(now.naive_utc()),
-                    username: None,
-                    username_skeleton: None,
-                    search_text: Some(row.search_text.clone()),
-                };
-                rows::update(tx, &current.id, current.version, &changes)?;
+                rows::update(
+                    tx,
+                    &current.id,
+                    current.version,
+                    &import_changes(current, row, now),
+                )?;
                 result.status = ImportStatus::Updated;
                 result.id = Some(current.id.clone());
                 audit_rows.push(audit::row(
