@@ -41,6 +41,14 @@ impl Actor {
         }
     }
 
+    /// The id an audit row records: none for the server itself (its name says which part).
+    pub fn audit_id(&self) -> Option<&str> {
+        match self {
+            Self::System(_) => None,
+            other => Some(other.id()),
+        }
+    }
+
     /// The name, when there is one.
     pub fn name(&self) -> Option<&str> {
         match self {

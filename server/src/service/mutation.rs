@@ -33,22 +33,22 @@ pub struct Answered<T> {
 }
 
 /// Runs a create that honours `Idempotency-Key`: a key already answered gives the stored answer; else
-/// `run` does the work, given the claim to take inside its (first) transaction and to store the
-/// answer with. A concurrent request that won the claim is answered as it was, once it has finished.
+/// `run` does the work on `request`, given the claim to take inside its (first) transaction and to
+/// store the answer with. A concurrent request that won the claim is answered as it was, once it has finished.
 /// A dry run never claims a key.
 pub async fn idempotent<T, R>(
     deps: &Deps,
     ctx: &Context,
     mode: &Mode,
-    request: &R,
-    run: impl AsyncFnOnce(Option<Claim>) -> AppResult<T>,
+    request: R,
+    run: impl AsyncFnOnce(R, Option<Claim>) -> AppResult<T>,
 ) -> AppResult<Answered<T>>
 where
     T: DeserializeOwned,
     R: Serialize,
 {
     let claim = match &mode.idempotency_key {
-        Some(key) if !mode.dry_run => Some(idempotency::claim(ctx, key, request)?),
+        Some(key) if !mode.dry_run => Some(idempotency::claim(ctx, key, &request)?),
         _ => None,
     };
     if let Some(claim) = &claim
@@ -56,7 +56,7 @@ where
     {
         return replayed(stored);
     }
-    match (run(claim.clone()).await, &claim) {
+    match (run(request, claim.clone()).await, &claim) {
         (Ok(value), _) => Ok(Answered {
             value,
             replayed: false,
@@ -123,7 +123,7 @@ where
         let (apply, group, first) = (apply.clone(), group.to_vec(), at * GROUP);
         match with_outbox(deps, dry_run, move |tx| apply(tx, first, group)).await {
             Ok(answers) => done.extend(answers),
-            Err(error) => return (done, Some((at * GROUP, error))),
+            Err(error) => return (done, Some((first, error))),
         }
     }
     (done, None)

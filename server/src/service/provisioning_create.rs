@@ -129,21 +129,21 @@ fn plan(
     let mut chosen = Vec::new();
     let mut seen = HashSet::new();
     for (index, requested) in users.iter().enumerate() {
-        let user = named.get(requested);
-        let refused = match user {
-            None => Some(("error", "no such user".into())),
-            Some(user) if user.state == "active" && !seen.insert(user.id.clone()) => {
-                Some(("skipped", "listed more than once".into()))
-            }
-            Some(user) => refusal(user, &standing, job),
+        let Some(user) = named.get(requested) else {
+            results.push(result(requested, "error", Some("no such user".into())));
+            continue;
         };
-        match (refused, user) {
-            (Some((status, reason)), _) => results.push(result(requested, status, Some(reason))),
-            (None, Some(user)) => {
+        let refused = if user.state == "active" && !seen.insert(user.id.clone()) {
+            Some(("skipped", "listed more than once".into()))
+        } else {
+            refusal(user, &standing, job)
+        };
+        match refused {
+            Some((status, reason)) => results.push(result(requested, status, Some(reason))),
+            None => {
                 chosen.push((index, user.id.clone()));
                 results.push(result(requested, "provisioned", None));
             }
-            (None, None) => unreachable!("a missing user is refused"),
         }
     }
     Ok((results, chosen))
@@ -186,9 +186,9 @@ pub async fn create(
     input: CreateProvisioningTask,
     mode: Mode,
 ) -> AppResult<Answered<ProvisioningTaskCreated>> {
-    let request = input.clone();
-    mutation::idempotent(deps, ctx, &mode, &request, async |claim| {
-        create_new(deps, ctx, input, mode.dry_run, claim).await
+    let dry_run = mode.dry_run;
+    mutation::idempotent(deps, ctx, &mode, input, async |input, claim| {
+        create_new(deps, ctx, input, dry_run, claim).await
     })
     .await
 }
