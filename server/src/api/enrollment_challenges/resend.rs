@@ -9,12 +9,15 @@ use crate::service::{Context, challenges};
 ///
 /// Sends the challenge again with a new code valid for 10 minutes; the old code stops working and
 /// wrong attempts already made still count. At most once every 30 seconds, within the hourly limits.
+/// A challenge locked after five wrong codes cannot be resent (422 `challenge_locked`): start a new
+/// one.
 #[utoipa::path(
     tag = "enrollments",
     params(("id" = String, Path, description = "The enrollment challenge id")),
     responses(
         (status = 202, description = "A new code is on its way", body = EnrollmentChallenge),
         (status = 409, description = "The challenge was already used"),
+        (status = 422, description = "The challenge is locked after five wrong codes (`challenge_locked`); start a new one"),
         (status = 429, description = "Sent too recently or too often; see `Retry-After`"),
     ),
     security(("bearer" = ["enrollments:write"])),
