@@ -20,7 +20,7 @@ const NO_HTTP: &[(&str, &str)] = &[
 ];
 
 /// The `crate::` modules `db` may name.
-const DB_MAY_USE: &[&str] = &["crate::db", "crate::on_backend"];
+const DB_MAY_USE: &[&str] = &["crate::db", "crate::on_backend", "crate::states"];
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();

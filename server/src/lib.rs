@@ -20,6 +20,7 @@ pub mod net;
 pub mod qr;
 pub mod server;
 pub mod service;
+pub mod states;
 pub mod text;
 pub mod totp;
 

@@ -60,12 +60,35 @@ pub fn fresh_database_url(dir: &std::path::Path) -> String {
             let name = format!("enrolld_test_{}", uuid::Uuid::new_v4().simple());
             let mut admin = diesel::PgConnection::establish(&admin_url)
                 .unwrap_or_else(|e| panic!("ENROLLD_TEST_POSTGRES_URL: cannot connect: {e}"));
+            LEFTOVERS_DROPPED.call_once(|| drop_leftover_databases(&mut admin));
             diesel::sql_query(format!("CREATE DATABASE {name}"))
                 .execute(&mut admin)
                 .unwrap();
             with_database(&admin_url, &name)
         }
         _ => format!("sqlite://{}", dir.join("enrolld.db").display()),
+    }
+}
+
+static LEFTOVERS_DROPPED: std::sync::Once = std::sync::Once::new();
+
+/// Drops the databases that earlier test processes made (each test makes one and leaves it for
+/// inspection; test binaries run one after another, so none of these is still in use).
+fn drop_leftover_databases(admin: &mut diesel::PgConnection) {
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let names: Vec<Name> = diesel::sql_query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'enrolld\\_test\\_%'",
+    )
+    .load(admin)
+    .unwrap();
+    for Name { datname } in names {
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+            .execute(admin)
+            .unwrap();
     }
 }
 

@@ -13,6 +13,7 @@ pub mod rate_limits;
 pub mod registration_sessions;
 pub mod schema;
 pub mod settings;
+pub mod states;
 pub mod task_entries;
 pub mod templates;
 pub mod users;

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::notifications;
+use crate::states::NotificationStatus;
 
 /// A row of `notifications`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -18,7 +19,7 @@ pub struct NotificationRow {
     pub recipient: String,
     pub template: String,
     pub sealed_content: Option<String>,
-    pub status: String,
+    pub status: NotificationStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub not_after: Option<NaiveDateTime>,
@@ -33,7 +34,7 @@ pub struct NotificationRow {
 #[derive(Debug, Clone, Default)]
 pub struct NotificationFilter {
     pub user_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<NotificationStatus>,
     pub before_id: Option<String>,
 }
 
@@ -56,7 +57,7 @@ pub fn due(
     channel: &str,
 ) -> QueryResult<Vec<String>> {
     notifications::table
-        .filter(notifications::status.eq("pending"))
+        .filter(notifications::status.eq(NotificationStatus::Pending))
         .filter(notifications::channel.eq(channel))
         .filter(notifications::next_attempt_at.le(now))
         .filter(
@@ -81,7 +82,7 @@ pub fn claim(
     let claimed = diesel::update(
         notifications::table
             .filter(notifications::id.eq(id))
-            .filter(notifications::status.eq("pending"))
+            .filter(notifications::status.eq(NotificationStatus::Pending))
             .filter(notifications::next_attempt_at.le(now))
             .filter(
                 notifications::lease_until
@@ -109,11 +110,11 @@ pub fn finish(
     conn: &mut DbConn,
     id: &str,
     owner: &str,
-    status: &str,
+    status: NotificationStatus,
     now: NaiveDateTime,
     error: Option<&str>,
 ) -> QueryResult<usize> {
-    let sent_at = (status == "sent").then_some(now);
+    let sent_at = (status == NotificationStatus::Sent).then_some(now);
     diesel::update(
         notifications::table
             .filter(notifications::id.eq(id))
@@ -169,7 +170,7 @@ pub fn list(
         query = query.filter(notifications::user_id.eq(user_id.clone()));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(notifications::status.eq(status.clone()));
+        query = query.filter(notifications::status.eq(*status));
     }
     if let Some(before) = &filter.before_id {
         query = query.filter(notifications::id.lt(before.clone()));

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{provisioning_tasks, task_entries};
+use crate::states::{EntryStatus, TaskStatus};
 
 /// A row of `provisioning_tasks`.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -42,8 +43,8 @@ pub struct NewTask {
 #[derive(Debug, Clone, Default)]
 pub struct TaskFilter {
     pub operator_id: Option<String>,
-    /// `open` or `completed`; `None` with `include_completed` false means open only.
-    pub status: Option<String>,
+    /// `None` with `include_completed` false means open only.
+    pub status: Option<TaskStatus>,
     pub include_completed: bool,
     pub created_from: Option<NaiveDate>,
     pub created_to: Option<NaiveDate>,
@@ -113,7 +114,7 @@ pub fn list(
     let open = diesel::dsl::exists(
         task_entries::table
             .filter(task_entries::task_number.eq(provisioning_tasks::number))
-            .filter(task_entries::status.eq("active"))
+            .filter(task_entries::status.eq(EntryStatus::Active))
             .filter(task_entries::stop_date.ge(today)),
     );
     let mut query = provisioning_tasks::table
@@ -121,9 +122,9 @@ pub fn list(
         .order(provisioning_tasks::number.desc())
         .limit(limit)
         .into_boxed();
-    match (filter.status.as_deref(), filter.include_completed) {
-        (Some("completed"), _) => query = query.filter(diesel::dsl::not(open)),
-        (Some(_), _) | (None, false) => query = query.filter(open),
+    match (filter.status, filter.include_completed) {
+        (Some(TaskStatus::Completed), _) => query = query.filter(diesel::dsl::not(open)),
+        (Some(TaskStatus::Open), _) | (None, false) => query = query.filter(open),
         (None, true) => {}
     }
     if let Some(operator) = &filter.operator_id {

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::registration_sessions;
+use crate::states::SessionStatus;
 
 /// A row of `registration_sessions`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -14,7 +15,7 @@ use super::schema::registration_sessions;
 pub struct SessionRow {
     pub id: String,
     pub user_id: String,
-    pub status: String,
+    pub status: SessionStatus,
     pub created_at: NaiveDateTime,
     pub created_by: String,
     pub created_by_name: Option<String>,
@@ -25,10 +26,21 @@ pub struct SessionRow {
     pub enrollment_id: Option<String>,
 }
 
+impl SessionRow {
+    /// The session's state at `now`: a pending session past its expiry is expired (`list` filters by
+    /// the same rule in SQL).
+    pub fn effective_status(&self, now: NaiveDateTime) -> SessionStatus {
+        match self.status {
+            SessionStatus::Pending if now >= self.expires_at => SessionStatus::Expired,
+            status => status,
+        }
+    }
+}
+
 /// Filters for listing, newest first; `status` is one of pending/consumed/expired/removed.
 #[derive(Debug, Clone, Default)]
 pub struct SessionFilter {
-    pub status: Option<String>,
+    pub status: Option<SessionStatus>,
     pub user_id: Option<String>,
     pub created_by: Option<String>,
     pub before_id: Option<String>,
@@ -58,7 +70,7 @@ pub fn current(
 ) -> QueryResult<Option<SessionRow>> {
     registration_sessions::table
         .filter(registration_sessions::user_id.eq(user_id))
-        .filter(registration_sessions::status.eq("pending"))
+        .filter(registration_sessions::status.eq(SessionStatus::Pending))
         .filter(registration_sessions::expires_at.gt(now))
         .order(registration_sessions::created_at.desc())
         .select(SessionRow::as_select())
@@ -71,10 +83,10 @@ pub fn expire_lapsed(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Qu
     diesel::update(
         registration_sessions::table
             .filter(registration_sessions::user_id.eq(user_id))
-            .filter(registration_sessions::status.eq("pending"))
+            .filter(registration_sessions::status.eq(SessionStatus::Pending))
             .filter(registration_sessions::expires_at.le(now)),
     )
-    .set(registration_sessions::status.eq("expired"))
+    .set(registration_sessions::status.eq(SessionStatus::Expired))
     .execute(conn)
 }
 
@@ -83,10 +95,10 @@ pub fn remove(conn: &mut DbConn, id: &str, now: NaiveDateTime, by: &str) -> Quer
     diesel::update(
         registration_sessions::table
             .filter(registration_sessions::id.eq(id))
-            .filter(registration_sessions::status.eq("pending")),
+            .filter(registration_sessions::status.eq(SessionStatus::Pending)),
     )
     .set((
-        registration_sessions::status.eq("removed"),
+        registration_sessions::status.eq(SessionStatus::Removed),
         registration_sessions::removed_at.eq(now),
         registration_sessions::removed_by.eq(by),
     ))
@@ -98,11 +110,11 @@ pub fn consume(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<u
     diesel::update(
         registration_sessions::table
             .filter(registration_sessions::id.eq(id))
-            .filter(registration_sessions::status.eq("pending"))
+            .filter(registration_sessions::status.eq(SessionStatus::Pending))
             .filter(registration_sessions::expires_at.gt(now)),
     )
     .set((
-        registration_sessions::status.eq("consumed"),
+        registration_sessions::status.eq(SessionStatus::Consumed),
         registration_sessions::consumed_at.eq(now),
     ))
     .execute(conn)
@@ -127,22 +139,22 @@ pub fn list(
         .order(registration_sessions::id.desc())
         .limit(limit)
         .into_boxed();
-    match filter.status.as_deref() {
-        Some("pending") => {
+    match filter.status {
+        Some(SessionStatus::Pending) => {
             query = query
-                .filter(registration_sessions::status.eq("pending"))
+                .filter(registration_sessions::status.eq(SessionStatus::Pending))
                 .filter(registration_sessions::expires_at.gt(now))
         }
-        Some("expired") => {
+        Some(SessionStatus::Expired) => {
             query = query.filter(
-                registration_sessions::status
-                    .eq("expired")
-                    .or(registration_sessions::status
-                        .eq("pending")
-                        .and(registration_sessions::expires_at.le(now))),
+                registration_sessions::status.eq(SessionStatus::Expired).or(
+                    registration_sessions::status
+                        .eq(SessionStatus::Pending)
+                        .and(registration_sessions::expires_at.le(now)),
+                ),
             )
         }
-        Some(other) => query = query.filter(registration_sessions::status.eq(other.to_owned())),
+        Some(other) => query = query.filter(registration_sessions::status.eq(other)),
         None => {}
     }
     if let Some(user_id) = &filter.user_id {

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{provisioning_tasks, task_entries, users};
+use crate::states::EntryStatus;
 
 /// A row of `task_entries`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -16,7 +17,7 @@ pub struct EntryRow {
     pub task_number: i64,
     pub user_id: String,
     pub token_type: String,
-    pub status: String,
+    pub status: EntryStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub stop_date: NaiveDate,
@@ -27,6 +28,17 @@ pub struct EntryRow {
     pub updated_at: NaiveDateTime,
     pub completed_at: Option<NaiveDateTime>,
     pub canceled_at: Option<NaiveDateTime>,
+}
+
+impl EntryRow {
+    /// The entry's state on `today`: an active entry past its stop date is expired. The one rule,
+    /// said here in Rust and in `effective_status!` below in SQL.
+    pub fn effective_status(&self, today: NaiveDate) -> EntryStatus {
+        match self.status {
+            EntryStatus::Active if self.stop_date < today => EntryStatus::Expired,
+            status => status,
+        }
+    }
 }
 
 /// Adds entries in batches.
@@ -61,7 +73,7 @@ pub fn active_for_users(
             task_entries::table
                 .filter(task_entries::user_id.eq_any(chunk))
                 .filter(task_entries::token_type.eq(token_type))
-                .filter(task_entries::status.eq("active"))
+                .filter(task_entries::status.eq(EntryStatus::Active))
                 .select(EntryRow::as_select())
                 .load(conn)?,
         );
@@ -69,19 +81,21 @@ pub fn active_for_users(
     Ok(found)
 }
 
-/// Filters an entry query by effective status (an active entry past its stop date is expired).
+/// Filters an entry query by effective status ([`EntryRow::effective_status`] in SQL).
 macro_rules! effective_status {
     ($query:expr, $status:expr, $today:expr) => {
         match $status {
-            Some("active") => $query
-                .filter(task_entries::status.eq("active"))
+            Some(EntryStatus::Active) => $query
+                .filter(task_entries::status.eq(EntryStatus::Active))
                 .filter(task_entries::stop_date.ge($today)),
-            Some("expired") => $query.filter(
-                task_entries::status.eq("expired").or(task_entries::status
-                    .eq("active")
-                    .and(task_entries::stop_date.lt($today))),
+            Some(EntryStatus::Expired) => $query.filter(
+                task_entries::status
+                    .eq(EntryStatus::Expired)
+                    .or(task_entries::status
+                        .eq(EntryStatus::Active)
+                        .and(task_entries::stop_date.lt($today))),
             ),
-            Some(other) => $query.filter(task_entries::status.eq(other.to_owned())),
+            Some(other) => $query.filter(task_entries::status.eq(other)),
             None => $query,
         }
     };
@@ -91,7 +105,7 @@ macro_rules! effective_status {
 pub fn page(
     conn: &mut DbConn,
     task_number: i64,
-    status: Option<&str>,
+    status: Option<EntryStatus>,
     today: NaiveDate,
     after_id: Option<&str>,
     limit: i64,
@@ -119,7 +133,7 @@ pub fn outstanding_for_user(
     task_entries::table
         .inner_join(provisioning_tasks::table)
         .filter(task_entries::user_id.eq(user_id))
-        .filter(task_entries::status.eq("active"))
+        .filter(task_entries::status.eq(EntryStatus::Active))
         .filter(task_entries::stop_date.ge(today))
         .select((
             EntryRow::as_select(),
@@ -134,10 +148,10 @@ pub fn counts(
     conn: &mut DbConn,
     numbers: &[i64],
     today: NaiveDate,
-) -> QueryResult<Vec<(i64, String, i64)>> {
-    let mut out: Vec<(i64, String, i64)> = task_entries::table
+) -> QueryResult<Vec<(i64, EntryStatus, i64)>> {
+    let mut out: Vec<(i64, EntryStatus, i64)> = task_entries::table
         .filter(task_entries::task_number.eq_any(numbers))
-        .filter(task_entries::status.ne("active"))
+        .filter(task_entries::status.ne(EntryStatus::Active))
         .group_by((task_entries::task_number, task_entries::status))
         .select((
             task_entries::task_number,
@@ -145,10 +159,10 @@ pub fn counts(
             count_star(),
         ))
         .load(conn)?;
-    for (expired, status) in [(false, "active"), (true, "expired")] {
+    for (expired, status) in [(false, EntryStatus::Active), (true, EntryStatus::Expired)] {
         let base = task_entries::table
             .filter(task_entries::task_number.eq_any(numbers))
-            .filter(task_entries::status.eq("active"))
+            .filter(task_entries::status.eq(EntryStatus::Active))
             .group_by(task_entries::task_number)
             .select((task_entries::task_number, count_star()))
             .into_boxed();
@@ -160,7 +174,7 @@ pub fn counts(
         out.extend(
             base.load::<(i64, i64)>(conn)?
                 .into_iter()
-                .map(|(n, c)| (n, status.to_owned(), c)),
+                .map(|(n, c)| (n, status, c)),
         );
     }
     Ok(out)
@@ -175,7 +189,7 @@ pub fn active_in_task(
 ) -> QueryResult<Vec<EntryRow>> {
     let query = task_entries::table
         .filter(task_entries::task_number.eq(task_number))
-        .filter(task_entries::status.eq("active"))
+        .filter(task_entries::status.eq(EntryStatus::Active))
         .filter(task_entries::stop_date.ge(today))
         .select(EntryRow::as_select())
         .order(task_entries::id.asc());
@@ -196,13 +210,18 @@ pub fn active_in_task(
 }
 
 /// Moves an entry from `active` to a terminal state; returns the rows changed (0 when it was not active).
-pub fn finish(conn: &mut DbConn, id: &str, status: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    let completed = (status == "completed").then_some(now);
-    let canceled = (status == "canceled").then_some(now);
+pub fn finish(
+    conn: &mut DbConn,
+    id: &str,
+    status: EntryStatus,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let completed = (status == EntryStatus::Completed).then_some(now);
+    let canceled = (status == EntryStatus::Canceled).then_some(now);
     diesel::update(
         task_entries::table
             .filter(task_entries::id.eq(id))
-            .filter(task_entries::status.eq("active")),
+            .filter(task_entries::status.eq(EntryStatus::Active)),
     )
     .set((
         task_entries::status.eq(status),
@@ -225,7 +244,7 @@ pub fn extend(
     for chunk in ids.chunks(500) {
         let target = task_entries::table
             .filter(task_entries::id.eq_any(chunk))
-            .filter(task_entries::status.eq("active"));
+            .filter(task_entries::status.eq(EntryStatus::Active));
         changed += match emailed_to {
             Some(address) => diesel::update(target)
                 .set((
@@ -256,7 +275,7 @@ pub fn start(
     diesel::update(
         task_entries::table
             .filter(task_entries::id.eq(id))
-            .filter(task_entries::status.eq("active")),
+            .filter(task_entries::status.eq(EntryStatus::Active)),
     )
     .set((
         task_entries::serial.eq(serial),
@@ -271,7 +290,7 @@ pub fn count_attempt(conn: &mut DbConn, id: &str, today: NaiveDate) -> QueryResu
     diesel::update(
         task_entries::table
             .filter(task_entries::id.eq(id))
-            .filter(task_entries::status.eq("active"))
+            .filter(task_entries::status.eq(EntryStatus::Active))
             .filter(task_entries::stop_date.ge(today))
             .filter(task_entries::attempts.lt(task_entries::max_attempts)),
     )
@@ -282,7 +301,7 @@ pub fn count_attempt(conn: &mut DbConn, id: &str, today: NaiveDate) -> QueryResu
 /// Active entries whose stop date has passed (for the sweep).
 pub fn overdue(conn: &mut DbConn, today: NaiveDate, limit: i64) -> QueryResult<Vec<EntryRow>> {
     task_entries::table
-        .filter(task_entries::status.eq("active"))
+        .filter(task_entries::status.eq(EntryStatus::Active))
         .filter(task_entries::stop_date.lt(today))
         .select(EntryRow::as_select())
         .limit(limit)
@@ -347,17 +366,17 @@ pub fn cancel_all(
 ) -> QueryResult<Vec<String>> {
     let ids: Vec<String> = task_entries::table
         .filter(task_entries::task_number.eq(task_number))
-        .filter(task_entries::status.eq("active"))
+        .filter(task_entries::status.eq(EntryStatus::Active))
         .select(task_entries::id)
         .load(conn)?;
     for chunk in ids.chunks(500) {
         diesel::update(
             task_entries::table
                 .filter(task_entries::id.eq_any(chunk))
-                .filter(task_entries::status.eq("active")),
+                .filter(task_entries::status.eq(EntryStatus::Active)),
         )
         .set((
-            task_entries::status.eq("canceled"),
+            task_entries::status.eq(EntryStatus::Canceled),
             task_entries::canceled_at.eq(now),
             task_entries::updated_at.eq(now),
         ))

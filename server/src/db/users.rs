@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::users;
+use crate::states::UserState;
 
 /// A row of `users` (also what is inserted).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, PartialEq)]
@@ -17,7 +18,7 @@ pub struct User {
     pub family_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub state: String,
+    pub state: UserState,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -37,7 +38,7 @@ pub struct UserChanges {
     pub family_name: Option<Option<String>>,
     pub email: Option<Option<String>>,
     pub phone: Option<Option<String>>,
-    pub state: Option<String>,
+    pub state: Option<UserState>,
     pub version: Option<i64>,
     pub updated_at: Option<NaiveDateTime>,
     pub username_skeleton: Option<Option<String>>,
@@ -47,7 +48,7 @@ pub struct UserChanges {
 /// Filters for listing.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
-    pub state: Option<String>,
+    pub state: Option<UserState>,
     pub q: Option<String>,
     pub after_username: Option<String>,
 }
@@ -153,7 +154,7 @@ pub fn list(conn: &mut DbConn, filter: &UserFilter, limit: i64) -> QueryResult<V
         .limit(limit)
         .into_boxed();
     if let Some(state) = &filter.state {
-        query = query.filter(users::state.eq(state.clone()));
+        query = query.filter(users::state.eq(*state));
     }
     if let Some(q) = &filter.q {
         // `q` arrives case-folded by the service, as `search_text` was stored.

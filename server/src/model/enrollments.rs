@@ -283,13 +283,23 @@ pub struct BatchEnrollItem {
     pub address: String,
 }
 
+/// What happened to one batch item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchItemStatus {
+    /// Enrolled (or, in a dry run, would be).
+    Enrolled,
+    /// Not enrolled; `errors` says why.
+    Error,
+}
+
 /// The outcome of one batch item.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct BatchEnrollResult {
     /// Position in the request, from 0.
     pub index: u32,
-    /// `enrolled` or `error`.
-    pub status: String,
+    /// Whether it was enrolled.
+    pub status: BatchItemStatus,
     /// The new enrollment's id (absent for errors and dry runs).
     pub enrollment_id: Option<String>,
     /// Why the item failed.

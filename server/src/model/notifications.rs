@@ -4,19 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// Where a notification is in its delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum NotificationStatus {
-    /// Waiting to be sent (or to be retried).
-    Pending,
-    /// Accepted by the mail server or SMS gateway.
-    Sent,
-    /// Not sent before its deadline (e.g. the code in it expired).
-    Expired,
-    /// Given up after repeated failures.
-    Failed,
-}
+pub use crate::states::NotificationStatus;
 
 /// One email or SMS.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -6,6 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::model::enrollments::Actor;
 
+pub use crate::states::{EntryStatus, TaskStatus};
+
 /// Kinds of token a task provisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub enum TokenType {
@@ -19,45 +21,6 @@ impl TokenType {
     pub fn as_str(self) -> &'static str {
         "software-totp"
     }
-}
-
-/// A task entry's state. `active → completed | locked | expired | canceled`; the others never change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum EntryStatus {
-    /// The user may self-enroll until the stop date.
-    Active,
-    /// The user enrolled the token and used it once.
-    Completed,
-    /// Too many failed self-enrollment attempts.
-    Locked,
-    /// The stop date passed first.
-    Expired,
-    /// An operator removed the user or the task.
-    Canceled,
-}
-
-impl EntryStatus {
-    /// As stored and filtered.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Completed => "completed",
-            Self::Locked => "locked",
-            Self::Expired => "expired",
-            Self::Canceled => "canceled",
-        }
-    }
-}
-
-/// Whether a task still has active entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TaskStatus {
-    /// Some entries are active.
-    Open,
-    /// Every entry is completed, locked, expired or canceled.
-    Completed,
 }
 
 /// How self-enrollment works for new tasks and resends.
@@ -149,13 +112,25 @@ pub struct ProvisioningTask {
     pub removed_at: Option<DateTime<Utc>>,
 }
 
+/// What happened to one requested user of a new task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProvisionStatus {
+    /// The user has an entry in the task (or, in a dry run, would have).
+    Provisioned,
+    /// Left out on purpose: already outstanding in another task, already enrolled, or listed twice.
+    Skipped,
+    /// Could not be provisioned; `reason` says why.
+    Error,
+}
+
 /// What happened to one requested user.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ProvisionResult {
     /// The user as given in the request.
     pub user: String,
-    /// `provisioned`, `skipped` (already has an outstanding entry) or `error`.
-    pub status: String,
+    /// Whether the user was provisioned.
+    pub status: ProvisionStatus,
     /// Why it was skipped or failed.
     pub reason: Option<String>,
     /// The new entry (absent for errors and dry runs).
@@ -321,13 +296,25 @@ pub struct ResendProvisioning {
     pub email: Option<String>,
 }
 
+/// What a bulk task change did to one user's entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskUserStatus {
+    /// The entry was canceled (removed from the task).
+    Canceled,
+    /// The self-enrollment email was sent again.
+    Resent,
+    /// Nothing changed; `reason` says why.
+    Error,
+}
+
 /// What happened per user in a bulk task change.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TaskUserResult {
     /// The user as given.
     pub user: String,
-    /// `canceled`, `resent`, or `error`.
-    pub status: String,
+    /// What happened to the user's entry.
+    pub status: TaskUserStatus,
     /// Why it failed.
     pub reason: Option<String>,
 }

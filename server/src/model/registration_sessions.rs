@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+pub use crate::states::SessionStatus;
+
 /// Ways to hand a registration session to the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -12,32 +14,6 @@ pub enum NotifyChannel {
     Email,
     /// An SMS with the link (to the directory phone).
     Sms,
-}
-
-/// A session's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SessionStatus {
-    /// Waiting for the app.
-    Pending,
-    /// The app registered with it.
-    Consumed,
-    /// It expired unused.
-    Expired,
-    /// An operator removed it (or replaced it with `force`).
-    Removed,
-}
-
-impl SessionStatus {
-    /// As used in filters.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Consumed => "consumed",
-            Self::Expired => "expired",
-            Self::Removed => "removed",
-        }
-    }
 }
 
 /// Create a registration session.

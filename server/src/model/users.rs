@@ -7,34 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::absent_or_nullable;
 use crate::error::FieldError;
 
-/// Whether a user may be enrolled and sign in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum UserState {
-    /// The user can be enrolled.
-    Active,
-    /// The user is kept in the directory but cannot be enrolled.
-    Disabled,
-}
-
-impl UserState {
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Disabled => "disabled",
-        }
-    }
-
-    /// From storage.
-    pub fn from_db(value: &str) -> Self {
-        if value == "disabled" {
-            Self::Disabled
-        } else {
-            Self::Active
-        }
-    }
-}
+pub use crate::states::UserState;
 
 /// A person in the directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -16,8 +16,10 @@ use crate::db::identity_services as service_rows;
 use crate::db::{DbConn, users as user_rows};
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::model::enrollments::{
-    Actor, BatchEnroll, BatchEnrollResponse, BatchEnrollResult, Enrollment, EnrollmentList,
+    Actor, BatchEnroll, BatchEnrollResponse, BatchEnrollResult, BatchItemStatus, Enrollment,
+    EnrollmentList,
 };
+use crate::states::UserState;
 
 /// The API shape of a row (address masked).
 pub fn to_model(row: EnrollmentRow) -> Enrollment {
@@ -314,8 +316,13 @@ pub async fn batch(
     if let Some((_, error)) = failed {
         return Err(error);
     }
-    let enrolled = u32::try_from(results.iter().filter(|r| r.status == "enrolled").count())
-        .unwrap_or(u32::MAX);
+    let enrolled = u32::try_from(
+        results
+            .iter()
+            .filter(|r| r.status == BatchItemStatus::Enrolled)
+            .count(),
+    )
+    .unwrap_or(u32::MAX);
     let failed = u32::try_from(results.len()).unwrap_or(u32::MAX) - enrolled;
     Ok(BatchEnrollResponse {
         dry_run,
@@ -345,13 +352,13 @@ fn batch_group(
         results.push(match outcome {
             Ok(row) => BatchEnrollResult {
                 index,
-                status: "enrolled".into(),
+                status: BatchItemStatus::Enrolled,
                 enrollment_id: (!dry_run).then_some(row.id),
                 errors: Vec::new(),
             },
             Err(error) => BatchEnrollResult {
                 index,
-                status: "error".into(),
+                status: BatchItemStatus::Error,
                 enrollment_id: None,
                 errors: item_errors(index, error)?,
             },
@@ -371,7 +378,7 @@ fn batch_item(
     let field = |name: &str| format!("items[{index}].{name}");
     let user = user_rows::find(conn, &item.user)?
         .ok_or_else(|| AppError::invalid(field("user"), "no such user"))?;
-    if user.state != "active" {
+    if user.state != UserState::Active {
         return Err(AppError::invalid(field("user"), "the user is disabled"));
     }
     let service = service_rows::find(conn, &item.service)?

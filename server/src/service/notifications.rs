@@ -4,9 +4,7 @@ use super::{notify, page, users};
 use crate::db::Db;
 use crate::db::notifications::{self, NotificationFilter, NotificationRow};
 use crate::error::AppResult;
-use crate::model::notifications::{
-    ListNotificationsQuery, Notification, NotificationPage, NotificationStatus,
-};
+use crate::model::notifications::{ListNotificationsQuery, Notification, NotificationPage};
 
 fn to_model(row: NotificationRow) -> Notification {
     Notification {
@@ -15,27 +13,13 @@ fn to_model(row: NotificationRow) -> Notification {
         channel: row.channel,
         recipient: notify::mask(&row.recipient),
         template: row.template,
-        status: match row.status.as_str() {
-            "sent" => NotificationStatus::Sent,
-            "expired" => NotificationStatus::Expired,
-            "failed" => NotificationStatus::Failed,
-            _ => NotificationStatus::Pending,
-        },
+        status: row.status,
         attempts: u32::try_from(row.attempts).unwrap_or(0),
         created_at: row.created_at.and_utc(),
         next_attempt_at: row.next_attempt_at.and_utc(),
         not_after: row.not_after.map(|t| t.and_utc()),
         sent_at: row.sent_at.map(|t| t.and_utc()),
         last_error: row.last_error,
-    }
-}
-
-fn status_name(status: NotificationStatus) -> &'static str {
-    match status {
-        NotificationStatus::Pending => "pending",
-        NotificationStatus::Sent => "sent",
-        NotificationStatus::Expired => "expired",
-        NotificationStatus::Failed => "failed",
     }
 }
 
@@ -55,7 +39,7 @@ pub async fn list(db: &Db, query: ListNotificationsQuery) -> AppResult<Notificat
             };
             let filter = NotificationFilter {
                 user_id,
-                status: query.status.map(|s| status_name(s).to_owned()),
+                status: query.status,
                 before_id,
             };
             Ok::<_, crate::error::AppError>(notifications::list(conn, &filter, limit + 1)?)

@@ -10,6 +10,7 @@ use crate::db::notifications::{self, NotificationRow};
 use crate::db::{DbConn, templates as template_rows};
 use crate::error::{AppError, AppResult};
 use crate::model::messages::InlineImage;
+use crate::states::NotificationStatus;
 
 /// A message to queue.
 pub struct Outgoing<'a> {
@@ -105,7 +106,7 @@ fn sealed_row(
             outgoing.spec.service, outgoing.spec.channel, outgoing.spec.event
         ),
         sealed_content: Some(sealed),
-        status: "pending".into(),
+        status: NotificationStatus::Pending,
         attempts: 0,
         next_attempt_at: now.naive_utc(),
         not_after: outgoing.not_after.map(|t| t.naive_utc()),

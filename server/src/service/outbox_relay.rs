@@ -11,6 +11,7 @@ use crate::db::notifications::{self, NotificationRow};
 use crate::delivery::Deliverer;
 use crate::error::AppError;
 use crate::model::messages::Content;
+use crate::states::NotificationStatus;
 
 /// How long a claimed message is reserved for this process.
 const LEASE_SECONDS: i64 = 120;
@@ -87,7 +88,7 @@ async fn handle(
                     conn,
                     &id,
                     &owner,
-                    "expired",
+                    NotificationStatus::Expired,
                     now.naive_utc(),
                     Some("expired before delivery"),
                 )
@@ -109,10 +110,10 @@ async fn handle(
         .db
         .run(move |conn| {
             let done = match outcome {
-                Ok(()) => notifications::finish(conn, &id, &owner, "sent", now.naive_utc(), None),
+                Ok(()) => notifications::finish(conn, &id, &owner, NotificationStatus::Sent, now.naive_utc(), None),
                 Err(error) if attempts + 1 >= MAX_ATTEMPTS => {
                     tracing::warn!(notification.id = %id, %error, "notification failed for good");
-                    notifications::finish(conn, &id, &owner, "failed", now.naive_utc(), Some(&error))
+                    notifications::finish(conn, &id, &owner, NotificationStatus::Failed, now.naive_utc(), Some(&error))
                 }
                 Err(error) => {
                     tracing::info!(notification.id = %id, %error, attempts = attempts + 1, "delivery failed; will retry");

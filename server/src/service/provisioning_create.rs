@@ -25,8 +25,9 @@ use crate::db::task_entries::{self as entries, EntryRow};
 use crate::db::{DbConn, audit_events, users as user_rows};
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::model::provisioning::{
-    CreateProvisioningTask, ProvisionResult, ProvisioningTaskCreated, StatusCounts,
+    CreateProvisioningTask, ProvisionResult, ProvisionStatus, ProvisioningTaskCreated, StatusCounts,
 };
+use crate::states::{EntryStatus, UserState};
 
 /// Users provisioned in one transaction.
 const GROUP: usize = 500;
@@ -45,7 +46,7 @@ struct Job {
 }
 
 /// The result of one listed user: `(status, reason)` when not provisioned.
-type Refusal = (&'static str, String);
+type Refusal = (ProvisionStatus, String);
 
 /// A listed user who qualifies: (position in the request, user id).
 type Chosen = Vec<(usize, String)>;
@@ -89,23 +90,32 @@ fn standing(
 
 /// Why `user` cannot be provisioned now, if they cannot.
 fn refusal(user: &user_rows::User, standing: &Standing, job: &Job) -> Option<Refusal> {
-    if user.state != "active" {
-        Some(("error", "the user is disabled".into()))
+    if user.state != UserState::Active {
+        Some((ProvisionStatus::Error, "the user is disabled".into()))
     } else if let Some(number) = standing.outstanding.get(&user.id) {
-        Some(("skipped", format!("{OUTSTANDING} in task {number}")))
+        Some((
+            ProvisionStatus::Skipped,
+            format!("{OUTSTANDING} in task {number}"),
+        ))
     } else if standing.enrolled.contains(&user.id) {
-        Some(("skipped", "already enrolled in software-token".into()))
+        Some((
+            ProvisionStatus::Skipped,
+            "already enrolled in software-token".into(),
+        ))
     } else if job.override_email.is_none() && user.email.is_none() {
-        Some(("error", "the user has no email address".into()))
+        Some((
+            ProvisionStatus::Error,
+            "the user has no email address".into(),
+        ))
     } else {
         None
     }
 }
 
-fn result(user: &str, status: &str, reason: Option<String>) -> ProvisionResult {
+fn result(user: &str, status: ProvisionStatus, reason: Option<String>) -> ProvisionResult {
     ProvisionResult {
         user: user.to_owned(),
-        status: status.into(),
+        status,
         reason,
         entry_id: None,
     }
@@ -130,11 +140,15 @@ fn plan(
     let mut seen = HashSet::new();
     for (index, requested) in users.iter().enumerate() {
         let Some(user) = named.get(requested) else {
-            results.push(result(requested, "error", Some("no such user".into())));
+            results.push(result(
+                requested,
+                ProvisionStatus::Error,
+                Some("no such user".into()),
+            ));
             continue;
         };
-        let refused = if user.state == "active" && !seen.insert(user.id.clone()) {
-            Some(("skipped", "listed more than once".into()))
+        let refused = if user.state == UserState::Active && !seen.insert(user.id.clone()) {
+            Some((ProvisionStatus::Skipped, "listed more than once".into()))
         } else {
             refusal(user, &standing, job)
         };
@@ -142,7 +156,7 @@ fn plan(
             Some((status, reason)) => results.push(result(requested, status, Some(reason))),
             None => {
                 chosen.push((index, user.id.clone()));
-                results.push(result(requested, "provisioned", None));
+                results.push(result(requested, ProvisionStatus::Provisioned, None));
             }
         }
     }
@@ -153,7 +167,7 @@ fn plan(
 /// outstanding entry, else 422 naming each user's reason.
 fn nothing_to_provision(results: &[ProvisionResult]) -> AppError {
     let outstanding_only = results.iter().all(|r| {
-        r.status == "skipped"
+        r.status == ProvisionStatus::Skipped
             && r.reason
                 .as_deref()
                 .is_some_and(|why| why.starts_with(OUTSTANDING))
@@ -236,7 +250,7 @@ async fn create_new(
             Ok((opened, outcomes)) => {
                 number = number.or(opened);
                 for (index, outcome) in outcomes {
-                    provisioned += usize::from(outcome.status == "provisioned");
+                    provisioned += usize::from(outcome.status == ProvisionStatus::Provisioned);
                     results[index] = ProvisionResult {
                         user: results[index].user.clone(),
                         ..outcome
@@ -247,7 +261,7 @@ async fn create_new(
             Err(error) => {
                 let reason = format!("not provisioned: {error}; list the user in a new task");
                 for (index, _) in chosen.iter().skip(at * GROUP) {
-                    results[*index].status = "error".into();
+                    results[*index].status = ProvisionStatus::Error;
                     results[*index].reason = Some(reason.clone());
                 }
                 break;
@@ -334,7 +348,10 @@ fn recheck(
     let mut chosen = Vec::with_capacity(group.len());
     for (index, id) in group {
         let Some(user) = found.remove(id) else {
-            refused.push((*index, result("", "error", Some("no such user".into()))));
+            refused.push((
+                *index,
+                result("", ProvisionStatus::Error, Some("no such user".into())),
+            ));
             continue;
         };
         match refusal(&user, &standing, job) {
@@ -362,7 +379,7 @@ fn store_entries(
             task_number: number,
             user_id: user.id.clone(),
             token_type: job.task.token_type.clone(),
-            status: "active".into(),
+            status: EntryStatus::Active,
             attempts: 0,
             max_attempts: job.max_attempts,
             stop_date: job.task.stop_date,
@@ -405,7 +422,7 @@ fn store_entries(
         .iter()
         .zip(rows)
         .map(|((index, _), entry)| {
-            let mut provisioned = result("", "provisioned", None);
+            let mut provisioned = result("", ProvisionStatus::Provisioned, None);
             provisioned.entry_id = Some(entry.id);
             (*index, provisioned)
         })

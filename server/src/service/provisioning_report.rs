@@ -5,7 +5,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 
 use super::Deps;
-use super::provisioning_tasks::{effective_status, today};
+use super::provisioning_tasks::today;
 use crate::db::task_entries::{self as entries, ReportRow};
 use crate::error::AppResult;
 
@@ -46,7 +46,7 @@ fn line(row: &ReportRow, today: chrono::NaiveDate) -> String {
         row.entry.user_id.clone(),
         row.username.clone(),
         row.display_name.clone(),
-        effective_status(&row.entry, today).as_str().to_owned(),
+        row.entry.effective_status(today).as_str().to_owned(),
         row.entry.attempts.to_string(),
         row.entry.serial.clone().unwrap_or_default(),
         row.entry.emailed_to.clone().unwrap_or_default(),

@@ -8,6 +8,7 @@ use super::provisioning_tasks::today;
 use super::{Actor, Deps, audit};
 use crate::db::{DbConn, audit_events, task_entries};
 use crate::error::AppError;
+use crate::states::EntryStatus;
 
 /// Records overdue entries as expired; returns how many.
 pub async fn run_once(deps: &Deps) -> Result<usize, AppError> {
@@ -30,7 +31,7 @@ pub fn expire(
     let sweep = Actor::System("expiry sweep");
     let mut rows = Vec::new();
     for entry in overdue {
-        if task_entries::finish(tx, &entry.id, "expired", now.naive_utc())? == 1 {
+        if task_entries::finish(tx, &entry.id, EntryStatus::Expired, now.naive_utc())? == 1 {
             let detail =
                 json!({"task": entry.task_number, "entry": entry.id, "stop_date": entry.stop_date});
             let expired = audit::success("user", &entry.user_id, Some(detail));

@@ -21,14 +21,15 @@ use crate::db::task_entries::{self as entries, EntryRow};
 use crate::db::{DbConn, audit_events, provisioning_tasks as tasks, users as user_rows};
 use crate::error::{AppError, AppResult};
 use crate::model::provisioning::{
-    RemoveTaskUsers, ResendProvisioning, TaskUserResult, TaskUsersChanged,
+    RemoveTaskUsers, ResendProvisioning, TaskUserResult, TaskUserStatus, TaskUsersChanged,
 };
+use crate::states::EntryStatus;
 
 /// A requested user matched to their active entry: (position in the request, entry, user).
 type Match = (usize, EntryRow, user_rows::User);
 
 /// What one group answers per user: (position, status, reason).
-type Outcome = (usize, &'static str, Option<String>);
+type Outcome = (usize, TaskUserStatus, Option<String>);
 
 const NOT_ACTIVE: &str = "no active entry in this task";
 
@@ -88,7 +89,7 @@ fn all_active(
 fn error_result(user: &str, reason: Option<String>) -> TaskUserResult {
     TaskUserResult {
         user: user.to_owned(),
-        status: "error".into(),
+        status: TaskUserStatus::Error,
         reason,
     }
 }
@@ -120,8 +121,8 @@ where
     let (outcomes, failed) = in_groups(deps, dry_run, &matched, apply).await;
     let mut changed = 0;
     for (index, status, reason) in outcomes {
-        changed += u32::from(status != "error");
-        results[index].status = status.into();
+        changed += u32::from(status != TaskUserStatus::Error);
+        results[index].status = status;
         results[index].reason = reason;
     }
     if let Some((done, error)) = failed {
@@ -197,11 +198,11 @@ fn cancel_group(
     let mut audit_rows = Vec::new();
     let mut notices = Vec::new();
     for (index, entry, user) in &group {
-        if entries::finish(tx, &entry.id, "canceled", now.naive_utc())? == 0 {
-            outcomes.push((*index, "error", Some(NOT_ACTIVE.to_owned())));
+        if entries::finish(tx, &entry.id, EntryStatus::Canceled, now.naive_utc())? == 0 {
+            outcomes.push((*index, TaskUserStatus::Error, Some(NOT_ACTIVE.to_owned())));
             continue;
         }
-        outcomes.push((*index, "canceled", None));
+        outcomes.push((*index, TaskUserStatus::Canceled, None));
         let detail = json!({"task": number, "entry": entry.id});
         audit_rows.push(audit::row(
             ctx,
@@ -297,11 +298,11 @@ fn resend_group(tx: &mut DbConn, job: &Resend, group: Vec<Match>) -> AppResult<V
         let recipient = job.alternate.clone().or_else(|| user.email.clone());
         match recipient {
             _ if !still.contains(&entry.id) => {
-                outcomes.push((index, "error", Some(NOT_ACTIVE.to_owned())))
+                outcomes.push((index, TaskUserStatus::Error, Some(NOT_ACTIVE.to_owned())))
             }
             None => outcomes.push((
                 index,
-                "error",
+                TaskUserStatus::Error,
                 Some("the user has no email address".to_owned()),
             )),
             Some(recipient) => {
@@ -322,7 +323,7 @@ fn resend_group(tx: &mut DbConn, job: &Resend, group: Vec<Match>) -> AppResult<V
             Some(&masked),
             now,
         )?;
-        outcomes.push((*index, "resent", None));
+        outcomes.push((*index, TaskUserStatus::Resent, None));
         let detail = json!({"task": job.number, "stop_date": job.stop_date, "alternate_address": job.alternate.is_some()});
         audit_rows.push(audit::row(
             &job.ctx,

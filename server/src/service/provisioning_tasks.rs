@@ -38,18 +38,6 @@ pub fn entry_of_secret(key: &ServerKey, secret: &str) -> Option<String> {
     key.id_of_link_secret(SECRET_CONTEXT, secret)
 }
 
-/// The entry's state on `today`: an active entry past its stop date is expired.
-pub fn effective_status(row: &EntryRow, today: NaiveDate) -> EntryStatus {
-    match row.status.as_str() {
-        "completed" => EntryStatus::Completed,
-        "locked" => EntryStatus::Locked,
-        "expired" => EntryStatus::Expired,
-        "canceled" => EntryStatus::Canceled,
-        _ if row.stop_date < today => EntryStatus::Expired,
-        _ => EntryStatus::Active,
-    }
-}
-
 /// Today (UTC) by the server's clock.
 pub fn today(now: DateTime<Utc>) -> NaiveDate {
     now.date_naive()
@@ -76,12 +64,12 @@ fn counts_for(
     for (number, status, count) in entries::counts(conn, numbers, today)? {
         let counts = by_task.entry(number).or_default();
         let count = u32::try_from(count).unwrap_or(u32::MAX);
-        match status.as_str() {
-            "active" => counts.active += count,
-            "completed" => counts.completed += count,
-            "locked" => counts.locked += count,
-            "expired" => counts.expired += count,
-            _ => counts.canceled += count,
+        match status {
+            EntryStatus::Active => counts.active += count,
+            EntryStatus::Completed => counts.completed += count,
+            EntryStatus::Locked => counts.locked += count,
+            EntryStatus::Expired => counts.expired += count,
+            EntryStatus::Canceled => counts.canceled += count,
         }
     }
     Ok(by_task)
@@ -252,14 +240,7 @@ pub async fn list(
     let today = today(deps.clock.now());
     let filter = TaskFilter {
         operator_id: query.operator,
-        status: query.status.map(|s| {
-            if s == TaskStatus::Open {
-                "open"
-            } else {
-                "completed"
-            }
-            .to_owned()
-        }),
+        status: query.status,
         include_completed: query.include_completed.unwrap_or(false),
         created_from: query.from,
         created_to: query.to,
@@ -301,14 +282,20 @@ pub async fn get(
         .run(move |conn| {
             let row = find_task(conn, number)?;
             let task = task_model(conn, row, today)?;
-            let status = query.status.map(EntryStatus::as_str);
-            let rows = entries::page(conn, number, status, today, after.as_deref(), limit + 1)?;
+            let rows = entries::page(
+                conn,
+                number,
+                query.status,
+                today,
+                after.as_deref(),
+                limit + 1,
+            )?;
             let (rows, next_cursor) =
                 page::split(rows, limit, "entries", |(row, _)| row.id.clone());
             let entries = rows
                 .into_iter()
                 .map(|(row, username)| TaskEntry {
-                    status: effective_status(&row, today),
+                    status: row.effective_status(today),
                     id: row.id,
                     user_id: row.user_id,
                     username,
@@ -347,7 +334,7 @@ pub async fn for_user(deps: &Deps, ctx: &Context, user: String) -> AppResult<Use
                     provisioned_to: entry.emailed_to.clone(),
                     start_date: task.start_date,
                     stop_date: entry.stop_date,
-                    status: effective_status(&entry, today),
+                    status: entry.effective_status(today),
                     token_type: TokenType::SoftwareTotp,
                     task_href: manage.then(|| task_path(task.number)),
                 })

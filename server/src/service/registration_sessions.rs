@@ -49,20 +49,9 @@ pub fn enroll_url(public_url: &str, secret: &str) -> String {
     format!("{public_url}/enroll#{secret}")
 }
 
-/// A session's state at `now`.
-pub fn status(row: &SessionRow, now: DateTime<Utc>) -> SessionStatus {
-    match row.status.as_str() {
-        "consumed" => SessionStatus::Consumed,
-        "removed" => SessionStatus::Removed,
-        "expired" => SessionStatus::Expired,
-        _ if now.naive_utc() >= row.expires_at => SessionStatus::Expired,
-        _ => SessionStatus::Pending,
-    }
-}
-
 fn to_model(row: SessionRow, now: DateTime<Utc>) -> RegistrationSession {
     RegistrationSession {
-        status: status(&row, now),
+        status: row.effective_status(now.naive_utc()),
         id: row.id,
         user_id: row.user_id,
         created_at: row.created_at.and_utc(),
@@ -227,7 +216,7 @@ pub async fn create(
         let row = SessionRow {
             id: uuid::Uuid::now_v7().to_string(),
             user_id: user.id.clone(),
-            status: "pending".into(),
+            status: SessionStatus::Pending,
             created_at: now.naive_utc(),
             created_by: ctx.actor.id().to_owned(),
             created_by_name: ctx.actor.name().map(str::to_owned),
@@ -313,7 +302,7 @@ pub async fn list(
                 None => None,
             };
             let filter = SessionFilter {
-                status: query.status.map(|s| s.as_str().to_owned()),
+                status: query.status,
                 user_id,
                 created_by: query.created_by,
                 before_id,
@@ -335,7 +324,7 @@ pub async fn remove(deps: &Deps, ctx: &Context, id: String, dry_run: bool) -> Ap
     with_outbox(deps, dry_run, move |tx| {
         let row = find(tx, &id)?;
         if rows::remove(tx, &row.id, now.naive_utc(), ctx.actor.id())? == 0 {
-            return Err(not_pending(status(&row, now)));
+            return Err(not_pending(row.effective_status(now.naive_utc())));
         }
         audit::record(
             tx,
@@ -366,7 +355,7 @@ pub async fn notify(
     with_outbox(deps, false, move |tx| {
         let deps = &owned;
         let row = find(tx, &id)?;
-        let current = status(&row, now);
+        let current = row.effective_status(now.naive_utc());
         if current != SessionStatus::Pending {
             return Err(not_pending(current));
         }
@@ -410,7 +399,7 @@ pub async fn qr(
         .db
         .run(move |conn| {
             let row = find(conn, &id)?;
-            let current = status(&row, now);
+            let current = row.effective_status(now.naive_utc());
             if current != SessionStatus::Pending {
                 return Err(not_pending(current));
             }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::Deps;
 use super::enrollments;
-use super::provisioning_tasks::{effective_status, entry_of_secret, today};
+use super::provisioning_tasks::{entry_of_secret, today};
 use super::public_limits::{self, Origin};
 use super::{Context, audit, users, with_outbox};
 use crate::db::DbConn;
@@ -98,7 +98,7 @@ pub async fn start(deps: &Deps, origin: Origin, secret: String) -> AppResult<Sel
     let call_origin = origin.clone();
     let result = with_outbox(deps, false, move |tx| {
         let entry = entries::find(tx, &entry_id)?.ok_or_else(rejected)?;
-        if effective_status(&entry, today) != EntryStatus::Active
+        if entry.effective_status(today) != EntryStatus::Active
             || entry.attempts >= entry.max_attempts
         {
             return Err(rejected());
@@ -181,7 +181,7 @@ async fn count_attempt(deps: &Deps, entry_id: String, today: NaiveDate) -> AppRe
         .run(move |conn| {
             let entry = entries::find(conn, &entry_id)?.ok_or_else(rejected)?;
             if entry.sealed_totp_key.is_none()
-                || effective_status(&entry, today) != EntryStatus::Active
+                || entry.effective_status(today) != EntryStatus::Active
             {
                 return Err(rejected());
             }
@@ -204,7 +204,7 @@ fn wrong_code(
 ) -> AppResult<AppError> {
     let locked = entry.attempts >= entry.max_attempts;
     if locked {
-        entries::finish(tx, &entry.id, "locked", now.naive_utc())?;
+        entries::finish(tx, &entry.id, EntryStatus::Locked, now.naive_utc())?;
     }
     let detail = json!({"task": entry.task_number, "attempts": entry.attempts, "locked": locked});
     audit::record(tx, ctx, now, audit::failure("user", &user.id, Some(detail)))?;
@@ -230,7 +230,7 @@ fn finish_enrollment(
     user: &user_rows::User,
     entry: &EntryRow,
 ) -> AppResult<SelfEnrollmentCompleted> {
-    if entries::finish(tx, &entry.id, "completed", now.naive_utc())? != 1 {
+    if entries::finish(tx, &entry.id, EntryStatus::Completed, now.naive_utc())? != 1 {
         return Err(rejected());
     }
     let serial = entry.serial.clone().unwrap_or_default();

@@ -29,7 +29,7 @@ fn to_model(row: rows::User) -> User {
         family_name: row.family_name,
         email: row.email,
         phone: row.phone,
-        state: UserState::from_db(&row.state),
+        state: row.state,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
     }
@@ -94,7 +94,7 @@ impl Named {
 
 /// Refuses (409 `user_disabled`) a user who is not active.
 pub fn require_active(user: &rows::User) -> AppResult<()> {
-    if user.state == "active" {
+    if user.state == UserState::Active {
         return Ok(());
     }
     Err(AppError::Conflict {
@@ -188,7 +188,7 @@ fn check_new(
         email: checks.email("email", input.email.as_deref()),
         phone: checks.phone("phone", input.phone.as_deref()),
         username,
-        state: input.state.unwrap_or(UserState::Active).as_str().into(),
+        state: input.state.unwrap_or(UserState::Active),
         version: 1,
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
@@ -236,7 +236,7 @@ pub async fn get(db: &Db, user: String) -> AppResult<Versioned> {
 pub async fn list(db: &Db, query: ListUsersQuery) -> AppResult<UserPage> {
     let limit = page::limit(query.limit)?;
     let filter = UserFilter {
-        state: query.state.map(|s| s.as_str().to_owned()),
+        state: query.state,
         q: query
             .q
             .filter(|q| !q.trim().is_empty())
@@ -318,7 +318,7 @@ fn checked_changes(input: &UpdateUser, now: DateTime<Utc>) -> AppResult<UserChan
             .phone
             .as_ref()
             .map(|p| checks.phone("phone", p.as_deref())),
-        state: input.state.map(|s| s.as_str().to_owned()),
+        state: input.state,
         version: None,
         updated_at: Some(now.naive_utc()),
         username_skeleton: None,
@@ -527,7 +527,7 @@ fn import_changes(current: &rows::User, row: &rows::User, now: DateTime<Utc>) ->
         family_name: Some(row.family_name.clone()),
         email: Some(row.email.clone()),
         phone: Some(row.phone.clone()),
-        state: Some(row.state.clone()),
+        state: Some(row.state),
         version: Some(current.version + 1),
         updated_at: Some(now.naive_utc()),
         username: None,

@@ -454,7 +454,7 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
         .await
         .unwrap()
         .into_inner();
-    let statuses: Vec<&str> = done.results.iter().map(|r| r.status.as_str()).collect();
+    let statuses: Vec<String> = done.results.iter().map(|r| r.status.to_string()).collect();
     assert_eq!(
         statuses,
         ["enrolled", "error", "error", "error", "enrolled", "error"]

@@ -97,7 +97,11 @@ async fn the_whole_life_of_a_task() {
     assert_eq!(created.operator.id, "op-3");
     assert_eq!(created.stop_date, today + Duration::days(14));
     assert_eq!(created.counts.active, 3);
-    let statuses: Vec<&str> = created.results.iter().map(|r| r.status.as_str()).collect();
+    let statuses: Vec<String> = created
+        .results
+        .iter()
+        .map(|r| r.status.to_string())
+        .collect();
     assert_eq!(
         statuses,
         [
@@ -321,7 +325,11 @@ async fn the_whole_life_of_a_task() {
         .await
         .unwrap()
         .into_inner();
-    let outcome: Vec<&str> = removed.results.iter().map(|r| r.status.as_str()).collect();
+    let outcome: Vec<String> = removed
+        .results
+        .iter()
+        .map(|r| r.status.to_string())
+        .collect();
     assert_eq!(
         outcome,
         ["canceled", "error"],
@@ -659,8 +667,9 @@ async fn the_entry_transition_table() {
         .into_inner();
     let mut conn = server.database();
     let now = server.clock.now().naive_utc();
-    let terminal = ["completed", "locked", "expired", "canceled"];
-    for (entry, state) in detail.entries.iter().zip(terminal) {
+    use enrolld::states::EntryStatus;
+    let terminal = &EntryStatus::ALL[1..];
+    for (entry, &state) in detail.entries.iter().zip(terminal) {
         assert_eq!(entry.status, types::EntryStatus::Active);
         assert_eq!(
             enrolld::db::task_entries::finish(&mut conn, &entry.id, state, now).unwrap(),
@@ -669,7 +678,7 @@ async fn the_entry_transition_table() {
         );
     }
     for entry in &detail.entries {
-        for target in terminal.iter().chain(["active"].iter()) {
+        for &target in EntryStatus::ALL {
             assert_eq!(
                 enrolld::db::task_entries::finish(&mut conn, &entry.id, target, now).unwrap(),
                 0,

@@ -1,0 +1,149 @@
+//! The stored states of the domain, one enum each, shared by every layer: `db` reads and writes them
+//! (as text, see `db::states`), services compare them, and the API serialises them as the same
+//! lower-case words. A leaf module: it names no other module of the crate.
+
+use diesel::expression::AsExpression;
+use diesel::sql_types::Text;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Declares a stored state enum: its words, `as_str`, `ALL` and `FromStr`. Each word is the
+/// variant's name in snake case, which is how serde (and so the OpenAPI document) spells it; a unit
+/// test checks that they agree.
+macro_rules! stored_states {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema,
+            AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = Text)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every state, in declaration order.
+            pub const ALL: &[Self] = &[$(Self::$variant),+];
+
+            /// The word stored and serialised.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $word,)+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = UnknownState;
+
+            fn from_str(word: &str) -> Result<Self, UnknownState> {
+                match word {
+                    $($word => Ok(Self::$variant),)+
+                    _ => Err(UnknownState(word.to_owned())),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// A stored word that names no state (a row written by something else).
+#[derive(Debug, thiserror::Error)]
+#[error("unknown state {0:?}")]
+pub struct UnknownState(pub String);
+
+stored_states! {
+    /// Whether a user may be enrolled and sign in.
+    UserState {
+        /// The user can be enrolled.
+        Active = "active",
+        /// The user is kept in the directory but cannot be enrolled.
+        Disabled = "disabled",
+    }
+}
+
+stored_states! {
+    /// A registration session's state. A pending session past its expiry is expired.
+    SessionStatus {
+        /// Waiting for the app.
+        Pending = "pending",
+        /// The app registered with it.
+        Consumed = "consumed",
+        /// It expired unused.
+        Expired = "expired",
+        /// An operator removed it (or replaced it with `force`).
+        Removed = "removed",
+    }
+}
+
+stored_states! {
+    /// A task entry's state: `active → completed | locked | expired | canceled`, never back.
+    EntryStatus {
+        /// The user may self-enroll until the stop date.
+        Active = "active",
+        /// The user enrolled the token and used it once.
+        Completed = "completed",
+        /// Too many failed self-enrollment attempts.
+        Locked = "locked",
+        /// The stop date passed first.
+        Expired = "expired",
+        /// An operator removed the user or the task.
+        Canceled = "canceled",
+    }
+}
+
+stored_states! {
+    /// Whether a provisioning task still has active entries (worked out from them, not stored).
+    TaskStatus {
+        /// Some entries are active.
+        Open = "open",
+        /// Every entry is completed, locked, expired or canceled.
+        Completed = "completed",
+    }
+}
+
+stored_states! {
+    /// Where a notification is in its delivery.
+    NotificationStatus {
+        /// Waiting to be sent (or to be retried).
+        Pending = "pending",
+        /// Accepted by the mail server or SMS gateway.
+        Sent = "sent",
+        /// Not sent before its deadline (e.g. the code in it expired).
+        Expired = "expired",
+        /// Given up after repeated failures.
+        Failed = "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_reads_back_as_its_state_and_serialises_the_same() {
+        fn check<T: Copy + PartialEq + std::fmt::Debug + Serialize + std::str::FromStr>(
+            all: &[T],
+            word: fn(T) -> &'static str,
+        ) {
+            for &state in all {
+                assert_eq!(word(state).parse::<T>().ok(), Some(state));
+                let serialised = serde_json::to_value(state).ok();
+                assert_eq!(serialised, Some(serde_json::Value::from(word(state))));
+            }
+        }
+        check(UserState::ALL, UserState::as_str);
+        check(SessionStatus::ALL, SessionStatus::as_str);
+        check(EntryStatus::ALL, EntryStatus::as_str);
+        check(TaskStatus::ALL, TaskStatus::as_str);
+        check(NotificationStatus::ALL, NotificationStatus::as_str);
+        assert!("Active".parse::<UserState>().is_err());
+    }
+}
