@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::delivery::Deliverer;
 use crate::service::deps::CHANNELS;
 use crate::service::refusals::Tally;
-use crate::service::{Deps, outbox_relay, provisioning_sweep, purge, refusals};
+use crate::service::{Deps, notifications, provisioning_tasks, purge, refusals};
 
 /// How often the sweep runs when it has nothing more to do.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
@@ -22,7 +22,8 @@ pub fn spawn_relay(deps: Deps, deliverer: Arc<Deliverer>, stopping: Arc<AtomicBo
         let interval = Duration::from_millis(deps.config.outbox_poll_ms.max(10));
         tokio::spawn(async move {
             while !stopping.load(Ordering::Relaxed) {
-                if let Err(error) = outbox_relay::run_once(&deps, &deliverer, &owner, channel).await
+                if let Err(error) =
+                    notifications::relay::run_once(&deps, &deliverer, &owner, channel).await
                 {
                     tracing::warn!(%error, channel, "outbox relay round failed");
                 }
@@ -40,7 +41,7 @@ pub fn spawn_relay(deps: Deps, deliverer: Arc<Deliverer>, stopping: Arc<AtomicBo
 pub fn spawn_sweep(deps: Deps, refused: Arc<Tally>, stopping: Arc<AtomicBool>) {
     tokio::spawn(async move {
         while !stopping.load(Ordering::Relaxed) {
-            match provisioning_sweep::run_once(&deps).await {
+            match provisioning_tasks::sweep::run_once(&deps).await {
                 // More overdue entries may be waiting: go on at once.
                 Ok(expired) if expired > 0 => continue,
                 Ok(_) => {}
@@ -50,7 +51,8 @@ pub fn spawn_sweep(deps: Deps, refused: Arc<Tally>, stopping: Arc<AtomicBool>) {
                 tracing::warn!(%error, "purge of expired counters and idempotency keys failed");
             }
             let now = deps.clock.now();
-            if let Err(error) = refusals::flush(&deps.db, &refused, now, false).await {
+            if let Err(error) = refusals::flush(&deps.db, &refused, now, refusals::Flush::Due).await
+            {
                 tracing::warn!(%error, "could not audit the refused requests of past minutes");
             }
             tokio::time::sleep(SWEEP_INTERVAL).await;

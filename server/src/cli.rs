@@ -285,7 +285,13 @@ async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
         .map_err(|e| format!("server failed: {e}"))?;
     let state = &running.state;
     let now = state.clock.now();
-    if let Err(error) = crate::service::refusals::flush(&state.db, &state.refusals, now, true).await
+    if let Err(error) = crate::service::refusals::flush(
+        &state.db,
+        &state.refusals,
+        now,
+        crate::service::refusals::Flush::All,
+    )
+    .await
     {
         tracing::warn!(%error, "could not audit the refused requests of the last minute");
     }

@@ -14,6 +14,23 @@ fn code(text: &str) -> Result<QrCode, String> {
 /// A PNG of the QR code for `text`, exactly `size` pixels wide (more only when the code needs more
 /// than one pixel per module), with a quiet zone of at least `margin` modules; whole pixels per module,
 /// the rest of the width added evenly to the quiet zone.
+/// The image formats a QR code is drawn in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QrFormat {
+    /// A PNG image.
+    Png,
+    /// An SVG document.
+    Svg,
+}
+
+/// Draws `text` as a QR code in `format`.
+pub fn draw(format: QrFormat, text: &str, size: u32, margin: u32) -> Result<Vec<u8>, String> {
+    match format {
+        QrFormat::Png => png(text, size, margin),
+        QrFormat::Svg => svg(text, size, margin).map(String::into_bytes),
+    }
+}
+
 pub fn png(text: &str, size: u32, margin: u32) -> Result<Vec<u8>, String> {
     let code = code(text)?;
     let modules = u32::try_from(code.width()).map_err(|_| "QR code too large".to_owned())?;

@@ -3,10 +3,11 @@
 //! Backend-specific SQL lives only in this file (pragmas, migrations); everything else is portable.
 
 pub mod audit_events;
-pub mod challenges;
+pub mod code_challenges;
 pub mod enrollments;
 pub mod idempotency;
 pub mod identity_services;
+pub mod notification_templates;
 pub mod notifications;
 pub mod provisioning_tasks;
 pub mod rate_limits;
@@ -15,7 +16,6 @@ pub mod schema;
 pub mod settings;
 pub mod states;
 pub mod task_entries;
-pub mod templates;
 pub mod users;
 
 use std::path::{Path, PathBuf};

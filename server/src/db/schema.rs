@@ -72,7 +72,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    challenges (id) {
+    code_challenges (id) {
         id -> Text,
         purpose -> Text,
         user_id -> Text,
@@ -207,7 +207,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     settings,
     enrollments,
-    challenges,
+    code_challenges,
     rate_limits,
     notifications,
     notification_templates,

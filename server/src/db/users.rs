@@ -10,7 +10,7 @@ use crate::states::UserState;
 /// A row of `users` (also what is inserted).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, PartialEq)]
 #[diesel(table_name = users)]
-pub struct User {
+pub struct UserRow {
     pub id: String,
     pub username: String,
     pub display_name: String,
@@ -55,8 +55,8 @@ pub struct UserFilter {
 
 /// Finds a user by id or by username.
 /// A UUID-shaped key is an id (usernames may not look like one), anything else a username.
-pub fn find(conn: &mut DbConn, id_or_username: &str) -> QueryResult<Option<User>> {
-    let query = users::table.select(User::as_select()).into_boxed();
+pub fn find(conn: &mut DbConn, id_or_username: &str) -> QueryResult<Option<UserRow>> {
+    let query = users::table.select(UserRow::as_select()).into_boxed();
     let query = match uuid::Uuid::try_parse(id_or_username) {
         Ok(id) => query.filter(users::id.eq(id.hyphenated().to_string())),
         Err(_) => query.filter(users::username.eq(id_or_username.to_lowercase())),
@@ -65,27 +65,27 @@ pub fn find(conn: &mut DbConn, id_or_username: &str) -> QueryResult<Option<User>
 }
 
 /// The user whose username has this confusable skeleton, if any.
-pub fn find_by_skeleton(conn: &mut DbConn, skeleton: &str) -> QueryResult<Option<User>> {
+pub fn find_by_skeleton(conn: &mut DbConn, skeleton: &str) -> QueryResult<Option<UserRow>> {
     users::table
         .filter(users::username_skeleton.eq(skeleton))
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .first(conn)
         .optional()
 }
 
 /// Users whose skeletons are in `skeletons`.
-pub fn find_by_skeletons(conn: &mut DbConn, skeletons: &[String]) -> QueryResult<Vec<User>> {
+pub fn find_by_skeletons(conn: &mut DbConn, skeletons: &[String]) -> QueryResult<Vec<UserRow>> {
     users::table
         .filter(users::username_skeleton.eq_any(skeletons))
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .load(conn)
 }
 
 /// Up to `limit` users whose derived columns are not filled yet (rows from before they existed).
-pub fn without_derived(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<User>> {
+pub fn without_derived(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<UserRow>> {
     users::table
         .filter(users::search_text.is_null())
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .limit(limit)
         .load(conn)
 }
@@ -106,15 +106,15 @@ pub fn set_derived(
 }
 
 /// Users whose usernames are in `usernames`.
-pub fn find_by_usernames(conn: &mut DbConn, usernames: &[String]) -> QueryResult<Vec<User>> {
+pub fn find_by_usernames(conn: &mut DbConn, usernames: &[String]) -> QueryResult<Vec<UserRow>> {
     users::table
         .filter(users::username.eq_any(usernames))
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .load(conn)
 }
 
 /// Inserts users.
-pub fn insert(conn: &mut DbConn, rows: &[User]) -> QueryResult<usize> {
+pub fn insert(conn: &mut DbConn, rows: &[UserRow]) -> QueryResult<usize> {
     crate::on_backend!(conn, |c| diesel::insert_into(users::table)
         .values(rows)
         .execute(c))
@@ -147,9 +147,9 @@ pub fn delete(conn: &mut DbConn, id: &str, expected_version: i64) -> QueryResult
 }
 
 /// One page of users ordered by username.
-pub fn list(conn: &mut DbConn, filter: &UserFilter, limit: i64) -> QueryResult<Vec<User>> {
+pub fn list(conn: &mut DbConn, filter: &UserFilter, limit: i64) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .order(users::username.asc())
         .limit(limit)
         .into_boxed();
@@ -174,7 +174,7 @@ fn escape_like(text: &str) -> String {
 }
 
 /// Users whose id or username is in `keys` (in batches).
-pub fn find_many(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<User>> {
+pub fn find_many(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<UserRow>> {
     let mut found = Vec::new();
     for chunk in keys.chunks(400) {
         let (ids, names): (Vec<&String>, Vec<&String>) =
@@ -183,7 +183,7 @@ pub fn find_many(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<User>> {
         found.extend(
             users::table
                 .filter(users::id.eq_any(ids).or(users::username.eq_any(&lowered)))
-                .select(User::as_select())
+                .select(UserRow::as_select())
                 .load(conn)?,
         );
     }

@@ -3,6 +3,7 @@
 //! Wrong, used, removed and expired secrets all get the same answer; failures are rate-limited per
 //! source address and audited.
 
+use crate::service::mutation::Effect;
 use base64::Engine;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -67,7 +68,7 @@ pub async fn register(
     let owned = deps.clone();
     let request_id = origin.request_id.clone();
     let operation_id = origin.operation_id;
-    let attempt = with_outbox(deps, false, move |tx| {
+    let attempt = with_outbox(deps, Effect::Commit, move |tx| {
         let session = rows::find(tx, &session_id)?.ok_or_else(rejected)?;
         // The user and the service are checked now, not only when the session was made.
         let user = users::find_required(tx, &session.user_id)?;

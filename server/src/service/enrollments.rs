@@ -1,15 +1,19 @@
 //! Enrollments: listing, adding (after a code, or in batches by an administrator), removing, and the
 //! notices that tell the user at the directory email.
 
+use crate::service::mutation::Effect;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::Deps;
-use super::notify::{self, Outgoing};
+use super::notifications::{self, Outgoing};
 use super::validate::{is_e164, is_email};
-use super::{Context, audit, identity_services, templates, users, verification, with_outbox};
+use super::{
+    Context, audit, identity_services, identity_verifications, notification_templates, users,
+    with_outbox,
+};
 use crate::config::Config;
 use crate::db::enrollments::{self as rows, EnrollmentRow};
 use crate::db::identity_services as service_rows;
@@ -27,7 +31,7 @@ pub fn to_model(row: EnrollmentRow) -> Enrollment {
         id: row.id,
         user_id: row.user_id,
         service: row.service_id,
-        address: notify::mask(&row.address),
+        address: notifications::mask(&row.address),
         method: row.method,
         enrolled_at: row.enrolled_at.and_utc(),
         enrolled_by: Actor {
@@ -78,7 +82,7 @@ pub fn check_address(service_id: &str, address: &str) -> Result<String, String> 
 /// through here when it is used, not only when it was made.
 pub fn require_may_enroll(
     conn: &mut DbConn,
-    user: &user_rows::User,
+    user: &user_rows::UserRow,
     service_id: &str,
 ) -> AppResult<()> {
     users::require_active(user)?;
@@ -116,7 +120,7 @@ pub fn add(
     conn: &mut DbConn,
     ctx: &Context,
     now: DateTime<Utc>,
-    user: &user_rows::User,
+    user: &user_rows::UserRow,
     service_id: &str,
     address: &str,
     method: &str,
@@ -130,7 +134,7 @@ pub fn add_to(
     conn: &mut DbConn,
     ctx: &Context,
     now: DateTime<Utc>,
-    user: &user_rows::User,
+    user: &user_rows::UserRow,
     service: &service_rows::IdentityServiceRow,
     address: &str,
     method: &str,
@@ -190,7 +194,7 @@ pub fn queue_notice(
     deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
-    user: &user_rows::User,
+    user: &user_rows::UserRow,
     enrollment: &EnrollmentRow,
     event: &str,
 ) -> AppResult<()> {
@@ -202,16 +206,16 @@ pub fn queue_notice(
         return Ok(());
     }
     let service = find_service(conn, &enrollment.service_id)?;
-    let spec = templates::spec(&enrollment.service_id, "email", event)?;
+    let spec = notification_templates::spec(&enrollment.service_id, "email", event)?;
     let values = BTreeMap::from([
         ("UserDisplayName", user.display_name.clone()),
         ("Username", user.username.clone()),
         ("ServiceName", service.display_name),
         ("OperatorName", ctx.actor.display_name().to_owned()),
-        ("Address", notify::mask(&enrollment.address)),
-        ("EventTime", notify::display_time(now)),
+        ("Address", notifications::mask(&enrollment.address)),
+        ("EventTime", notifications::display_time(now)),
     ]);
-    notify::queue(
+    notifications::queue(
         conn,
         key,
         now,
@@ -242,7 +246,7 @@ pub async fn list(deps: &Deps, user: String, include_removed: bool) -> AppResult
 }
 
 /// Removes the user's enrollment in a service, so the user can enroll again; the user is told.
-pub async fn remove(
+pub async fn delete(
     deps: &Deps,
     ctx: &Context,
     user: String,
@@ -252,7 +256,7 @@ pub async fn remove(
     let now = deps.clock.now();
     let owned = deps.clone();
     let ctx = ctx.clone();
-    with_outbox(deps, dry_run, move |tx| {
+    with_outbox(deps, Effect::of(dry_run), move |tx| {
         let user = users::find_required(tx, &user)?;
         let service = find_service(tx, &service_id)?;
         if !service.removable {
@@ -269,7 +273,7 @@ pub async fn remove(
                 kind: "enrollment",
                 id: format!("{}/{service_id}", user.username),
             })?;
-        verification::require_verified(tx, &ctx, &user.id, now)?;
+        identity_verifications::require_verified(tx, &ctx, &user.id, now)?;
         if rows::remove(tx, &enrollment.id, now.naive_utc(), ctx.actor.id())? == 0 {
             return Err(AppError::NotFound {
                 kind: "enrollment",
@@ -308,11 +312,13 @@ pub async fn batch(
     // Items are stored in groups, each its own transaction, so other writes get in between them; a
     // failure part-way leaves the groups before it stored (see the operation's description).
     let (owned, ctx) = (deps.clone(), ctx.clone());
-    let (results, failed) =
-        super::in_groups(deps, dry_run, &input.items, move |tx, first, group| {
-            batch_group(tx, &owned, &ctx, now, first, &group, dry_run)
-        })
-        .await;
+    let (results, failed) = super::in_groups(
+        deps,
+        Effect::of(dry_run),
+        &input.items,
+        move |tx, first, group| batch_group(tx, &owned, &ctx, now, first, &group, dry_run),
+    )
+    .await;
     if let Some((_, error)) = failed {
         return Err(error);
     }

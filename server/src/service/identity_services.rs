@@ -1,5 +1,6 @@
 //! The identity services catalogue: stored settings plus what the configuration provides.
 
+use crate::service::mutation::Effect;
 use serde_json::json;
 
 use super::{Context, audit, write};
@@ -60,7 +61,7 @@ pub async fn update(
     dry_run: bool,
 ) -> AppResult<IdentityService> {
     let ctx = ctx.clone();
-    let row = write(db, dry_run, move |tx| {
+    let row = write(db, Effect::of(dry_run), move |tx| {
                 let changes = IdentityServiceChanges {
                     enabled: input.enabled,
                     agent_can_enroll: input.agent_can_enroll,

@@ -3,24 +3,18 @@
 pub mod actor;
 pub mod app_registrations;
 pub mod audit;
-pub mod challenges;
-pub mod codes;
+pub mod code_challenges;
 pub mod deps;
+pub mod enrollment_challenges;
 pub mod enrollments;
 pub mod health;
 pub mod idempotency;
 pub mod identity_services;
+pub mod identity_verifications;
 pub mod mutation;
 pub mod notification_templates;
 pub mod notifications;
-pub mod notify;
-pub mod outbox_relay;
 pub mod page;
-pub mod provisioning_create;
-pub mod provisioning_edits;
-pub mod provisioning_report;
-pub mod provisioning_sweep;
-pub mod provisioning_task_users;
 pub mod provisioning_tasks;
 pub mod public_limits;
 pub mod purge;
@@ -28,14 +22,12 @@ pub mod refusals;
 pub mod registration_sessions;
 pub mod self_enrollment;
 pub mod settings;
-pub mod templates;
 pub mod users;
 pub mod validate;
-pub mod verification;
 
 pub use actor::Actor;
 pub use deps::Deps;
-pub use mutation::{GROUP, in_groups, transaction, with_outbox, write};
+pub use mutation::{Effect, GROUP, in_groups, transaction, with_outbox, write};
 
 /// Who is calling and which request this is.
 #[derive(Debug, Clone)]

@@ -85,15 +85,31 @@ fn replayed<T: DeserializeOwned>(stored: idempotency::Replay) -> AppResult<Answe
     })
 }
 
+/// What becomes of a change once its work has answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// It is committed.
+    Commit,
+    /// It is rolled back: a dry run, which makes every check a real run would.
+    DryRun,
+}
+
+impl Effect {
+    /// `DryRun` when one was asked for (the `dry_run` query parameter), else `Commit`.
+    pub fn of(dry_run: bool) -> Self {
+        if dry_run { Self::DryRun } else { Self::Commit }
+    }
+}
+
 /// Runs `work` in one transaction on the blocking pool, then wakes this process's outbox relay for
 /// the messages the transaction queued.
 pub async fn with_outbox<T: Send + 'static>(
     deps: &Deps,
-    dry_run: bool,
+    effect: Effect,
     work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
-    let answer = write(&deps.db, dry_run, work).await?;
-    if !dry_run {
+    let answer = write(&deps.db, effect, work).await?;
+    if effect == Effect::Commit {
         deps.outbox.wake();
     }
     Ok(answer)
@@ -108,7 +124,7 @@ pub const GROUP: usize = 500;
 /// before it (those groups stay stored).
 pub async fn in_groups<I, O, F>(
     deps: &Deps,
-    dry_run: bool,
+    effect: Effect,
     items: &[I],
     apply: F,
 ) -> (Vec<O>, Option<(usize, crate::error::AppError)>)
@@ -121,7 +137,7 @@ where
     let mut done = Vec::with_capacity(items.len());
     for (at, group) in items.chunks(GROUP).enumerate() {
         let (apply, group, first) = (apply.clone(), group.to_vec(), at * GROUP);
-        match with_outbox(deps, dry_run, move |tx| apply(tx, first, group)).await {
+        match with_outbox(deps, effect, move |tx| apply(tx, first, group)).await {
             Ok(answers) => done.extend(answers),
             Err(error) => return (done, Some((first, error))),
         }
@@ -133,14 +149,14 @@ where
 /// (on SQLite, whose single write lock is taken in arrival order).
 pub async fn write<T: Send + 'static>(
     db: &crate::db::Db,
-    dry_run: bool,
+    effect: Effect,
     work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
     let _turn = db.write_turn().await;
-    db.run(move |conn| transaction(conn, dry_run, work)).await
+    db.run(move |conn| transaction(conn, effect, work)).await
 }
 
-/// Runs `work` in one transaction; with `dry_run` the transaction is rolled back after `work` has
+/// Runs `work` in one transaction; for a dry run ([`Effect::DryRun`]) the transaction is rolled back after `work` has
 /// computed its answer, so a dry run sees exactly the checks a real run would make.
 ///
 /// On SQLite the outermost transaction begins IMMEDIATE: it takes the write lock up front (waiting
@@ -148,7 +164,7 @@ pub async fn write<T: Send + 'static>(
 /// while another connection writes.
 pub fn transaction<T>(
     conn: &mut DbConn,
-    dry_run: bool,
+    effect: Effect,
     work: impl FnOnce(&mut DbConn) -> AppResult<T>,
 ) -> AppResult<T> {
     type Manager = <DbConn as Connection>::TransactionManager;
@@ -164,7 +180,7 @@ pub fn transaction<T>(
         other => Manager::begin_transaction(other)?,
     }
     match work(conn) {
-        Ok(answer) if !dry_run => match Manager::commit_transaction(conn) {
+        Ok(answer) if effect == Effect::Commit => match Manager::commit_transaction(conn) {
             Ok(()) => Ok(answer),
             Err(error) => {
                 let _ = Manager::rollback_transaction(conn);

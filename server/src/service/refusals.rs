@@ -83,9 +83,12 @@ impl Tally {
     }
 
     /// Takes the summaries of minutes before `now`'s (all of them when `everything`).
-    fn take_due(&self, now: DateTime<Utc>, everything: bool) -> Vec<AuditEventRow> {
+    fn take_due(&self, now: DateTime<Utc>, which: Flush) -> Vec<AuditEventRow> {
         let mut minutes = self.minutes.lock().unwrap_or_else(|e| e.into_inner());
-        let before = if everything { i64::MAX } else { minute_of(now) };
+        let before = match which {
+            Flush::All => i64::MAX,
+            Flush::Due => minute_of(now),
+        };
         take_before(&mut minutes, before, now)
     }
 }
@@ -156,9 +159,18 @@ pub async fn record(
     audit::insert_outside(db, rows).await
 }
 
+/// Which minutes' summaries a flush writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flush {
+    /// The minutes that are over.
+    Due,
+    /// All of them, the current one too (the server is stopping).
+    All,
+}
+
 /// Writes the summaries of minutes that are over (all of them when the server stops).
-pub async fn flush(db: &Db, tally: &Tally, now: DateTime<Utc>, everything: bool) -> AppResult<()> {
-    audit::insert_outside(db, tally.take_due(now, everything)).await
+pub async fn flush(db: &Db, tally: &Tally, now: DateTime<Utc>, which: Flush) -> AppResult<()> {
+    audit::insert_outside(db, tally.take_due(now, which)).await
 }
 
 #[cfg(test)]
@@ -186,7 +198,7 @@ mod tests {
             assert!(!first && due.is_empty());
         }
         assert!(tally.note(&refusal("b", "none"), t0).0);
-        assert!(tally.take_due(t0, false).is_empty());
+        assert!(tally.take_due(t0, Flush::Due).is_empty());
         let next = t0 + chrono::Duration::seconds(60);
         let (first, due) = tally.note(&refusal("a", "bad"), next);
         assert!(first);

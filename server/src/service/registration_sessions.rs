@@ -2,6 +2,8 @@
 //! QR code (email) or a link (SMS). The secret is never stored: it is derived from the session id with
 //! the server key, so a pending session's QR code can be shown again.
 
+use crate::qr::QrFormat;
+use crate::service::mutation::Effect;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -9,10 +11,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::Deps;
-use super::notify::{self, Outgoing};
+use super::notifications::{self, Outgoing};
 use super::{
-    Context, audit, enrollments, identity_services, page, templates, users, verification,
-    with_outbox,
+    Context, audit, enrollments, identity_services, identity_verifications, notification_templates,
+    page, users, with_outbox,
 };
 use crate::crypto::ServerKey;
 use crate::db::registration_sessions::{self as rows, SessionFilter, SessionRow};
@@ -99,7 +101,7 @@ fn queue_message(
     deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
-    user: &user_rows::User,
+    user: &user_rows::UserRow,
     session: &SessionRow,
     channel: NotifyChannel,
 ) -> AppResult<String> {
@@ -131,7 +133,7 @@ fn queue_message(
         ("UserDisplayName", user.display_name.clone()),
         ("Username", user.username.clone()),
         ("EnrollUrl", url.clone()),
-        ("ExpiresAt", notify::display_time(expires_at)),
+        ("ExpiresAt", notifications::display_time(expires_at)),
         (
             "OperatorName",
             ctx.actor.name().unwrap_or("the service desk").to_owned(),
@@ -140,15 +142,15 @@ fn queue_message(
     let inline_images = if channel == NotifyChannel::Email {
         let png = crate::qr::png(&url, 480, 4)?;
         vec![InlineImage {
-            cid: templates::QR_CID.to_owned(),
+            cid: notification_templates::QR_CID.to_owned(),
             content_type: "image/png".into(),
             data_base64: base64::engine::general_purpose::STANDARD.encode(png),
         }]
     } else {
         Vec::new()
     };
-    let spec = templates::spec("mobile-app", channel_name, "registration")?;
-    let row = notify::queue(
+    let spec = notification_templates::spec("mobile-app", channel_name, "registration")?;
+    let row = notifications::queue(
         conn,
         &deps.key,
         now,
@@ -186,7 +188,7 @@ pub async fn create(
     let owned = deps.clone();
     let ctx = ctx.clone();
     let channels = dedup(&input.notify);
-    with_outbox(deps, false, move |tx| {
+    with_outbox(deps, Effect::Commit, move |tx| {
         let deps = &owned;
         let user = users::find_required(tx, &user)?;
         users::require_active(&user)?;
@@ -233,7 +235,7 @@ pub async fn create(
         let detail =
             json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
         audit::record_user(tx, &ctx, now, &user.id, detail)?;
-        let shown = verification::is_verified(tx, &ctx, &user.id, now)?;
+        let shown = identity_verifications::is_verified(tx, &ctx, &user.id, now)?;
         let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &row.id));
         let mut session = to_model(row, now);
         if shown {
@@ -241,7 +243,7 @@ pub async fn create(
         } else {
             session.enroll_url_withheld = Some(format!(
                 "the link is shown only to an operator who verified the user's identity: {}",
-                verification::NOT_VERIFIED
+                identity_verifications::NOT_VERIFIED
             ));
         }
         session.ttl_clamped = ttl_clamped;
@@ -318,10 +320,10 @@ pub async fn list(
 }
 
 /// Removes a pending session: its secret stops working at once.
-pub async fn remove(deps: &Deps, ctx: &Context, id: String, dry_run: bool) -> AppResult<()> {
+pub async fn delete(deps: &Deps, ctx: &Context, id: String, dry_run: bool) -> AppResult<()> {
     let now = deps.clock.now();
     let ctx = ctx.clone();
-    with_outbox(deps, dry_run, move |tx| {
+    with_outbox(deps, Effect::of(dry_run), move |tx| {
         let row = find(tx, &id)?;
         if rows::remove(tx, &row.id, now.naive_utc(), ctx.actor.id())? == 0 {
             return Err(not_pending(row.effective_status(now.naive_utc())));
@@ -352,7 +354,7 @@ pub async fn notify(
     let now = deps.clock.now();
     let owned = deps.clone();
     let ctx = ctx.clone();
-    with_outbox(deps, false, move |tx| {
+    with_outbox(deps, Effect::Commit, move |tx| {
         let deps = &owned;
         let row = find(tx, &id)?;
         let current = row.effective_status(now.naive_utc());
@@ -378,7 +380,7 @@ pub async fn qr(
     deps: &Deps,
     ctx: &Context,
     id: String,
-    svg: bool,
+    format: QrFormat,
     size: Option<u32>,
     margin: Option<u32>,
 ) -> AppResult<Vec<u8>> {
@@ -403,15 +405,10 @@ pub async fn qr(
             if current != SessionStatus::Pending {
                 return Err(not_pending(current));
             }
-            verification::require_verified(conn, &ctx, &row.user_id, now)?;
+            identity_verifications::require_verified(conn, &ctx, &row.user_id, now)?;
             Ok(row)
         })
         .await?;
     let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &row.id));
-    if svg {
-        crate::qr::svg(&url, size, margin).map(String::into_bytes)
-    } else {
-        crate::qr::png(&url, size, margin)
-    }
-    .map_err(AppError::internal)
+    crate::qr::draw(format, &url, size, margin).map_err(AppError::internal)
 }

@@ -3,6 +3,7 @@
 //! `software-token` enrollment exists. Wrong codes count toward the policy's attempts (then `locked`).
 //! Wrong, canceled, removed, expired and locked links all get the same answer.
 
+use crate::service::mutation::Effect;
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::TryRngCore;
 use serde_json::json;
@@ -29,7 +30,7 @@ fn rejected() -> AppError {
     }
 }
 
-fn self_service(user: &user_rows::User, origin: &Origin) -> Context {
+fn self_service(user: &user_rows::UserRow, origin: &Origin) -> Context {
     Context {
         actor: super::Actor::User {
             id: user.id.clone(),
@@ -65,7 +66,7 @@ async fn record_if_rejected<T>(
 
 /// The entry's user, while the user is active and software tokens are switched on (checked at each
 /// use of the link, not only when it was sent).
-fn usable_user(conn: &mut DbConn, entry: &entries::EntryRow) -> AppResult<user_rows::User> {
+fn usable_user(conn: &mut DbConn, entry: &entries::EntryRow) -> AppResult<user_rows::UserRow> {
     let user = users::find_required(conn, &entry.user_id)?;
     enrollments::require_may_enroll(conn, &user, "software-token").map_err(|_| rejected())?;
     Ok(user)
@@ -96,7 +97,7 @@ pub async fn start(deps: &Deps, origin: Origin, secret: String) -> AppResult<Sel
     let entry_id = genuine_entry(deps, &origin, now, &secret).await?;
     let key = deps.key.clone();
     let call_origin = origin.clone();
-    let result = with_outbox(deps, false, move |tx| {
+    let result = with_outbox(deps, Effect::Commit, move |tx| {
         let entry = entries::find(tx, &entry_id)?.ok_or_else(rejected)?;
         if entry.effective_status(today) != EntryStatus::Active
             || entry.attempts >= entry.max_attempts
@@ -161,7 +162,7 @@ pub async fn complete(
     let correct = crate::totp::verify(&totp_key, &otp, now.timestamp());
     let owned = deps.clone();
     let call_origin = origin.clone();
-    let result = with_outbox(deps, false, move |tx| {
+    let result = with_outbox(deps, Effect::Commit, move |tx| {
         let user = usable_user(tx, &entry)?;
         let ctx = self_service(&user, &call_origin);
         if !correct {
@@ -199,7 +200,7 @@ fn wrong_code(
     tx: &mut DbConn,
     ctx: &Context,
     now: DateTime<Utc>,
-    user: &user_rows::User,
+    user: &user_rows::UserRow,
     entry: &EntryRow,
 ) -> AppResult<AppError> {
     let locked = entry.attempts >= entry.max_attempts;
@@ -227,7 +228,7 @@ fn finish_enrollment(
     deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
-    user: &user_rows::User,
+    user: &user_rows::UserRow,
     entry: &EntryRow,
 ) -> AppResult<SelfEnrollmentCompleted> {
     if entries::finish(tx, &entry.id, EntryStatus::Completed, now.naive_utc())? != 1 {

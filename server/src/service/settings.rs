@@ -1,5 +1,6 @@
 //! Policies stored in the `settings` table, as JSON documents by key.
 
+use crate::service::mutation::Effect;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -34,7 +35,7 @@ async fn store<T: Serialize + Send + 'static>(
         return Err(AppError::Invalid(errors));
     }
     let ctx = ctx.clone();
-    write(db, dry_run, move |tx| {
+    write(db, Effect::of(dry_run), move |tx| {
         let text = serde_json::to_string(&value).map_err(AppError::internal)?;
         settings::put(tx, key, &text, now.naive_utc(), ctx.actor.id())?;
         let detail = serde_json::from_str(&text).unwrap_or(json!({}));
@@ -69,7 +70,7 @@ pub async fn get_identity_verification(db: &Db) -> AppResult<IdentityVerificatio
 }
 
 /// Changes the identity-verification policy.
-pub async fn put_identity_verification(
+pub async fn update_identity_verification(
     db: &Db,
     ctx: &Context,
     now: chrono::DateTime<chrono::Utc>,
@@ -87,12 +88,12 @@ pub fn self_enrollment(conn: &mut DbConn) -> AppResult<SelfEnrollmentPolicy> {
 }
 
 /// Reads the self-enrollment policy.
-pub async fn get_self_enrollment(db: &Db) -> AppResult<SelfEnrollmentPolicy> {
+pub async fn get_self_enrollment_policy(db: &Db) -> AppResult<SelfEnrollmentPolicy> {
     db.run(self_enrollment).await
 }
 
 /// Changes the self-enrollment policy.
-pub async fn put_self_enrollment(
+pub async fn update_self_enrollment_policy(
     db: &Db,
     ctx: &Context,
     now: chrono::DateTime<chrono::Utc>,

@@ -1,5 +1,6 @@
 //! The user directory.
 
+use crate::service::mutation::Effect;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -20,7 +21,7 @@ pub fn etag(version: i64) -> String {
     format!("\"v{version}\"")
 }
 
-fn to_model(row: rows::User) -> User {
+fn to_model(row: rows::UserRow) -> User {
     User {
         id: row.id,
         username: row.username,
@@ -43,7 +44,7 @@ pub struct Versioned {
     pub etag: String,
 }
 
-fn versioned(row: rows::User) -> Versioned {
+fn versioned(row: rows::UserRow) -> Versioned {
     let etag = etag(row.version);
     Versioned {
         user: to_model(row),
@@ -52,7 +53,7 @@ fn versioned(row: rows::User) -> Versioned {
 }
 
 /// Finds a user by id or username inside a transaction, or `NotFound`.
-pub fn find_required(conn: &mut DbConn, user: &str) -> AppResult<rows::User> {
+pub fn find_required(conn: &mut DbConn, user: &str) -> AppResult<rows::UserRow> {
     rows::find(conn, user)?.ok_or_else(|| AppError::NotFound {
         kind: "user",
         id: user.to_owned(),
@@ -61,7 +62,7 @@ pub fn find_required(conn: &mut DbConn, user: &str) -> AppResult<rows::User> {
 
 /// The users a bulk request names (by id or username, any case), loaded at once.
 pub struct Named {
-    users: Vec<rows::User>,
+    users: Vec<rows::UserRow>,
     index: HashMap<String, usize>,
 }
 
@@ -78,7 +79,7 @@ impl Named {
     }
 
     /// The user a key names, if any.
-    pub fn get(&self, key: &str) -> Option<&rows::User> {
+    pub fn get(&self, key: &str) -> Option<&rows::UserRow> {
         let at = self
             .index
             .get(key)
@@ -93,7 +94,7 @@ impl Named {
 }
 
 /// Refuses (409 `user_disabled`) a user who is not active.
-pub fn require_active(user: &rows::User) -> AppResult<()> {
+pub fn require_active(user: &rows::UserRow) -> AppResult<()> {
     if user.state == UserState::Active {
         return Ok(());
     }
@@ -105,13 +106,13 @@ pub fn require_active(user: &rows::User) -> AppResult<()> {
 
 /// Fills the columns computed from a row's text: the username's confusable skeleton, and the
 /// case-folded text that `q` searches.
-fn with_derived(mut row: rows::User) -> rows::User {
+fn with_derived(mut row: rows::UserRow) -> rows::UserRow {
     row.username_skeleton = Some(crate::text::skeleton(&row.username));
     row.search_text = Some(search_text(&row));
     row
 }
 
-fn search_text(row: &rows::User) -> String {
+fn search_text(row: &rows::UserRow) -> String {
     crate::text::fold(&format!(
         "{}\n{}\n{}",
         row.username,
@@ -122,7 +123,11 @@ fn search_text(row: &rows::User) -> String {
 
 /// Refuses a username that is, or looks like, another user's (`except` is the user being renamed).
 /// `row` carries its derived columns ([`with_derived`]).
-fn check_username_free(tx: &mut DbConn, row: &rows::User, except: Option<&str>) -> AppResult<()> {
+fn check_username_free(
+    tx: &mut DbConn,
+    row: &rows::UserRow,
+    except: Option<&str>,
+) -> AppResult<()> {
     let skeleton = row.username_skeleton.as_deref().unwrap_or_default();
     let taken = rows::find(tx, &row.username)?
         .or(rows::find_by_skeleton(tx, skeleton)?)
@@ -151,7 +156,7 @@ pub fn backfill_derived(conn: &mut DbConn) -> AppResult<usize> {
         if batch.is_empty() {
             return Ok(done);
         }
-        transaction(conn, false, |tx| {
+        transaction(conn, Effect::Commit, |tx| {
             for row in batch {
                 let row = with_derived(row);
                 let skeleton = row.username_skeleton.unwrap_or_default();
@@ -174,13 +179,13 @@ fn check_new(
     input: &CreateUser,
     prefix: &str,
     now: DateTime<Utc>,
-) -> Result<rows::User, Vec<crate::error::FieldError>> {
+) -> Result<rows::UserRow, Vec<crate::error::FieldError>> {
     let mut checks = Checks::with_prefix(prefix);
     let username = checks.username("username", &input.username);
     let display_name = checks
         .optional_text("display_name", input.display_name.as_deref(), 200)
         .unwrap_or_else(|| username.clone());
-    let row = rows::User {
+    let row = rows::UserRow {
         id: uuid::Uuid::now_v7().to_string(),
         display_name,
         given_name: checks.optional_text("given_name", input.given_name.as_deref(), 100),
@@ -212,7 +217,7 @@ pub async fn create(
 ) -> AppResult<Versioned> {
     let row = check_new(&input, "", now).map_err(AppError::Invalid)?;
     let ctx = ctx.clone();
-    write(db, dry_run, move |tx| {
+    write(db, Effect::of(dry_run), move |tx| {
         check_username_free(tx, &row, None)?;
         rows::insert(tx, std::slice::from_ref(&row))?;
         audit::record(
@@ -257,7 +262,7 @@ pub async fn list(db: &Db, query: ListUsersQuery) -> AppResult<UserPage> {
     })
 }
 
-fn check_if_match(if_match: Option<&str>, current: &rows::User) -> AppResult<()> {
+fn check_if_match(if_match: Option<&str>, current: &rows::UserRow) -> AppResult<()> {
     let current_tag = etag(current.version);
     match if_match {
         Some(tag)
@@ -276,7 +281,7 @@ fn check_if_match(if_match: Option<&str>, current: &rows::User) -> AppResult<()>
 }
 
 /// The row as it is after `changes`.
-fn merge(current: &rows::User, changes: &UserChanges) -> rows::User {
+fn merge(current: &rows::UserRow, changes: &UserChanges) -> rows::UserRow {
     let mut row = current.clone();
     if let Some(username) = &changes.username {
         row.username = username.clone();
@@ -358,7 +363,7 @@ pub async fn update(
 ) -> AppResult<Versioned> {
     let changes = checked_changes(&input, now)?;
     let ctx = ctx.clone();
-    write(db, dry_run, move |tx| {
+    write(db, Effect::of(dry_run), move |tx| {
         let current = find_required(tx, &user)?;
         check_if_match(if_match.as_deref(), &current)?;
         let merged = with_derived(merge(&current, &changes));
@@ -399,7 +404,7 @@ pub async fn delete(
     dry_run: bool,
 ) -> AppResult<()> {
     let ctx = ctx.clone();
-    write(db, dry_run, move |tx| {
+    write(db, Effect::of(dry_run), move |tx| {
         let current = find_required(tx, &user)?;
         check_if_match(if_match.as_deref(), &current)?;
         if rows::delete(tx, &current.id, current.version)? == 0 {
@@ -414,7 +419,7 @@ pub async fn delete(
 }
 
 /// Whether an existing row already has every field of a checked import row.
-fn same_fields(existing: &rows::User, row: &rows::User) -> bool {
+fn same_fields(existing: &rows::UserRow, row: &rows::UserRow) -> bool {
     existing.display_name == row.display_name
         && existing.given_name == row.given_name
         && existing.family_name == row.family_name
@@ -424,7 +429,7 @@ fn same_fields(existing: &rows::User, row: &rows::User) -> bool {
 }
 
 /// A checked row to store: its slot in the results, and the row.
-type CheckedRow = (usize, rows::User);
+type CheckedRow = (usize, rows::UserRow);
 
 /// Checks every import row before anything is stored: a result per row (errors final, the rest
 /// `created` until stored), and the rows to store.
@@ -491,13 +496,13 @@ pub async fn import(
     // Rows are stored in groups, each its own transaction, so other writes get in between them.
     // A failure part-way leaves the groups before it stored (see the operation's description).
     for chunk in checked.chunks(super::GROUP) {
-        let group: Vec<rows::User> = chunk.iter().map(|(_, row)| row.clone()).collect();
+        let group: Vec<rows::UserRow> = chunk.iter().map(|(_, row)| row.clone()).collect();
         let mut outcomes: Vec<ImportRowResult> = chunk
             .iter()
             .map(|(slot, _)| results[*slot].clone())
             .collect();
         let ctx = ctx.clone();
-        outcomes = write(db, dry_run, move |tx| {
+        outcomes = write(db, Effect::of(dry_run), move |tx| {
             import_group(tx, &ctx, now, &group, &mut outcomes, dry_run)?;
             Ok(outcomes)
         })
@@ -520,7 +525,7 @@ pub async fn import(
 }
 
 /// The changes that bring `current` to an imported row's fields (the username stays).
-fn import_changes(current: &rows::User, row: &rows::User, now: DateTime<Utc>) -> UserChanges {
+fn import_changes(current: &rows::UserRow, row: &rows::UserRow, now: DateTime<Utc>) -> UserChanges {
     UserChanges {
         display_name: Some(row.display_name.clone()),
         given_name: Some(row.given_name.clone()),
@@ -542,12 +547,12 @@ fn import_group(
     tx: &mut DbConn,
     ctx: &Context,
     now: DateTime<Utc>,
-    group: &[rows::User],
+    group: &[rows::UserRow],
     results: &mut [ImportRowResult],
     dry_run: bool,
 ) -> AppResult<()> {
     let names: Vec<String> = group.iter().map(|row| row.username.clone()).collect();
-    let existing: HashMap<String, rows::User> = rows::find_by_usernames(tx, &names)?
+    let existing: HashMap<String, rows::UserRow> = rows::find_by_usernames(tx, &names)?
         .into_iter()
         .map(|user| (user.username.clone(), user))
         .collect();

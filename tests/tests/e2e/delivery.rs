@@ -18,7 +18,7 @@ pub fn database_text(server: &TestServer) -> String {
     let tables = [
         "users",
         "audit_events",
-        "challenges",
+        "code_challenges",
         "notifications",
         "enrollments",
         "rate_limits",
@@ -65,7 +65,7 @@ fn sqlite_dump(table: &str) -> String {
         ],
         "provisioning_tasks" => &["number", "operator_id", "coalesce(emailed_to, '')"],
         "audit_events" => &["id", "action", "target_id", "detail"],
-        "challenges" => &["id", "address", "code_hash", "expires_at"],
+        "code_challenges" => &["id", "address", "code_hash", "expires_at"],
         "notifications" => &[
             "id",
             "recipient",

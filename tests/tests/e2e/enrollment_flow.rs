@@ -65,7 +65,10 @@ pub async fn verify_by_email(
         .unwrap()
         .into_inner();
     assert_eq!(started.status, types::ChallengeStatus::Pending);
-    assert_eq!(started.destination, enrolld::service::notify::mask(address));
+    assert_eq!(
+        started.destination,
+        enrolld::service::notifications::mask(address)
+    );
     let email = server.smtp.nth_to(address, email_index).await;
     let code = code_in(&email.text());
     client

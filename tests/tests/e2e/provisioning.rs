@@ -537,13 +537,13 @@ async fn expiry_edits_and_removal() {
     );
     assert_eq!(problem.code, types::ErrorCode::InvalidSelfEnrollmentLink);
     assert_eq!(
-        enrolld::service::provisioning_sweep::run_once(&server.state)
+        enrolld::service::provisioning_tasks::sweep::run_once(&server.state)
             .await
             .unwrap(),
         2
     );
     assert_eq!(
-        enrolld::service::provisioning_sweep::run_once(&server.state)
+        enrolld::service::provisioning_tasks::sweep::run_once(&server.state)
             .await
             .unwrap(),
         0

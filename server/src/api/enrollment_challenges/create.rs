@@ -4,7 +4,7 @@ use crate::api::extract::ApiJson;
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::enrollments::{EnrollmentChallenge, StartEnrollmentChallenge};
-use crate::service::{Context, challenges};
+use crate::service::{Context, enrollment_challenges};
 
 /// Send an enrollment code
 ///
@@ -31,5 +31,5 @@ pub async fn create_enrollment_challenge(
     body: ApiJson<StartEnrollmentChallenge>,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Created()
-        .json(challenges::start(&state, &ctx, user.into_inner(), body.0).await?))
+        .json(enrollment_challenges::create(&state, &ctx, user.into_inner(), body.0).await?))
 }

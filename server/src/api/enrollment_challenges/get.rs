@@ -3,7 +3,7 @@ use actix_web::{get, web};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::enrollments::EnrollmentChallenge;
-use crate::service::{Context, challenges};
+use crate::service::{Context, enrollment_challenges};
 
 /// Get an enrollment challenge
 ///
@@ -22,6 +22,6 @@ pub async fn get_enrollment_challenge(
     id: web::Path<String>,
 ) -> ApiResult<web::Json<EnrollmentChallenge>> {
     Ok(web::Json(
-        challenges::get(&state, &ctx, id.into_inner()).await?,
+        enrollment_challenges::get(&state, &ctx, id.into_inner()).await?,
     ))
 }

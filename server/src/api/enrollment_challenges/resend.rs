@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, post, web};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::enrollments::EnrollmentChallenge;
-use crate::service::{Context, challenges};
+use crate::service::{Context, enrollment_challenges};
 
 /// Resend an enrollment code
 ///
@@ -28,5 +28,6 @@ pub async fn resend_enrollment_challenge(
     ctx: Context,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Accepted().json(challenges::resend(&state, &ctx, id.into_inner()).await?))
+    Ok(HttpResponse::Accepted()
+        .json(enrollment_challenges::resend(&state, &ctx, id.into_inner()).await?))
 }

@@ -4,7 +4,7 @@ use crate::api::extract::ApiJson;
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::enrollments::{CodeInput, Enrollment};
-use crate::service::{Context, challenges};
+use crate::service::{Context, enrollment_challenges};
 
 /// Verify an enrollment code
 ///
@@ -28,5 +28,5 @@ pub async fn verify_enrollment_challenge(
     body: ApiJson<CodeInput>,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Created()
-        .json(challenges::verify(&state, &ctx, id.into_inner(), body.0.code).await?))
+        .json(enrollment_challenges::verify(&state, &ctx, id.into_inner(), body.0.code).await?))
 }

@@ -32,7 +32,7 @@ pub async fn delete_enrollment(
     query: ApiQuery<DryRunQuery>,
 ) -> ApiResult<HttpResponse> {
     let (user, service) = path.into_inner();
-    enrollments::remove(
+    enrollments::delete(
         &state,
         &ctx,
         user,

@@ -4,7 +4,7 @@ use crate::api::extract::ApiJson;
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::enrollments::{CodeInput, IdentityVerification};
-use crate::service::{Context, verification};
+use crate::service::{Context, identity_verifications};
 
 /// Confirm an identity verification
 ///
@@ -29,6 +29,6 @@ pub async fn confirm_identity_verification(
     body: ApiJson<CodeInput>,
 ) -> ApiResult<web::Json<IdentityVerification>> {
     Ok(web::Json(
-        verification::confirm(&state, &ctx, id.into_inner(), body.0.code).await?,
+        identity_verifications::confirm(&state, &ctx, id.into_inner(), body.0.code).await?,
     ))
 }

@@ -4,7 +4,7 @@ use crate::api::extract::ApiJson;
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::enrollments::{IdentityVerification, StartIdentityVerification};
-use crate::service::{Context, verification};
+use crate::service::{Context, identity_verifications};
 
 /// Send an identity verification code
 ///
@@ -29,6 +29,6 @@ pub async fn create_identity_verification(
     user: web::Path<String>,
     body: ApiJson<StartIdentityVerification>,
 ) -> ApiResult<HttpResponse> {
-    let started = verification::start(&state, &ctx, user.into_inner(), body.0).await?;
+    let started = identity_verifications::create(&state, &ctx, user.into_inner(), body.0).await?;
     Ok(HttpResponse::Created().json(started))
 }

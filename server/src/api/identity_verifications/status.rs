@@ -3,7 +3,7 @@ use actix_web::{get, web};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::enrollments::IdentityVerificationStatus;
-use crate::service::{Context, verification};
+use crate::service::{Context, identity_verifications};
 
 /// Get identity verification status
 ///
@@ -21,6 +21,7 @@ pub async fn get_identity_verification_status(
     user: web::Path<String>,
 ) -> ApiResult<web::Json<IdentityVerificationStatus>> {
     Ok(web::Json(
-        verification::status(&state.db, &ctx, state.clock.now(), user.into_inner()).await?,
+        identity_verifications::status(&state.db, &ctx, state.clock.now(), user.into_inner())
+            .await?,
     ))
 }

@@ -36,7 +36,7 @@ pub async fn update_notification_template(
     let dry_run = query.0.dry_run.unwrap_or(false);
     let now = state.clock.now();
     Ok(web::Json(
-        notification_templates::put(&state.db, &ctx, now, path.into_inner(), body.0, dry_run)
+        notification_templates::update(&state.db, &ctx, now, path.into_inner(), body.0, dry_run)
             .await?,
     ))
 }

@@ -7,7 +7,7 @@ use crate::api::state::AppState;
 use crate::model::provisioning::{CreateProvisioningTask, ProvisioningTaskCreated};
 use crate::model::users::DryRunQuery;
 use crate::service::mutation::Mode;
-use crate::service::{Context, provisioning_create};
+use crate::service::{Context, provisioning_tasks};
 
 /// Create a provisioning task
 ///
@@ -48,6 +48,6 @@ pub async fn create_provisioning_task(
         idempotency_key: key.0,
     };
     let dry_run = mode.dry_run;
-    let answer = provisioning_create::create(&state, &ctx, body.0, mode).await?;
+    let answer = provisioning_tasks::create(&state, &ctx, body.0, mode).await?;
     Ok(created(answer, dry_run))
 }

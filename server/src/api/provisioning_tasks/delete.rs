@@ -4,7 +4,7 @@ use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::users::DryRunQuery;
-use crate::service::{Context, provisioning_edits};
+use crate::service::{Context, provisioning_tasks};
 
 /// Remove a provisioning task
 ///
@@ -27,6 +27,6 @@ pub async fn delete_provisioning_task(
     query: ApiQuery<DryRunQuery>,
 ) -> ApiResult<HttpResponse> {
     let number = super::parse_number(&number)?;
-    provisioning_edits::delete(&state, &ctx, number, query.0.dry_run.unwrap_or(false)).await?;
+    provisioning_tasks::delete(&state, &ctx, number, query.0.dry_run.unwrap_or(false)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

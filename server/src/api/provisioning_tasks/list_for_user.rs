@@ -23,6 +23,6 @@ pub async fn list_user_provisioning_tasks(
     user: web::Path<String>,
 ) -> ApiResult<web::Json<UserProvisioningList>> {
     Ok(web::Json(
-        provisioning_tasks::for_user(&state, &ctx, user.into_inner()).await?,
+        provisioning_tasks::list_for_user(&state, &ctx, user.into_inner()).await?,
     ))
 }

@@ -5,7 +5,7 @@ use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::provisioning::{RemoveTaskUsers, TaskUsersChanged};
 use crate::model::users::DryRunQuery;
-use crate::service::{Context, provisioning_task_users};
+use crate::service::{Context, provisioning_tasks};
 
 /// Remove users from a provisioning task
 ///
@@ -32,6 +32,6 @@ pub async fn remove_provisioning_task_users(
     let number = super::parse_number(&number)?;
     let dry_run = query.0.dry_run.unwrap_or(false);
     Ok(web::Json(
-        provisioning_task_users::remove_users(&state, &ctx, number, body.0, dry_run).await?,
+        provisioning_tasks::remove_users(&state, &ctx, number, body.0, dry_run).await?,
     ))
 }

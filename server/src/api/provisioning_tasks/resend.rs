@@ -5,7 +5,7 @@ use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::provisioning::{ResendProvisioning, TaskUsersChanged};
 use crate::model::users::DryRunQuery;
-use crate::service::{Context, provisioning_task_users};
+use crate::service::{Context, provisioning_tasks};
 
 /// Resend self-enrollment emails
 ///
@@ -33,6 +33,6 @@ pub async fn resend_provisioning_task(
     let number = super::parse_number(&number)?;
     let dry_run = query.0.dry_run.unwrap_or(false);
     Ok(web::Json(
-        provisioning_task_users::resend(&state, &ctx, number, body.0, dry_run).await?,
+        provisioning_tasks::resend(&state, &ctx, number, body.0, dry_run).await?,
     ))
 }

@@ -5,7 +5,7 @@ use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::provisioning::{ProvisioningTask, UpdateProvisioningTask};
 use crate::model::users::DryRunQuery;
-use crate::service::{Context, provisioning_edits};
+use crate::service::{Context, provisioning_tasks};
 
 /// Change a provisioning task's stop date
 ///
@@ -29,6 +29,6 @@ pub async fn update_provisioning_task(
     let number = super::parse_number(&number)?;
     let dry_run = query.0.dry_run.unwrap_or(false);
     Ok(web::Json(
-        provisioning_edits::set_stop_date(&state, &ctx, number, body.0.stop_date, dry_run).await?,
+        provisioning_tasks::update(&state, &ctx, number, body.0.stop_date, dry_run).await?,
     ))
 }

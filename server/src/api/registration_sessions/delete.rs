@@ -25,7 +25,7 @@ pub async fn delete_registration_session(
     id: web::Path<String>,
     query: ApiQuery<DryRunQuery>,
 ) -> ApiResult<HttpResponse> {
-    registration_sessions::remove(
+    registration_sessions::delete(
         &state,
         &ctx,
         id.into_inner(),

@@ -5,6 +5,7 @@ use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::registration_sessions::QrQuery;
+use crate::qr::QrFormat;
 use crate::service::{Context, registration_sessions};
 
 /// Get a registration session's QR code (PNG)
@@ -30,7 +31,8 @@ pub async fn get_registration_session_qr_png(
     query: ApiQuery<QrQuery>,
 ) -> ApiResult<HttpResponse> {
     let QrQuery { size, margin } = query.0;
-    let png = registration_sessions::qr(&state, &ctx, id.into_inner(), false, size, margin).await?;
+    let png = registration_sessions::qr(&state, &ctx, id.into_inner(), QrFormat::Png, size, margin)
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("image/png")
         .insert_header((header::CACHE_CONTROL, "no-store"))

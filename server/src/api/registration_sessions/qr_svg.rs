@@ -5,6 +5,7 @@ use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::registration_sessions::QrQuery;
+use crate::qr::QrFormat;
 use crate::service::{Context, registration_sessions};
 
 /// Get a registration session's QR code (SVG)
@@ -30,7 +31,8 @@ pub async fn get_registration_session_qr_svg(
     query: ApiQuery<QrQuery>,
 ) -> ApiResult<HttpResponse> {
     let QrQuery { size, margin } = query.0;
-    let svg = registration_sessions::qr(&state, &ctx, id.into_inner(), true, size, margin).await?;
+    let svg = registration_sessions::qr(&state, &ctx, id.into_inner(), QrFormat::Svg, size, margin)
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")
         .insert_header((header::CACHE_CONTROL, "no-store"))

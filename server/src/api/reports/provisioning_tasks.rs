@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, get, http::header, web};
 
 use crate::api::problem::{ApiError, ApiResult};
 use crate::api::state::AppState;
-use crate::service::{Context, provisioning_report};
+use crate::service::{Context, provisioning_tasks};
 
 /// Provisioning report (CSV)
 ///
@@ -19,7 +19,7 @@ pub async fn get_provisioning_report(
     state: web::Data<AppState>,
     _ctx: Context,
 ) -> ApiResult<HttpResponse> {
-    let stream = provisioning_report::stream(state.deps.clone())?;
+    let stream = provisioning_tasks::report(state.deps.clone())?;
     let stream = futures_util::StreamExt::map(stream, |chunk| {
         chunk.map_err(|error| actix_web::Error::from(ApiError::from(error)))
     });

@@ -19,5 +19,7 @@ pub async fn get_self_enrollment_policy(
     state: web::Data<AppState>,
     _ctx: Context,
 ) -> ApiResult<web::Json<SelfEnrollmentPolicy>> {
-    Ok(web::Json(settings::get_self_enrollment(&state.db).await?))
+    Ok(web::Json(
+        settings::get_self_enrollment_policy(&state.db).await?,
+    ))
 }

@@ -26,7 +26,7 @@ pub async fn update_identity_verification_settings(
 ) -> ApiResult<web::Json<IdentityVerificationSettings>> {
     let dry_run = query.0.dry_run.unwrap_or(false);
     Ok(web::Json(
-        settings::put_identity_verification(&state.db, &ctx, state.clock.now(), body.0, dry_run)
+        settings::update_identity_verification(&state.db, &ctx, state.clock.now(), body.0, dry_run)
             .await?,
     ))
 }

@@ -26,6 +26,13 @@ pub async fn update_self_enrollment_policy(
 ) -> ApiResult<web::Json<SelfEnrollmentPolicy>> {
     let dry_run = query.0.dry_run.unwrap_or(false);
     Ok(web::Json(
-        settings::put_self_enrollment(&state.db, &ctx, state.clock.now(), body.0, dry_run).await?,
+        settings::update_self_enrollment_policy(
+            &state.db,
+            &ctx,
+            state.clock.now(),
+            body.0,
+            dry_run,
+        )
+        .await?,
     ))
 }

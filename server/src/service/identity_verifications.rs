@@ -1,16 +1,19 @@
 //! Identity verification: an agent sends the user a code, the user reads it back, and a window opens
 //! in which this operator (only) may change this user's enrollments.
 
+use crate::service::mutation::Effect;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::Deps;
-use super::codes::{self, ChallengeTarget};
-use super::notify::{self, Outgoing};
-use super::{Context, audit, identity_services, settings, templates, users, with_outbox, write};
-use crate::db::challenges::{self, ChallengeRow};
+use super::code_challenges::{self, ChallengeTarget};
+use super::notifications::{self, Outgoing};
+use super::{
+    Context, audit, identity_services, notification_templates, settings, users, with_outbox, write,
+};
+use crate::db::code_challenges::{self as challenge_rows, CodeChallengeRow};
 use crate::db::{Db, DbConn, enrollments, users as user_rows};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::{
@@ -19,12 +22,12 @@ use crate::model::enrollments::{
 
 const PURPOSE: &str = "identity_verification";
 const KIND: &str = "identity verification";
-const CHALLENGE: codes::ChallengeKind = codes::ChallengeKind {
+const CHALLENGE: code_challenges::ChallengeKind = code_challenges::ChallengeKind {
     purpose: PURPOSE,
     name: KIND,
 };
 
-fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> IdentityVerification {
+fn to_model(row: &CodeChallengeRow, now: DateTime<Utc>) -> IdentityVerification {
     IdentityVerification {
         id: row.id.clone(),
         user_id: row.user_id.clone(),
@@ -33,10 +36,10 @@ fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> IdentityVerification {
         } else {
             CodeChannel::Email
         },
-        destination: notify::mask(&row.address),
-        status: codes::status(row, now),
+        destination: notifications::mask(&row.address),
+        status: code_challenges::status(row, now),
         expires_at: row.expires_at.and_utc(),
-        attempts_left: codes::attempts_left(row),
+        attempts_left: code_challenges::attempts_left(row),
         verified_until: row.verified_until.map(|t| t.and_utc()),
     }
 }
@@ -44,7 +47,7 @@ fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> IdentityVerification {
 /// Where a code for `channel` goes: the directory contact, else the enrolled one.
 fn destination(
     conn: &mut DbConn,
-    user: &user_rows::User,
+    user: &user_rows::UserRow,
     channel: CodeChannel,
 ) -> AppResult<String> {
     let (directory, service) = match channel {
@@ -71,7 +74,7 @@ fn destination(
 
 /// The values every code message can use.
 pub fn code_values(
-    user: &user_rows::User,
+    user: &user_rows::UserRow,
     ctx: &Context,
     code: &str,
     expires_at: DateTime<Utc>,
@@ -81,7 +84,7 @@ pub fn code_values(
         ("UserDisplayName", user.display_name.clone()),
         ("Username", user.username.clone()),
         ("Code", code.to_owned()),
-        ("ExpiresAt", notify::display_time(expires_at)),
+        ("ExpiresAt", notifications::display_time(expires_at)),
         ("ServiceName", service_name.to_owned()),
         (
             "OperatorName",
@@ -91,7 +94,7 @@ pub fn code_values(
 }
 
 /// Sends a verification code to the user.
-pub async fn start(
+pub async fn create(
     deps: &Deps,
     ctx: &Context,
     user: String,
@@ -110,11 +113,11 @@ pub async fn start(
     let now = deps.clock.now();
     let key = deps.key.clone();
     let ctx = ctx.clone();
-    with_outbox(deps, false, move |tx| {
+    with_outbox(deps, Effect::Commit, move |tx| {
         let user = users::find_required(tx, &user)?;
         users::require_active(&user)?;
         let address = destination(tx, &user, input.channel)?;
-        let issued = codes::issue(
+        let issued = code_challenges::issue(
             tx,
             &key,
             &ctx,
@@ -128,7 +131,7 @@ pub async fn start(
             },
         )?;
         let expires_at = issued.row.expires_at.and_utc();
-        let spec = templates::spec(
+        let spec = notification_templates::spec(
             service_id,
             input.channel.as_str(),
             "identity-verification-code",
@@ -138,7 +141,7 @@ pub async fn start(
         } else {
             "SMS"
         };
-        notify::queue(
+        notifications::queue(
             tx,
             &key,
             now,
@@ -166,18 +169,18 @@ pub async fn confirm(
     code: String,
 ) -> AppResult<IdentityVerification> {
     let now = deps.clock.now();
-    let row = codes::check(&deps.db, &deps.key, ctx, now, id, code, CHALLENGE).await?;
+    let row = code_challenges::check(&deps.db, &deps.key, ctx, now, id, code, CHALLENGE).await?;
     let ctx = ctx.clone();
-    write(&deps.db, false, move |tx| {
+    write(&deps.db, Effect::Commit, move |tx| {
         // A user disabled since the code was sent cannot be verified.
         let user = users::find_required(tx, &row.user_id)?;
         users::require_active(&user)?;
         let policy = settings::identity_verification(tx)?;
         let until = now + Duration::minutes(i64::from(policy.window_minutes));
-        codes::consume(tx, &row, now, Some(until))?;
+        code_challenges::consume(tx, &row, now, Some(until))?;
         let detail = json!({"challenge": row.id, "verified_until": until});
         audit::record_user(tx, &ctx, now, &row.user_id, detail)?;
-        let row = challenges::find(tx, &row.id)?
+        let row = challenge_rows::find(tx, &row.id)?
             .ok_or_else(|| AppError::internal("challenge vanished"))?;
         Ok(to_model(&row, now))
     })
@@ -195,7 +198,7 @@ pub async fn status(
     db.run(move |conn| {
         let user = users::find_required(conn, &user)?;
         let policy = settings::identity_verification(conn)?;
-        let open = challenges::open_verification(conn, &user.id, &operator, now.naive_utc())?;
+        let open = challenge_rows::open_verification(conn, &user.id, &operator, now.naive_utc())?;
         Ok(IdentityVerificationStatus {
             verified: open.is_some(),
             verified_at: open
@@ -249,6 +252,6 @@ pub fn is_verified(
     if !settings::identity_verification(conn)?.enforce {
         return Ok(true);
     }
-    let open = challenges::open_verification(conn, user_id, ctx.actor.id(), now.naive_utc())?;
+    let open = challenge_rows::open_verification(conn, user_id, ctx.actor.id(), now.naive_utc())?;
     Ok(open.is_some())
 }

@@ -1,13 +1,26 @@
-//! Provisioning tasks: reading them, and what creating (`provisioning_create`), edits and
-//! self-enrollment share.
+//! Provisioning tasks: reading them, and what the operations share. Each change has its own file:
+//! `create`, `edit` (stop date, removing users or the task), `resend`, `report`, `sweep`.
 
+mod create;
+mod edit;
+mod report;
+mod resend;
+pub mod sweep;
+mod task_users;
+
+pub use create::create;
+pub use edit::{delete, remove_users, update};
+pub use report::stream as report;
+pub use resend::resend;
+
+use crate::service::notifications::Recipient;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::Deps;
-use super::notify::{self, Outgoing};
-use super::{Context, identity_services, page, templates, users};
+use super::notifications::{self, Outgoing};
+use super::{Context, identity_services, notification_templates, page, users};
 use crate::auth::scopes::Scope;
 use crate::crypto::ServerKey;
 use crate::db::provisioning_tasks::{self as tasks, TaskFilter, TaskRow};
@@ -111,7 +124,7 @@ pub fn find_task(conn: &mut DbConn, number: i64) -> AppResult<TaskRow> {
 fn provisioning_email<'a>(
     deps: &Deps,
     ctx: &Context,
-    user: &'a user_rows::User,
+    user: &'a user_rows::UserRow,
     entry: &EntryRow,
     recipient: &'a str,
 ) -> AppResult<Outgoing<'a>> {
@@ -126,7 +139,7 @@ fn provisioning_email<'a>(
         ("TaskNumber", entry.task_number.to_string()),
         ("OperatorName", ctx.actor.display_name().to_owned()),
     ]);
-    let spec = templates::spec("software-token", "email", "provisioning")?;
+    let spec = notification_templates::spec("software-token", "email", "provisioning")?;
     let not_after = (entry.stop_date + Duration::days(1))
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc());
@@ -148,17 +161,21 @@ pub fn queue_provisioning_emails(
     ctx: &Context,
     now: DateTime<Utc>,
     task: i64,
-    sends: &[(&user_rows::User, &EntryRow, &str)],
+    sends: &[(&user_rows::UserRow, &EntryRow, &str)],
     other_address: Option<&str>,
 ) -> AppResult<()> {
     let messages = sends
         .iter()
         .map(|(user, entry, recipient)| provisioning_email(deps, ctx, user, entry, recipient))
         .collect::<AppResult<Vec<_>>>()?;
-    let spec = templates::spec("software-token", "email", "provisioning")?;
-    notify::queue_many(tx, &deps.key, now, spec, messages, other_address.is_some())?;
+    let spec = notification_templates::spec("software-token", "email", "provisioning")?;
+    let recipient = match other_address {
+        Some(_) => Recipient::SealedOnly,
+        None => Recipient::InRow,
+    };
+    notifications::queue_many(tx, &deps.key, now, spec, messages, recipient)?;
     if let Some(address) = other_address {
-        let users: Vec<&user_rows::User> = sends.iter().map(|(user, _, _)| *user).collect();
+        let users: Vec<&user_rows::UserRow> = sends.iter().map(|(user, _, _)| *user).collect();
         queue_redirect_notices(tx, &deps.key, now, ctx, task, &users, address)?;
     }
     Ok(())
@@ -173,10 +190,10 @@ fn queue_redirect_notices(
     now: DateTime<Utc>,
     ctx: &Context,
     task: i64,
-    users: &[&user_rows::User],
+    users: &[&user_rows::UserRow],
     sent_to: &str,
 ) -> AppResult<()> {
-    let spec = templates::spec("software-token", "email", "provisioning-redirected")?;
+    let spec = notification_templates::spec("software-token", "email", "provisioning-redirected")?;
     let operator = ctx.actor.display_name().to_owned();
     let messages: Vec<Outgoing<'_>> = users
         .iter()
@@ -191,14 +208,14 @@ fn queue_redirect_notices(
                     ("Username", user.username.clone()),
                     ("TaskNumber", task.to_string()),
                     ("OperatorName", operator.clone()),
-                    ("SentTo", notify::mask(sent_to)),
+                    ("SentTo", notifications::mask(sent_to)),
                 ]),
                 not_after: None,
                 inline_images: Vec::new(),
             })
         })
         .collect();
-    notify::queue_many(tx, key, now, spec, messages, false)?;
+    notifications::queue_many(tx, key, now, spec, messages, Recipient::InRow)?;
     Ok(())
 }
 
@@ -317,7 +334,11 @@ pub async fn get(
 }
 
 /// The user's outstanding entries; `task_href` only for callers with `provisioning:manage`.
-pub async fn for_user(deps: &Deps, ctx: &Context, user: String) -> AppResult<UserProvisioningList> {
+pub async fn list_for_user(
+    deps: &Deps,
+    ctx: &Context,
+    user: String,
+) -> AppResult<UserProvisioningList> {
     let manage = ctx.actor.has(Scope::ProvisioningManage);
     let today = today(deps.clock.now());
     deps.db

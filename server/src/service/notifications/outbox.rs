@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::templates::{TemplateParts, TemplateSpec};
 use crate::crypto::ServerKey;
-use crate::db::notifications::{self, NotificationRow};
-use crate::db::{DbConn, templates as template_rows};
+use crate::db::notifications::{self as notification_rows, NotificationRow};
+use crate::db::{DbConn, notification_templates as template_rows};
 use crate::error::{AppError, AppResult};
 use crate::model::messages::InlineImage;
+use crate::service::notification_templates::{TemplateParts, TemplateSpec};
 use crate::states::NotificationStatus;
 
 /// A message to queue.
@@ -32,7 +32,10 @@ pub struct Outgoing<'a> {
 pub fn current_parts(
     conn: &mut DbConn,
     spec: &TemplateSpec,
-) -> AppResult<(TemplateParts, Option<template_rows::TemplateRow>)> {
+) -> AppResult<(
+    TemplateParts,
+    Option<template_rows::NotificationTemplateRow>,
+)> {
     let stored = template_rows::find(conn, spec.service, spec.channel, spec.event)?;
     let parts = match &stored {
         Some(row) => TemplateParts {
@@ -53,27 +56,35 @@ pub fn queue(
     outgoing: Outgoing<'_>,
 ) -> AppResult<NotificationRow> {
     let (parts, _) = current_parts(conn, outgoing.spec)?;
-    let row = sealed_row(key, now, &parts, outgoing, false)?;
-    notifications::insert(conn, std::slice::from_ref(&row))?;
+    let row = sealed_row(key, now, &parts, outgoing, Recipient::InRow)?;
+    notification_rows::insert(conn, std::slice::from_ref(&row))?;
     Ok(row)
 }
 
-/// Renders and seals many messages of one template and adds them in batches. With `hide_recipient`
-/// the recipients are stored only inside the sealed content (and masked in the row).
+/// Where a queued message's recipient is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    /// In the row, as given (operators see it masked).
+    InRow,
+    /// Only inside the sealed content; the row keeps it masked (an address given for one send only).
+    SealedOnly,
+}
+
+/// Renders and seals many messages of one template and adds them in batches.
 pub fn queue_many(
     conn: &mut DbConn,
     key: &ServerKey,
     now: DateTime<Utc>,
     spec: &'static TemplateSpec,
     messages: Vec<Outgoing<'_>>,
-    hide_recipient: bool,
+    recipient: Recipient,
 ) -> AppResult<Vec<NotificationRow>> {
     let (parts, _) = current_parts(conn, spec)?;
     let rows = messages
         .into_iter()
-        .map(|outgoing| sealed_row(key, now, &parts, outgoing, hide_recipient))
+        .map(|outgoing| sealed_row(key, now, &parts, outgoing, recipient))
         .collect::<AppResult<Vec<_>>>()?;
-    notifications::insert(conn, &rows)?;
+    notification_rows::insert(conn, &rows)?;
     Ok(rows)
 }
 
@@ -82,9 +93,10 @@ fn sealed_row(
     now: DateTime<Utc>,
     parts: &TemplateParts,
     outgoing: Outgoing<'_>,
-    hide_recipient: bool,
+    recipient: Recipient,
 ) -> AppResult<NotificationRow> {
-    let mut content = super::templates::render(parts, &outgoing.values);
+    let hide_recipient = recipient == Recipient::SealedOnly;
+    let mut content = crate::service::notification_templates::render(parts, &outgoing.values);
     content.inline_images = outgoing.inline_images;
     if hide_recipient {
         content.recipient = Some(outgoing.recipient.to_owned());

@@ -6,11 +6,11 @@
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
-use super::Deps;
-use crate::db::notifications::{self, NotificationRow};
+use crate::db::notifications::{self as notification_rows, NotificationRow};
 use crate::delivery::Deliverer;
 use crate::error::AppError;
 use crate::model::messages::Content;
+use crate::service::Deps;
 use crate::states::NotificationStatus;
 
 /// How long a claimed message is reserved for this process.
@@ -43,7 +43,7 @@ pub async fn run_once(
     let ids = deps
         .db
         .run(move |conn| {
-            notifications::due(conn, now.naive_utc(), BATCH, channel).map_err(AppError::from)
+            notification_rows::due(conn, now.naive_utc(), BATCH, channel).map_err(AppError::from)
         })
         .await?;
     let mut handled = 0;
@@ -54,7 +54,7 @@ pub async fn run_once(
         let claimed = deps
             .db
             .run(move |conn| {
-                notifications::claim(conn, &id, &owner_id, now.naive_utc(), until.naive_utc())
+                notification_rows::claim(conn, &id, &owner_id, now.naive_utc(), until.naive_utc())
                     .map_err(AppError::from)
             })
             .await?;
@@ -84,7 +84,7 @@ async fn handle(
         return deps
             .db
             .run(move |conn| {
-                notifications::finish(
+                notification_rows::finish(
                     conn,
                     &id,
                     &owner,
@@ -110,15 +110,15 @@ async fn handle(
         .db
         .run(move |conn| {
             let done = match outcome {
-                Ok(()) => notifications::finish(conn, &id, &owner, NotificationStatus::Sent, now.naive_utc(), None),
+                Ok(()) => notification_rows::finish(conn, &id, &owner, NotificationStatus::Sent, now.naive_utc(), None),
                 Err(error) if attempts + 1 >= MAX_ATTEMPTS => {
                     tracing::warn!(notification.id = %id, %error, "notification failed for good");
-                    notifications::finish(conn, &id, &owner, NotificationStatus::Failed, now.naive_utc(), Some(&error))
+                    notification_rows::finish(conn, &id, &owner, NotificationStatus::Failed, now.naive_utc(), Some(&error))
                 }
                 Err(error) => {
                     tracing::info!(notification.id = %id, %error, attempts = attempts + 1, "delivery failed; will retry");
                     let next = now + backoff(attempts);
-                    notifications::retry_later(conn, &id, &owner, next.naive_utc(), &error)
+                    notification_rows::retry_later(conn, &id, &owner, next.naive_utc(), &error)
                 }
             };
             done.map(|_| ()).map_err(AppError::from)

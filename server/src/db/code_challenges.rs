@@ -1,16 +1,17 @@
-//! The `challenges` table: codes sent to a user and read back (identity verification, enrollment).
+//! The `code_challenges` table: codes a user reads back, for identity verifications and enrollment
+//! challenges (`purpose`).
 //! Codes are stored only as keyed hashes; attempts are counted with conditional updates.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::challenges;
+use super::schema::code_challenges;
 
 /// A row of `challenges`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = challenges)]
-pub struct ChallengeRow {
+#[diesel(table_name = code_challenges)]
+pub struct CodeChallengeRow {
     pub id: String,
     pub purpose: String,
     pub user_id: String,
@@ -30,17 +31,17 @@ pub struct ChallengeRow {
 }
 
 /// Stores a new challenge.
-pub fn insert(conn: &mut DbConn, row: &ChallengeRow) -> QueryResult<usize> {
-    diesel::insert_into(challenges::table)
+pub fn insert(conn: &mut DbConn, row: &CodeChallengeRow) -> QueryResult<usize> {
+    diesel::insert_into(code_challenges::table)
         .values(row)
         .execute(conn)
 }
 
 /// One challenge.
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<ChallengeRow>> {
-    challenges::table
-        .filter(challenges::id.eq(id))
-        .select(ChallengeRow::as_select())
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<CodeChallengeRow>> {
+    code_challenges::table
+        .filter(code_challenges::id.eq(id))
+        .select(CodeChallengeRow::as_select())
         .first(conn)
         .optional()
 }
@@ -49,13 +50,13 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<ChallengeRow>> {
 /// unexpired and under its attempt cap, so parallel guesses can never exceed the cap.
 pub fn count_attempt(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(
-        challenges::table
-            .filter(challenges::id.eq(id))
-            .filter(challenges::consumed_at.is_null())
-            .filter(challenges::expires_at.gt(now))
-            .filter(challenges::failed_attempts.lt(challenges::max_attempts)),
+        code_challenges::table
+            .filter(code_challenges::id.eq(id))
+            .filter(code_challenges::consumed_at.is_null())
+            .filter(code_challenges::expires_at.gt(now))
+            .filter(code_challenges::failed_attempts.lt(code_challenges::max_attempts)),
     )
-    .set(challenges::failed_attempts.eq(challenges::failed_attempts + 1))
+    .set(code_challenges::failed_attempts.eq(code_challenges::failed_attempts + 1))
     .execute(conn)
 }
 
@@ -68,14 +69,14 @@ pub fn consume(
     verified_until: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {
     diesel::update(
-        challenges::table
-            .filter(challenges::id.eq(id))
-            .filter(challenges::consumed_at.is_null()),
+        code_challenges::table
+            .filter(code_challenges::id.eq(id))
+            .filter(code_challenges::consumed_at.is_null()),
     )
     .set((
-        challenges::consumed_at.eq(now),
-        challenges::verified_until.eq(verified_until),
-        challenges::failed_attempts.eq(challenges::failed_attempts - 1),
+        code_challenges::consumed_at.eq(now),
+        code_challenges::verified_until.eq(verified_until),
+        code_challenges::failed_attempts.eq(code_challenges::failed_attempts - 1),
     ))
     .execute(conn)
 }
@@ -89,15 +90,15 @@ pub fn resend(
     expires_at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
-        challenges::table
-            .filter(challenges::id.eq(id))
-            .filter(challenges::consumed_at.is_null()),
+        code_challenges::table
+            .filter(code_challenges::id.eq(id))
+            .filter(code_challenges::consumed_at.is_null()),
     )
     .set((
-        challenges::code_hash.eq(code_hash),
-        challenges::expires_at.eq(expires_at),
-        challenges::last_sent_at.eq(now),
-        challenges::send_count.eq(challenges::send_count + 1),
+        code_challenges::code_hash.eq(code_hash),
+        code_challenges::expires_at.eq(expires_at),
+        code_challenges::last_sent_at.eq(now),
+        code_challenges::send_count.eq(code_challenges::send_count + 1),
     ))
     .execute(conn)
 }
@@ -108,14 +109,14 @@ pub fn open_verification(
     user_id: &str,
     operator_id: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<ChallengeRow>> {
-    challenges::table
-        .filter(challenges::user_id.eq(user_id))
-        .filter(challenges::operator_id.eq(operator_id))
-        .filter(challenges::purpose.eq("identity_verification"))
-        .filter(challenges::verified_until.gt(now))
-        .order(challenges::verified_until.desc())
-        .select(ChallengeRow::as_select())
+) -> QueryResult<Option<CodeChallengeRow>> {
+    code_challenges::table
+        .filter(code_challenges::user_id.eq(user_id))
+        .filter(code_challenges::operator_id.eq(operator_id))
+        .filter(code_challenges::purpose.eq("identity_verification"))
+        .filter(code_challenges::verified_until.gt(now))
+        .order(code_challenges::verified_until.desc())
+        .select(CodeChallengeRow::as_select())
         .first(conn)
         .optional()
 }

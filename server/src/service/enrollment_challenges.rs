@@ -1,14 +1,17 @@
 //! Enrollment by a code read back: a code goes to the new address, the user reads it back, and the
 //! address is enrolled.
 
+use crate::service::mutation::Effect;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::Deps;
-use super::codes::{self, ChallengeTarget, Issued};
-use super::notify::{self, Outgoing};
-use super::{Context, audit, enrollments, templates, users, verification, with_outbox};
-use crate::db::challenges::ChallengeRow;
+use super::code_challenges::{self, ChallengeTarget, Issued};
+use super::notifications::{self, Outgoing};
+use super::{
+    Context, audit, enrollments, identity_verifications, notification_templates, users, with_outbox,
+};
+use crate::db::code_challenges::CodeChallengeRow;
 use crate::db::{DbConn, users as user_rows};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::{
@@ -17,12 +20,12 @@ use crate::model::enrollments::{
 
 const PURPOSE: &str = "enrollment";
 const KIND: &str = "enrollment challenge";
-const CHALLENGE: codes::ChallengeKind = codes::ChallengeKind {
+const CHALLENGE: code_challenges::ChallengeKind = code_challenges::ChallengeKind {
     purpose: PURPOSE,
     name: KIND,
 };
 
-fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> EnrollmentChallenge {
+fn to_model(row: &CodeChallengeRow, now: DateTime<Utc>) -> EnrollmentChallenge {
     EnrollmentChallenge {
         id: row.id.clone(),
         user_id: row.user_id.clone(),
@@ -31,10 +34,10 @@ fn to_model(row: &ChallengeRow, now: DateTime<Utc>) -> EnrollmentChallenge {
         } else {
             CodeService::PersonalEmail
         },
-        destination: notify::mask(&row.address),
-        status: codes::status(row, now),
+        destination: notifications::mask(&row.address),
+        status: code_challenges::status(row, now),
         expires_at: row.expires_at.and_utc(),
-        attempts_left: codes::attempts_left(row),
+        attempts_left: code_challenges::attempts_left(row),
         sends: u32::try_from(row.send_count).unwrap_or(0),
     }
 }
@@ -45,17 +48,22 @@ fn send_code(
     state_key: &crate::crypto::ServerKey,
     ctx: &Context,
     now: DateTime<Utc>,
-    user: &user_rows::User,
+    user: &user_rows::UserRow,
     issued: &Issued,
 ) -> AppResult<()> {
     let service_id = issued.row.service_id.clone().unwrap_or_default();
     let service = enrollments::find_service(conn, &service_id)?;
-    let spec = templates::spec(&service_id, &issued.row.channel, "enrollment-code")?;
+    let spec = notification_templates::spec(&service_id, &issued.row.channel, "enrollment-code")?;
     let expires_at = issued.row.expires_at.and_utc();
-    let mut values =
-        verification::code_values(user, ctx, &issued.code, expires_at, &service.display_name);
-    values.insert("Address", notify::mask(&issued.row.address));
-    notify::queue(
+    let mut values = identity_verifications::code_values(
+        user,
+        ctx,
+        &issued.code,
+        expires_at,
+        &service.display_name,
+    );
+    values.insert("Address", notifications::mask(&issued.row.address));
+    notifications::queue(
         conn,
         state_key,
         now,
@@ -72,7 +80,7 @@ fn send_code(
 }
 
 /// Sends a code to the address to enroll.
-pub async fn start(
+pub async fn create(
     deps: &Deps,
     ctx: &Context,
     user: String,
@@ -85,7 +93,7 @@ pub async fn start(
     let key = deps.key.clone();
     let config = deps.config.clone();
     let ctx = ctx.clone();
-    with_outbox(deps, false, move |tx| {
+    with_outbox(deps, Effect::Commit, move |tx| {
         let user = users::find_required(tx, &user)?;
         users::require_active(&user)?;
         let service = enrollments::find_service(tx, service_id)?;
@@ -99,7 +107,7 @@ pub async fn start(
                 ),
             });
         }
-        verification::require_verified(tx, &ctx, &user.id, now)?;
+        identity_verifications::require_verified(tx, &ctx, &user.id, now)?;
         if crate::db::enrollments::active(tx, &user.id, service_id)?.is_some() {
             return Err(AppError::Conflict {
                 code: ErrorCode::AlreadyEnrolled,
@@ -108,7 +116,7 @@ pub async fn start(
                 ),
             });
         }
-        let issued = codes::issue(
+        let issued = code_challenges::issue(
             tx,
             &key,
             &ctx,
@@ -134,12 +142,12 @@ pub async fn resend(deps: &Deps, ctx: &Context, id: String) -> AppResult<Enrollm
     let now = deps.clock.now();
     let key = deps.key.clone();
     let ctx = ctx.clone();
-    with_outbox(deps, false, move |tx| {
-        let row = codes::find_own(tx, &ctx, &id, PURPOSE, KIND)?;
+    with_outbox(deps, Effect::Commit, move |tx| {
+        let row = code_challenges::find_own(tx, &ctx, &id, PURPOSE, KIND)?;
         let user = users::find_required(tx, &row.user_id)?;
         let service_id = row.service_id.clone().unwrap_or_default();
         enrollments::require_may_enroll(tx, &user, &service_id)?;
-        let issued = codes::reissue(tx, &key, &ctx, now, &row)?;
+        let issued = code_challenges::reissue(tx, &key, &ctx, now, &row)?;
         send_code(tx, &key, &ctx, now, &user, &issued)?;
         let detail = json!({"challenge": issued.row.id, "sends": issued.row.send_count});
         audit::record_user(tx, &ctx, now, &user.id, detail)?;
@@ -151,13 +159,13 @@ pub async fn resend(deps: &Deps, ctx: &Context, id: String) -> AppResult<Enrollm
 /// Checks the code read back and enrolls the address.
 pub async fn verify(deps: &Deps, ctx: &Context, id: String, code: String) -> AppResult<Enrollment> {
     let now = deps.clock.now();
-    let row = codes::check(&deps.db, &deps.key, ctx, now, id, code, CHALLENGE).await?;
+    let row = code_challenges::check(&deps.db, &deps.key, ctx, now, id, code, CHALLENGE).await?;
     let owned = deps.clone();
     let ctx = ctx.clone();
-    with_outbox(deps, false, move |tx| {
-        codes::consume(tx, &row, now, None)?;
+    with_outbox(deps, Effect::Commit, move |tx| {
+        code_challenges::consume(tx, &row, now, None)?;
         let user = users::find_required(tx, &row.user_id)?;
-        verification::require_verified(tx, &ctx, &user.id, now)?;
+        identity_verifications::require_verified(tx, &ctx, &user.id, now)?;
         let service_id = row.service_id.clone().unwrap_or_default();
         let enrollment = enrollments::add(tx, &ctx, now, &user, &service_id, &row.address, "code")?;
         enrollments::queue_notice(
@@ -180,7 +188,7 @@ pub async fn get(deps: &Deps, ctx: &Context, id: String) -> AppResult<Enrollment
     let ctx = ctx.clone();
     deps.db
         .run(move |conn| {
-            codes::find_own(conn, &ctx, &id, PURPOSE, KIND).map(|row| to_model(&row, now))
+            code_challenges::find_own(conn, &ctx, &id, PURPOSE, KIND).map(|row| to_model(&row, now))
         })
         .await
 }

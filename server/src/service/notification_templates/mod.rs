@@ -1,21 +1,27 @@
 //! Viewing, changing and previewing notification templates.
 
+mod render;
+mod shipped;
+
+pub use render::{SmsLength, TemplateParts, placeholders, render, sample_values, sms_length};
+pub use shipped::{QR_CID, TemplateSpec, spec, specs};
+
+use crate::service::mutation::Effect;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::templates::{self, TemplateParts, TemplateSpec};
-use super::{Context, audit, notify, write};
-use crate::db::templates::{self as rows, TemplateRow};
+use crate::db::notification_templates::{self as rows, NotificationTemplateRow};
 use crate::db::{Db, DbConn};
 use crate::error::AppResult;
 use crate::model::templates::{
     NotificationTemplate, NotificationTemplateList, PreviewNotificationTemplate,
     RenderedNotification, SmsAnalysis, UpdateNotificationTemplate,
 };
+use crate::service::{Context, audit, notifications, write};
 
 fn analysis(spec: &TemplateSpec, text: &str) -> Option<SmsAnalysis> {
     (spec.channel == "sms").then(|| {
-        let length = templates::sms_length(text);
+        let length = sms_length(text);
         SmsAnalysis {
             encoding: length.encoding.to_owned(),
             length: u32::try_from(length.units).unwrap_or(u32::MAX),
@@ -29,9 +35,9 @@ fn analysis(spec: &TemplateSpec, text: &str) -> Option<SmsAnalysis> {
 fn to_model(
     spec: &TemplateSpec,
     parts: TemplateParts,
-    stored: Option<&TemplateRow>,
+    stored: Option<&NotificationTemplateRow>,
 ) -> NotificationTemplate {
-    let rendered = templates::render(&parts, &templates::sample_values());
+    let rendered = render(&parts, &sample_values());
     NotificationTemplate {
         service: spec.service.to_owned(),
         channel: spec.channel.to_owned(),
@@ -50,7 +56,7 @@ fn to_model(
 }
 
 fn load(conn: &mut DbConn, spec: &TemplateSpec) -> AppResult<NotificationTemplate> {
-    let (parts, stored) = notify::current_parts(conn, spec)?;
+    let (parts, stored) = notifications::current_parts(conn, spec)?;
     Ok(to_model(spec, parts, stored.as_ref()))
 }
 
@@ -58,7 +64,7 @@ fn load(conn: &mut DbConn, spec: &TemplateSpec) -> AppResult<NotificationTemplat
 pub async fn list(db: &Db) -> AppResult<NotificationTemplateList> {
     db.run(|conn| {
         let stored = rows::list(conn)?;
-        let items = templates::specs()
+        let items = specs()
             .map(|spec| {
                 let row = stored.iter().find(|r| {
                     r.service_id == spec.service
@@ -83,12 +89,12 @@ pub async fn list(db: &Db) -> AppResult<NotificationTemplateList> {
 
 /// One template.
 pub async fn get(db: &Db, key: (String, String, String)) -> AppResult<NotificationTemplate> {
-    let spec = templates::spec(&key.0, &key.1, &key.2)?;
+    let spec = spec(&key.0, &key.1, &key.2)?;
     db.run(move |conn| load(conn, spec)).await
 }
 
 /// Replaces a template after checking its placeholders.
-pub async fn put(
+pub async fn update(
     db: &Db,
     ctx: &Context,
     now: DateTime<Utc>,
@@ -96,7 +102,7 @@ pub async fn put(
     input: UpdateNotificationTemplate,
     dry_run: bool,
 ) -> AppResult<NotificationTemplate> {
-    let spec = templates::spec(&key.0, &key.1, &key.2)?;
+    let spec = spec(&key.0, &key.1, &key.2)?;
     let parts = TemplateParts {
         subject: input.subject,
         text: input.text,
@@ -104,10 +110,10 @@ pub async fn put(
     };
     spec.check(&parts)?;
     let ctx = ctx.clone();
-    write(db, dry_run, move |tx| {
+    write(db, Effect::of(dry_run), move |tx| {
         rows::put(
             tx,
-            &TemplateRow {
+            &NotificationTemplateRow {
                 service_id: spec.service.to_owned(),
                 channel: spec.channel.to_owned(),
                 event: spec.event.to_owned(),
@@ -140,9 +146,9 @@ pub async fn preview(
     key: (String, String, String),
     draft: PreviewNotificationTemplate,
 ) -> AppResult<RenderedNotification> {
-    let spec = templates::spec(&key.0, &key.1, &key.2)?;
+    let spec = spec(&key.0, &key.1, &key.2)?;
     let (current, _) = db
-        .run(move |conn| notify::current_parts(conn, spec))
+        .run(move |conn| notifications::current_parts(conn, spec))
         .await?;
     let is_draft = draft.subject.is_some() || draft.text.is_some() || draft.html.is_some();
     let parts = if is_draft {
@@ -155,7 +161,7 @@ pub async fn preview(
         current
     };
     spec.check(&parts)?;
-    let content = templates::render(&parts, &templates::sample_values());
+    let content = render(&parts, &sample_values());
     Ok(RenderedNotification {
         sms: analysis(spec, &content.text),
         subject: content.subject,

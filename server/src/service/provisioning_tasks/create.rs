@@ -4,22 +4,17 @@
 //! minute). Each group checks its users again, so a user whom a concurrent task provisioned (or an
 //! operator disabled) meanwhile is reported as such, never provisioned twice.
 
+use crate::service::mutation::Effect;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
 
-use super::Deps;
-use super::idempotency::{self, Claim};
-use super::mutation::{self, Answered, Mode};
-use super::notify::{self};
-use super::provisioning_tasks::{
+use super::{
     MAX_USERS, queue_provisioning_emails, require_email, require_manage_for_other_address,
     task_model, to_task, today,
 };
-use super::validate::is_email;
-use super::{Context, audit, settings, with_outbox};
 use crate::db::provisioning_tasks::{self as tasks, NewTask, TaskRow};
 use crate::db::task_entries::{self as entries, EntryRow};
 use crate::db::{DbConn, audit_events, users as user_rows};
@@ -27,6 +22,12 @@ use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::model::provisioning::{
     CreateProvisioningTask, ProvisionResult, ProvisionStatus, ProvisioningTaskCreated, StatusCounts,
 };
+use crate::service::Deps;
+use crate::service::idempotency::{self, Claim};
+use crate::service::mutation::{self, Answered, Mode};
+use crate::service::notifications::{self};
+use crate::service::validate::is_email;
+use crate::service::{Context, audit, settings, with_outbox};
 use crate::states::{EntryStatus, UserState};
 
 /// Users provisioned in one transaction.
@@ -89,7 +90,7 @@ fn standing(
 }
 
 /// Why `user` cannot be provisioned now, if they cannot.
-fn refusal(user: &user_rows::User, standing: &Standing, job: &Job) -> Option<Refusal> {
+fn refusal(user: &user_rows::UserRow, standing: &Standing, job: &Job) -> Option<Refusal> {
     if user.state != UserState::Active {
         Some((ProvisionStatus::Error, "the user is disabled".into()))
     } else if let Some(number) = standing.outstanding.get(&user.id) {
@@ -128,7 +129,7 @@ fn plan(
     job: &Job,
     users: &[String],
 ) -> AppResult<(Vec<ProvisionResult>, Chosen)> {
-    let named = super::users::Named::load(conn, users)?;
+    let named = crate::service::users::Named::load(conn, users)?;
     let standing = standing(
         conn,
         &named.ids(),
@@ -233,7 +234,7 @@ async fn create_new(
         // A dry run opens (and rolls back) the task in each group's transaction; a real run in the first.
         let open = if dry_run { None } else { number };
         let claim = claim.clone();
-        let stored = with_outbox(deps, dry_run, move |tx| {
+        let stored = with_outbox(deps, Effect::of(dry_run), move |tx| {
             let (mut outcomes, chosen) = recheck(tx, &job, &group_users)?;
             if chosen.is_empty() {
                 return Ok((open, outcomes));
@@ -278,7 +279,7 @@ async fn create_new(
 /// The checks made before the database is touched, and what every group shares.
 async fn prepare(deps: &Deps, ctx: &Context, input: &CreateProvisioningTask) -> AppResult<Job> {
     require_manage_for_other_address(ctx, input.email.as_deref())?;
-    super::validate::item_count("users", input.users.len(), 1, MAX_USERS)?;
+    crate::service::validate::item_count("users", input.users.len(), 1, MAX_USERS)?;
     if let Some(email) = &input.email
         && !is_email(email.trim())
     {
@@ -299,7 +300,7 @@ async fn prepare(deps: &Deps, ctx: &Context, input: &CreateProvisioningTask) -> 
         task: NewTask {
             operator_id: ctx.actor.id().to_owned(),
             operator_name: ctx.actor.name().map(str::to_owned),
-            emailed_to: override_email.as_deref().map(notify::mask),
+            emailed_to: override_email.as_deref().map(notifications::mask),
             start_date: today,
             stop_date: input
                 .stop_date
@@ -336,14 +337,14 @@ fn recheck(
     tx: &mut DbConn,
     job: &Job,
     group: &[(usize, String)],
-) -> AppResult<(Outcomes, Vec<(usize, user_rows::User)>)> {
+) -> AppResult<(Outcomes, Vec<(usize, user_rows::UserRow)>)> {
     let ids: Vec<String> = group.iter().map(|(_, id)| id.clone()).collect();
-    let mut found: HashMap<String, user_rows::User> = user_rows::find_many(tx, &ids)?
+    let mut found: HashMap<String, user_rows::UserRow> = user_rows::find_many(tx, &ids)?
         .into_iter()
         .map(|u| (u.id.clone(), u))
         .collect();
     let standing = standing(tx, &ids, &job.task.token_type, job.task.start_date)?;
-    super::provisioning_sweep::expire(tx, &standing.overdue, job.now)?;
+    super::sweep::expire(tx, &standing.overdue, job.now)?;
     let mut refused = Vec::new();
     let mut chosen = Vec::with_capacity(group.len());
     for (index, id) in group {
@@ -368,7 +369,7 @@ fn store_entries(
     tx: &mut DbConn,
     job: &Job,
     number: i64,
-    chosen: &[(usize, user_rows::User)],
+    chosen: &[(usize, user_rows::UserRow)],
 ) -> AppResult<Outcomes> {
     let override_email = job.override_email.as_deref();
     let now = job.now.naive_utc();
@@ -383,7 +384,7 @@ fn store_entries(
             attempts: 0,
             max_attempts: job.max_attempts,
             stop_date: job.task.stop_date,
-            emailed_to: Some(notify::mask(
+            emailed_to: Some(notifications::mask(
                 override_email.or(user.email.as_deref()).unwrap_or_default(),
             )),
             serial: None,
@@ -455,8 +456,8 @@ async fn finish(
         });
     }
     let today = job.task.start_date;
-    super::write(&deps.db, false, move |tx| {
-        let row = super::provisioning_tasks::find_task(tx, number)?;
+    crate::service::write(&deps.db, Effect::Commit, move |tx| {
+        let row = super::find_task(tx, number)?;
         let created = ProvisioningTaskCreated {
             task: task_model(tx, row, today)?,
             dry_run,

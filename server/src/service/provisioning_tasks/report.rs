@@ -4,10 +4,10 @@
 use bytes::Bytes;
 use futures_util::Stream;
 
-use super::Deps;
-use super::provisioning_tasks::today;
+use super::today;
 use crate::db::task_entries::{self as entries, ReportRow};
 use crate::error::AppResult;
+use crate::service::Deps;
 
 /// Rows fetched per database round trip.
 const BATCH: i64 = 1000;

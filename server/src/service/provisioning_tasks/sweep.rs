@@ -1,20 +1,21 @@
 //! The expiry sweep: a background task that records entries whose stop date has passed as `expired`
 //! and audits each (reads already show them expired without it).
 
+use crate::service::mutation::Effect;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::provisioning_tasks::today;
-use super::{Actor, Deps, audit};
+use super::today;
 use crate::db::{DbConn, audit_events, task_entries};
 use crate::error::AppError;
+use crate::service::{Actor, Deps, audit};
 use crate::states::EntryStatus;
 
 /// Records overdue entries as expired; returns how many.
 pub async fn run_once(deps: &Deps) -> Result<usize, AppError> {
     let now = deps.clock.now();
     let today = today(now);
-    super::write(&deps.db, false, move |tx| {
+    crate::service::write(&deps.db, Effect::Commit, move |tx| {
         let overdue = task_entries::overdue(tx, today, 500)?;
         expire(tx, &overdue, now)
     })

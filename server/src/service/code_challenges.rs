@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{Context, audit};
 use crate::crypto::{ServerKey, six_digit_code};
 use crate::db::audit_events;
-use crate::db::challenges::{self, ChallengeRow};
+use crate::db::code_challenges::{self as challenge_rows, CodeChallengeRow};
 use crate::db::{Db, DbConn, rate_limits};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::ChallengeStatus;
@@ -26,7 +26,7 @@ pub const OPERATOR_SENDS_PER_HOUR: i32 = 100;
 /// A new code and its challenge row.
 pub struct Issued {
     /// The stored challenge (the code only as a keyed hash).
-    pub row: ChallengeRow,
+    pub row: CodeChallengeRow,
     /// The code, for the message and nothing else.
     pub code: String,
 }
@@ -86,7 +86,7 @@ pub fn issue(
     take_send_allowance(conn, now, target.user_id, ctx.actor.id())?;
     let id = uuid::Uuid::now_v7().to_string();
     let code = six_digit_code()?;
-    let row = ChallengeRow {
+    let row = CodeChallengeRow {
         code_hash: key.hash(&id, &code),
         id,
         purpose: target.purpose.to_owned(),
@@ -104,7 +104,7 @@ pub fn issue(
         verified_until: None,
         created_at: now.naive_utc(),
     };
-    challenges::insert(conn, &row)?;
+    challenge_rows::insert(conn, &row)?;
     Ok(Issued { row, code })
 }
 
@@ -114,7 +114,7 @@ pub fn reissue(
     key: &ServerKey,
     ctx: &Context,
     now: DateTime<Utc>,
-    row: &ChallengeRow,
+    row: &CodeChallengeRow,
 ) -> AppResult<Issued> {
     match status(row, now) {
         ChallengeStatus::Verified => return Err(used()),
@@ -130,16 +130,16 @@ pub fn reissue(
     let code = six_digit_code()?;
     let code_hash = key.hash(&row.id, &code);
     let expires_at = (now + Duration::minutes(CODE_TTL_MINUTES)).naive_utc();
-    if challenges::resend(conn, &row.id, &code_hash, now.naive_utc(), expires_at)? == 0 {
+    if challenge_rows::resend(conn, &row.id, &code_hash, now.naive_utc(), expires_at)? == 0 {
         return Err(used());
     }
-    let row =
-        challenges::find(conn, &row.id)?.ok_or_else(|| AppError::internal("challenge vanished"))?;
+    let row = challenge_rows::find(conn, &row.id)?
+        .ok_or_else(|| AppError::internal("challenge vanished"))?;
     Ok(Issued { row, code })
 }
 
 /// A challenge's state at `now`.
-pub fn status(row: &ChallengeRow, now: DateTime<Utc>) -> ChallengeStatus {
+pub fn status(row: &CodeChallengeRow, now: DateTime<Utc>) -> ChallengeStatus {
     if row.consumed_at.is_some() {
         ChallengeStatus::Verified
     } else if row.failed_attempts >= row.max_attempts {
@@ -152,7 +152,7 @@ pub fn status(row: &ChallengeRow, now: DateTime<Utc>) -> ChallengeStatus {
 }
 
 /// Wrong codes still allowed.
-pub fn attempts_left(row: &ChallengeRow) -> u32 {
+pub fn attempts_left(row: &CodeChallengeRow) -> u32 {
     u32::try_from(row.max_attempts - row.failed_attempts).unwrap_or(0)
 }
 
@@ -177,8 +177,8 @@ pub fn find_own(
     id: &str,
     purpose: &str,
     kind: &'static str,
-) -> AppResult<ChallengeRow> {
-    challenges::find(conn, id)?
+) -> AppResult<CodeChallengeRow> {
+    challenge_rows::find(conn, id)?
         .filter(|row| row.purpose == purpose && row.operator_id == ctx.actor.id())
         .ok_or_else(|| AppError::NotFound {
             kind,
@@ -206,7 +206,7 @@ pub async fn check(
     id: String,
     code: String,
     kind: ChallengeKind,
-) -> AppResult<ChallengeRow> {
+) -> AppResult<CodeChallengeRow> {
     let (purpose, kind) = (kind.purpose, kind.name);
     let code = code.trim().to_owned();
     if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
@@ -219,7 +219,7 @@ pub async fn check(
     let row = db
         .run(move |conn| {
             find_own(conn, &counted_ctx, &id, purpose, kind)?;
-            let counted = challenges::count_attempt(conn, &id, now.naive_utc())?;
+            let counted = challenge_rows::count_attempt(conn, &id, now.naive_utc())?;
             let row = find_own(conn, &counted_ctx, &id, purpose, kind)?;
             if counted == 0 {
                 return Err(match status(&row, now) {
@@ -275,11 +275,11 @@ pub async fn check(
 /// Consumes a checked challenge; `Conflict` when another request consumed it first.
 pub fn consume(
     conn: &mut DbConn,
-    row: &ChallengeRow,
+    row: &CodeChallengeRow,
     now: DateTime<Utc>,
     verified_until: Option<DateTime<Utc>>,
 ) -> AppResult<()> {
-    if challenges::consume(
+    if challenge_rows::consume(
         conn,
         &row.id,
         now.naive_utc(),

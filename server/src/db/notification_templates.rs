@@ -9,7 +9,7 @@ use super::schema::notification_templates;
 /// A row of `notification_templates`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = notification_templates)]
-pub struct TemplateRow {
+pub struct NotificationTemplateRow {
     pub service_id: String,
     pub channel: String,
     pub event: String,
@@ -21,9 +21,9 @@ pub struct TemplateRow {
 }
 
 /// Every stored override.
-pub fn list(conn: &mut DbConn) -> QueryResult<Vec<TemplateRow>> {
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<NotificationTemplateRow>> {
     notification_templates::table
-        .select(TemplateRow::as_select())
+        .select(NotificationTemplateRow::as_select())
         .load(conn)
 }
 
@@ -33,18 +33,18 @@ pub fn find(
     service_id: &str,
     channel: &str,
     event: &str,
-) -> QueryResult<Option<TemplateRow>> {
+) -> QueryResult<Option<NotificationTemplateRow>> {
     notification_templates::table
         .filter(notification_templates::service_id.eq(service_id))
         .filter(notification_templates::channel.eq(channel))
         .filter(notification_templates::event.eq(event))
-        .select(TemplateRow::as_select())
+        .select(NotificationTemplateRow::as_select())
         .first(conn)
         .optional()
 }
 
 /// Stores an override (replacing any earlier one).
-pub fn put(conn: &mut DbConn, row: &TemplateRow) -> QueryResult<()> {
+pub fn put(conn: &mut DbConn, row: &NotificationTemplateRow) -> QueryResult<()> {
     diesel::delete(
         notification_templates::table
             .filter(notification_templates::service_id.eq(&row.service_id))

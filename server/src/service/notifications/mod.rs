@@ -1,17 +1,22 @@
 //! Delivery status for operators.
 
-use super::{notify, page, users};
+mod outbox;
+pub mod relay;
+
+pub use outbox::{Outgoing, Recipient, current_parts, display_time, mask, queue, queue_many};
+
 use crate::db::Db;
-use crate::db::notifications::{self, NotificationFilter, NotificationRow};
+use crate::db::notifications::{self as notification_rows, NotificationFilter, NotificationRow};
 use crate::error::AppResult;
 use crate::model::notifications::{ListNotificationsQuery, Notification, NotificationPage};
+use crate::service::{page, users};
 
 fn to_model(row: NotificationRow) -> Notification {
     Notification {
         id: row.id,
         user_id: row.user_id,
         channel: row.channel,
-        recipient: notify::mask(&row.recipient),
+        recipient: mask(&row.recipient),
         template: row.template,
         status: row.status,
         attempts: u32::try_from(row.attempts).unwrap_or(0),
@@ -42,7 +47,7 @@ pub async fn list(db: &Db, query: ListNotificationsQuery) -> AppResult<Notificat
                 status: query.status,
                 before_id,
             };
-            Ok::<_, crate::error::AppError>(notifications::list(conn, &filter, limit + 1)?)
+            Ok::<_, crate::error::AppError>(notification_rows::list(conn, &filter, limit + 1)?)
         })
         .await?;
     let (rows, next_cursor) = page::split(page_rows, limit, "notifications", |row| row.id.clone());

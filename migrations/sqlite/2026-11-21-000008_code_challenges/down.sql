@@ -1,0 +1,1 @@
+ALTER TABLE code_challenges RENAME TO challenges;
