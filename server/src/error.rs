@@ -14,9 +14,17 @@ macro_rules! error_codes {
         }
 
         impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &[Self] = &[$(Self::$variant),*];
+
             /// The code as sent.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $code,)* }
+            }
+
+            /// What the code means, as the OpenAPI document says.
+            pub fn meaning(self) -> &'static str {
+                match self { $(Self::$variant => $doc,)* }
             }
         }
     };

@@ -16,6 +16,9 @@ pub mod openapi;
 pub mod openapi30;
 pub mod operations;
 pub mod problem;
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod problem_snapshots;
 pub mod provisioning_tasks;
 pub mod registration_sessions;
 pub mod reports;

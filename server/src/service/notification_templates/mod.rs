@@ -2,6 +2,9 @@
 
 mod render;
 mod shipped;
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod snapshots;
 
 pub use render::{SmsLength, TemplateParts, placeholders, render, sample_values, sms_length};
 pub use shipped::{QR_CID, TemplateSpec, spec, specs};
