@@ -14,8 +14,10 @@ use enrolld::config::Config;
 
 pub use enrolld_client::{Client, types};
 
+pub mod fixtures;
 pub mod logs;
 pub mod sinks;
+pub mod tokens;
 
 use sinks::{SmsSink, SmtpSink};
 
@@ -169,6 +171,23 @@ impl TestServer {
             handle,
             dir,
         })
+    }
+
+    /// One round of the outbox relay for `channel`, as the server's own loop runs it (with a
+    /// deliverer built from the same configuration); answers how many messages it handled. Tests
+    /// call it to show that nothing is left to send, instead of sleeping.
+    pub async fn relay_once(&self, channel: &'static str) -> usize {
+        let deliverer = enrolld::delivery::Deliverer::from_config(&self.config).unwrap();
+        enrolld::service::notifications::relay::run_once(&self.state, &deliverer, "test", channel)
+            .await
+            .unwrap()
+    }
+
+    /// One pass of the expiry sweep; answers how many entries it expired.
+    pub async fn sweep_once(&self) -> usize {
+        enrolld::service::provisioning_tasks::sweep::run_once(&self.state)
+            .await
+            .unwrap()
     }
 
     /// A token for `sub` with exactly these scopes.

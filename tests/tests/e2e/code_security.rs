@@ -2,7 +2,7 @@ use chrono::Duration;
 use enrolld_tests::sinks::code_in;
 use enrolld_tests::{TestServer, problem_of, types};
 
-use crate::enrollment_flow::{BOB_EMAIL, create_bob, email_challenge, verify_bob};
+use enrolld_tests::fixtures::{BOB_EMAIL, create_bob, email_challenge, verify_bob};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_works_until_9_59_and_not_at_10_00() {

@@ -4,7 +4,7 @@ use diesel::sql_types::Text;
 use enrolld_tests::sinks::{SmtpSink, code_in, free_port};
 use enrolld_tests::{TestServer, types};
 
-use crate::enrollment_flow::{BOB_EMAIL, create_bob};
+use enrolld_tests::fixtures::{BOB_EMAIL, create_bob};
 
 #[derive(diesel::QueryableByName)]
 struct Line {
@@ -102,6 +102,26 @@ async fn wait_for_failed_attempt(admin: &enrolld_tests::Client) -> types::Notifi
     panic!("no failed delivery attempt");
 }
 
+/// Waits until `count` notifications are recorded as sent (the relay marks a message sent just after
+/// the mail server took it).
+async fn wait_until_sent(admin: &enrolld_tests::Client, count: usize) {
+    for _ in 0..200 {
+        let sent = admin
+            .list_notifications()
+            .status(types::NotificationStatus::Sent)
+            .limit(100)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        if sent.items.len() >= count {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {count} notifications were marked sent");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smtp_down_then_up_delivers_exactly_once_and_codes_stay_sealed() {
     let port = free_port();
@@ -135,9 +155,10 @@ async fn smtp_down_then_up_delivers_exactly_once_and_codes_stay_sealed() {
     let (sink, _) = SmtpSink::start(&format!("127.0.0.1:{port}")).await;
     server.clock.advance(Duration::seconds(10));
     let received = sink.wait_for(1).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    wait_until_sent(&admin, 1).await;
+    // Past every lease and backoff, a relay round finds nothing left to send.
     server.clock.advance(Duration::minutes(5));
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(server.relay_once("email").await, 0);
     assert_eq!(sink.received().len(), 1, "delivered exactly once");
     let code = code_in(&received[0].text());
     assert_eq!(received[0].to, [BOB_EMAIL]);
@@ -257,7 +278,9 @@ async fn two_replicas_sharing_one_database_send_each_message_once() {
         .into_inner();
     assert_eq!(done.enrolled, 30);
     let received = first.smtp.wait_for(30).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    wait_until_sent(&admin, 30).await;
+    assert_eq!(first.relay_once("email").await, 0);
+    assert_eq!(second.relay_once("email").await, 0);
     assert_eq!(first.smtp.received().len(), 30, "no message was sent twice");
     let mut recipients: Vec<String> = received.iter().map(|e| e.to[0].clone()).collect();
     recipients.sort();

@@ -512,7 +512,7 @@ async fn expired_counters_and_idempotency_answers_are_purged() {
     admin
         .create_provisioning_task()
         .idempotency_key("purge-test-1")
-        .body(crate::provisioning::task_request(&["ann"], None))
+        .body(enrolld_tests::fixtures::task_request(&["ann"], None))
         .send()
         .await
         .unwrap();

@@ -9,7 +9,7 @@ use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::jwt::{assert_rejected, claims, ec_key, rsa_key, sign, status};
+use enrolld_tests::tokens::{assert_rejected, claims, ec_key, rsa_key, sign, status};
 
 fn jwk(key: &EncodingKey, alg: Algorithm, kid: &str) -> Jwk {
     let mut jwk = Jwk::from_encoding_key(key, alg).unwrap();

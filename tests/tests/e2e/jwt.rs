@@ -1,24 +1,9 @@
-use std::path::PathBuf;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use enrolld_tests::tokens::{assert_rejected, claims, ec_key, fixture, now, rsa_key, sign, status};
 use enrolld_tests::{SECRET, TestServer};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
-
-fn now() -> u64 {
-    jsonwebtoken::get_current_timestamp()
-}
-
-pub(crate) fn claims() -> Value {
-    json!({"iss": "enrolld", "aud": "enrolld", "sub": "agent-7", "scope": "users:read", "exp": now() + 600, "iat": now()})
-}
 
 fn with(mut claims: Value, key: &str, value: Value) -> Value {
     if value.is_null() {
@@ -27,12 +12,6 @@ fn with(mut claims: Value, key: &str, value: Value) -> Value {
         claims[key] = value;
     }
     claims
-}
-
-pub(crate) fn sign(alg: Algorithm, key: &EncodingKey, kid: Option<&str>, claims: &Value) -> String {
-    let mut header = Header::new(alg);
-    header.kid = kid.map(str::to_owned);
-    jsonwebtoken::encode(&header, claims, key).unwrap()
 }
 
 fn hs256(claims: &Value) -> String {
@@ -44,42 +23,8 @@ fn hs256(claims: &Value) -> String {
     )
 }
 
-pub(crate) fn rsa_key() -> EncodingKey {
-    EncodingKey::from_rsa_pem(&std::fs::read(fixture("rsa-private.pem")).unwrap()).unwrap()
-}
-
-pub(crate) fn ec_key() -> EncodingKey {
-    EncodingKey::from_ec_pem(&std::fs::read(fixture("ec-private.pem")).unwrap()).unwrap()
-}
-
 fn ed_key() -> EncodingKey {
     EncodingKey::from_ed_pem(&std::fs::read(fixture("ed-private.pem")).unwrap()).unwrap()
-}
-
-pub(crate) async fn status(server: &TestServer, token: &str) -> (u16, String) {
-    let response = server
-        .http()
-        .get(server.url("/v1/users"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let challenge = response
-        .headers()
-        .get("www-authenticate")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, challenge)
-}
-
-pub(crate) async fn assert_rejected(server: &TestServer, token: &str, case: &str) {
-    let (status, challenge) = status(server, token).await;
-    assert_eq!(status, 401, "{case}");
-    assert!(
-        challenge.starts_with("Bearer error=\"invalid_token\""),
-        "{case}: {challenge}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

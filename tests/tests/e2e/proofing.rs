@@ -5,9 +5,7 @@
 use enrolld::auth::scopes::Scope;
 use enrolld_tests::{Client, TestServer, assert_forbidden, new_user, problem_of, types};
 
-use crate::enrollment_flow::verify_by_email;
-
-const BOB_EMAIL: &str = "bob@example.com";
+use enrolld_tests::fixtures::{BOB_EMAIL, verify_by_email};
 
 fn agent(server: &TestServer, name: &str) -> Client {
     server.client_with(

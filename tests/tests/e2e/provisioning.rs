@@ -1,38 +1,7 @@
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use enrolld::auth::scopes::Scope;
+use enrolld_tests::fixtures::{create_users, link_secret, task_request, totp};
 use enrolld_tests::{Client, TestServer, assert_forbidden, new_user, problem_of, status_of, types};
-use hmac::{Hmac, Mac};
-
-/// An RFC 6238 code computed here, independently of the server: HMAC-SHA-1, 6 digits, 30 s.
-pub(crate) fn totp(otpauth_uri: &str, unix_time: i64) -> String {
-    let secret = otpauth_uri
-        .split("secret=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    let key = data_encoding::BASE32_NOPAD
-        .decode(secret.as_bytes())
-        .unwrap();
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
-    mac.update(&((unix_time / 30) as u64).to_be_bytes());
-    let digest = mac.finalize().into_bytes();
-    let offset = (digest[19] & 0x0f) as usize;
-    let value = u32::from_be_bytes([
-        digest[offset] & 0x7f,
-        digest[offset + 1],
-        digest[offset + 2],
-        digest[offset + 3],
-    ]);
-    format!("{:06}", value % 1_000_000)
-}
-
-/// The secret in the self-enrollment link of an email.
-pub(crate) fn link_secret(text: &str) -> String {
-    let start = text.find("/self-enroll#").expect("a self-enrollment link") + "/self-enroll#".len();
-    text[start..].split_whitespace().next().unwrap().to_owned()
-}
 
 fn operator(server: &TestServer) -> Client {
     server.client_with(
@@ -46,26 +15,6 @@ fn operator(server: &TestServer) -> Client {
             Scope::EnrollmentsRead,
         ],
     )
-}
-
-pub(crate) async fn create_users(client: &Client, names: &[&str]) {
-    for name in names {
-        let mut user = new_user(name);
-        user.email = Some(format!("{name}@example.com"));
-        client.create_user().body(user).send().await.unwrap();
-    }
-}
-
-pub(crate) fn task_request(
-    users: &[&str],
-    stop_date: Option<NaiveDate>,
-) -> types::CreateProvisioningTask {
-    types::CreateProvisioningTask {
-        users: users.iter().map(|u| u.to_string()).collect(),
-        token_type: types::TokenType::SoftwareTotp,
-        stop_date,
-        email: None,
-    }
 }
 
 fn self_enrollment(server: &TestServer) -> Client {
@@ -536,18 +485,8 @@ async fn expiry_edits_and_removal() {
             .await,
     );
     assert_eq!(problem.code, types::ErrorCode::InvalidSelfEnrollmentLink);
-    assert_eq!(
-        enrolld::service::provisioning_tasks::sweep::run_once(&server.state)
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        enrolld::service::provisioning_tasks::sweep::run_once(&server.state)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(server.sweep_once().await, 2);
+    assert_eq!(server.sweep_once().await, 0);
     let swept = server
         .admin()
         .list_audit_events()

@@ -7,7 +7,7 @@ use enrolld_tests::TestServer;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::provisioning::create_users;
+use enrolld_tests::fixtures::create_users;
 
 const PARALLEL: usize = 20;
 

@@ -9,7 +9,7 @@ use enrolld::config::Config;
 use enrolld_tests::sinks::{SmtpSink, code_in, free_port};
 use enrolld_tests::{TestServer, new_user, types};
 
-use crate::provisioning::{create_users, link_secret, totp};
+use enrolld_tests::fixtures::{create_users, link_secret, totp};
 
 /// A second replica of `first`: same database, delivery targets and clock, its own working
 /// directory.
@@ -72,7 +72,7 @@ async fn codes_outbox_rows_and_self_enrollments_cross_replicas() {
     .await;
     let started = start_verification(&writer, "carol").await;
     // The writer's relay tries once (and fails); then the writer is gone and only A and B remain.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    writer.relay_once("email").await;
     drop(writer);
     let email = a.smtp.nth_to("carol@example.com", 0).await;
     let confirmed = confirm(&b, &started, code_in(&email.text())).await;
@@ -81,7 +81,7 @@ async fn codes_outbox_rows_and_self_enrollments_cross_replicas() {
     // A self-enrollment started on A completes on B.
     a.admin()
         .create_provisioning_task()
-        .body(crate::provisioning::task_request(&["bob"], None))
+        .body(enrolld_tests::fixtures::task_request(&["bob"], None))
         .send()
         .await
         .unwrap();
@@ -131,7 +131,7 @@ async fn a_rotated_key_keeps_everything_pending_working() {
     let code = code_in(&old.smtp.nth_to("bob@example.com", 0).await.text());
     old.admin()
         .create_provisioning_task()
-        .body(crate::provisioning::task_request(&["bob"], None))
+        .body(enrolld_tests::fixtures::task_request(&["bob"], None))
         .send()
         .await
         .unwrap();

@@ -6,8 +6,7 @@ use enrolld_tests::sinks::code_in;
 use enrolld_tests::{TestServer, new_user, types};
 use serde_json::{Value, json};
 
-use crate::enrollment_flow::email_challenge;
-use crate::provisioning::{link_secret, task_request};
+use enrolld_tests::fixtures::{email_challenge, link_secret, task_request};
 
 const BOB: &str = "bob@example.com";
 

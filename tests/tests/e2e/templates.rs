@@ -2,7 +2,7 @@ use enrolld::auth::scopes::Scope;
 use enrolld_tests::sinks::code_in;
 use enrolld_tests::{TestServer, problem_of, status_of, types};
 
-use crate::enrollment_flow::{BOB_PHONE, create_bob};
+use enrolld_tests::fixtures::{BOB_PHONE, create_bob};
 
 fn sms_template(text: &str) -> types::UpdateNotificationTemplate {
     types::UpdateNotificationTemplate {
