@@ -60,16 +60,7 @@ pub async fn verify_by_email(
     address: &str,
     email_index: usize,
 ) -> types::IdentityVerification {
-    let started = client
-        .create_identity_verification()
-        .user(user)
-        .body(types::StartIdentityVerification {
-            channel: types::CodeChannel::Email,
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let started = start_email_verification(client, user).await;
     assert_eq!(started.status, types::ChallengeStatus::Pending);
     assert_eq!(
         started.destination,
@@ -81,6 +72,20 @@ pub async fn verify_by_email(
         .confirm_identity_verification()
         .id(&started.id)
         .body(types::CodeInput { code })
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Starts verifying `user` by a code to their directory email.
+pub async fn start_email_verification(client: &Client, user: &str) -> types::IdentityVerification {
+    client
+        .create_identity_verification()
+        .user(user)
+        .body(types::StartIdentityVerification {
+            channel: types::CodeChannel::Email,
+        })
         .send()
         .await
         .unwrap()

@@ -9,7 +9,7 @@ use enrolld::config::Config;
 use enrolld_tests::sinks::{SmtpSink, code_in, free_port};
 use enrolld_tests::{TestServer, new_user, types};
 
-use enrolld_tests::fixtures::{create_users, link_secret, totp};
+use enrolld_tests::fixtures::{create_users, link_secret, start_email_verification, totp};
 
 /// A second replica of `first`: same database, delivery targets and clock, its own working
 /// directory.
@@ -27,18 +27,7 @@ async fn replica_of(first: &TestServer, adjust: impl FnOnce(&mut Config)) -> Tes
 }
 
 async fn start_verification(server: &TestServer, user: &str) -> String {
-    server
-        .admin()
-        .create_identity_verification()
-        .user(user)
-        .body(types::StartIdentityVerification {
-            channel: types::CodeChannel::Email,
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .id
+    start_email_verification(&server.admin(), user).await.id
 }
 
 async fn confirm(server: &TestServer, id: &str, code: String) -> types::IdentityVerification {

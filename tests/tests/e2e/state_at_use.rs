@@ -6,7 +6,9 @@ use enrolld_tests::sinks::code_in;
 use enrolld_tests::{TestServer, new_user, types};
 use serde_json::{Value, json};
 
-use enrolld_tests::fixtures::{email_challenge, link_secret, task_request};
+use enrolld_tests::fixtures::{
+    email_challenge, link_secret, start_email_verification, task_request,
+};
 
 const BOB: &str = "bob@example.com";
 
@@ -35,17 +37,7 @@ async fn outstanding(server: &TestServer) -> Outstanding {
         .unwrap()
         .into_inner();
     let link_secret = link_secret(&server.smtp.nth_to(BOB, 0).await.text());
-    let verification = admin
-        .create_identity_verification()
-        .user("bob")
-        .body(types::StartIdentityVerification {
-            channel: types::CodeChannel::Email,
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .id;
+    let verification = start_email_verification(&admin, "bob").await.id;
     let verification_code = code_in(&server.smtp.nth_to(BOB, 1).await.text());
     let challenge = admin
         .create_enrollment_challenge()
