@@ -97,7 +97,25 @@ fn serve_without_a_key_explains_itself_in_one_line() {
 fn dev_mode_token_issue_and_graceful_sigterm() {
     let dir = temp_dir();
     let database = format!("sqlite://{}", dir.join("data/enrolld.db").display());
-    let (mut child, first_lines) = start_dev(&database);
+    let (child, first_lines) = start_dev(&database);
+    let (base, admin_token) = the_dev_banner_shows_the_way(&dir, &first_lines);
+
+    let agent_token = token_issue_finds_the_dev_key(&database);
+    key_generate_prints_a_32_byte_key();
+    token_lifetimes_are_bounded(&database);
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    tokens_grant_their_scopes(&http, &base, &agent_token, &admin_token);
+    a_verification_email_lands_in_the_outbox(&http, &base, &admin_token, &dir);
+    sigterm_lets_a_long_import_finish(&http, &base, &admin_token, child);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The first lines printed by `--dev`: the base URL, Swagger UI, the outbox; the key is kept next to
+/// the database. Answers the base URL and the administrator token.
+fn the_dev_banner_shows_the_way(dir: &std::path::Path, first_lines: &[String]) -> (String, String) {
     let base = first_lines[0].rsplit(' ').next().unwrap().to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{}", first_lines[0]);
     assert!(first_lines[1].contains(&format!("{base}/swagger-ui/")));
@@ -108,8 +126,11 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     );
     let admin_token = first_lines[4].clone();
     assert!(dir.join("data/enrolld-dev-jwt.key").exists());
+    (base, admin_token)
+}
 
-    // `token issue` finds the key `--dev` keeps next to the database.
+/// `token issue` finds the key `--dev` keeps next to the database; answers the token.
+fn token_issue_finds_the_dev_key(database: &str) -> String {
     let issued = enrolld()
         .args([
             "token",
@@ -121,7 +142,7 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
             "--ttl",
             "10m",
         ])
-        .args(["--database", &database])
+        .args(["--database", database])
         .output()
         .unwrap();
     assert!(
@@ -129,8 +150,11 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
         "{}",
         String::from_utf8_lossy(&issued.stderr)
     );
-    let agent_token = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
-    // `key generate` prints a fresh 32-byte key, base64.
+    String::from_utf8(issued.stdout).unwrap().trim().to_owned()
+}
+
+/// `key generate` prints a fresh 32-byte key, base64.
+fn key_generate_prints_a_32_byte_key() {
     let generated = enrolld().args(["key", "generate"]).output().unwrap();
     assert!(generated.status.success());
     let key = String::from_utf8(generated.stdout).unwrap();
@@ -139,49 +163,64 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
         .decode(key.trim())
         .unwrap();
     assert_eq!(bytes.len(), 32);
-    // --ttl is bounded by jwt_max_lifetime (24 h by default).
+}
+
+/// --ttl is bounded by jwt_max_lifetime (24 h by default).
+fn token_lifetimes_are_bounded(database: &str) {
     let too_long = enrolld()
         .args(["token", "issue", "--sub", "ada", "--role", "administrator"])
-        .args(["--ttl", "30d", "--database", &database])
+        .args(["--ttl", "30d", "--database", database])
         .output()
         .unwrap();
     assert!(!too_long.status.success());
     assert!(String::from_utf8_lossy(&too_long.stderr).contains("jwt_max_lifetime"));
-    let http = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .unwrap();
+}
+
+/// The issued token lists users but may not read the audit trail; the administrator's may.
+fn tokens_grant_their_scopes(
+    http: &reqwest::blocking::Client,
+    base: &str,
+    agent_token: &str,
+    admin_token: &str,
+) {
     let listed = http
         .get(format!("{base}/v1/users"))
-        .bearer_auth(&agent_token)
+        .bearer_auth(agent_token)
         .send()
         .unwrap();
     assert_eq!(listed.status(), 200);
     let audit = http
         .get(format!("{base}/v1/audit-events"))
-        .bearer_auth(&agent_token)
+        .bearer_auth(agent_token)
         .send()
         .unwrap();
     assert_eq!(audit.status(), 403);
     let audit = http
         .get(format!("{base}/v1/audit-events"))
-        .bearer_auth(&admin_token)
+        .bearer_auth(admin_token)
         .send()
         .unwrap();
     assert_eq!(audit.status(), 200);
+}
 
-    // Without SMTP, --dev writes emails into the outbox directory: a verification code lands there.
+/// Without SMTP, --dev writes emails into the outbox directory: a verification code lands there.
+fn a_verification_email_lands_in_the_outbox(
+    http: &reqwest::blocking::Client,
+    base: &str,
+    admin_token: &str,
+    dir: &std::path::Path,
+) {
     let bob = serde_json::json!({"username": "bob", "email": "bob@example.com"});
     let created = http
         .post(format!("{base}/v1/users"))
-        .bearer_auth(&admin_token)
+        .bearer_auth(admin_token)
         .json(&bob)
         .send()
         .unwrap();
     assert_eq!(created.status(), 201);
     let started = http
         .post(format!("{base}/v1/users/bob/identity-verifications"))
-        .bearer_auth(&admin_token)
+        .bearer_auth(admin_token)
         .json(&serde_json::json!({"channel": "email"}))
         .send()
         .unwrap();
@@ -200,8 +239,15 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     }
     let eml = std::fs::read_to_string(eml.expect("an email in the outbox directory")).unwrap();
     assert!(eml.contains("To: bob@example.com"), "{eml}");
+}
 
-    // A long import is in flight when SIGTERM arrives: it completes, then the process exits 0.
+/// A long import is in flight when SIGTERM arrives: it completes, then the process exits 0.
+fn sigterm_lets_a_long_import_finish(
+    http: &reqwest::blocking::Client,
+    base: &str,
+    admin_token: &str,
+    mut child: std::process::Child,
+) {
     let users: Vec<serde_json::Value> = (0..30_000)
         .map(|i| serde_json::json!({"username": format!("u{i}"), "email": format!("u{i}@example.com")}))
         .collect();
@@ -209,7 +255,7 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     let import = std::thread::spawn({
         let http = http.clone();
         let url = format!("{base}/v1/users/import");
-        let token = admin_token.clone();
+        let token = admin_token.to_owned();
         move || {
             http.post(url)
                 .bearer_auth(token)
@@ -230,7 +276,6 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     assert_eq!(result["created"], 30_000);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

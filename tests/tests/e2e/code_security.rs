@@ -1,6 +1,6 @@
 use chrono::Duration;
 use enrolld_tests::sinks::code_in;
-use enrolld_tests::{TestServer, problem_of, types};
+use enrolld_tests::{Client, TestServer, problem_of, types};
 
 use enrolld_tests::fixtures::{BOB_EMAIL, create_bob, email_challenge, verify_bob};
 
@@ -73,6 +73,24 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
     server.clock.set(server.clock.now());
     verify_bob(&server, &admin, 0).await;
     let address = "bob@example.org";
+
+    let (challenge, first) = start_email_challenge(&server, &admin, address).await;
+    let wrong = a_wrong_code(&first);
+    three_wrong_codes_count_down(&admin, &challenge.id, wrong).await;
+    an_early_resend_is_refused_with_retry_after(&server, &challenge.id).await;
+    let second = a_later_resend_sends_a_new_code(&server, &admin, &challenge.id, address).await;
+    the_fourth_wrong_attempt(&admin, &challenge.id, &first, &second, wrong).await;
+    the_fifth_wrong_code_locks_the_challenge(&admin, &challenge.id, wrong).await;
+    a_locked_challenge_refuses_even_the_right_code(&admin, &challenge.id, second).await;
+    failures_the_lock_and_the_resend_are_audited(&admin, &bob).await;
+}
+
+/// Starts a challenge for Bob's personal email at `address`; answers it and the code sent there.
+async fn start_email_challenge(
+    server: &TestServer,
+    admin: &Client,
+    address: &str,
+) -> (types::EnrollmentChallenge, String) {
     let challenge = admin
         .create_enrollment_challenge()
         .user("bob")
@@ -82,16 +100,21 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
         .unwrap()
         .into_inner();
     let first = code_in(&server.smtp.nth_to(address, 0).await.text());
-    let wrong = if first == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    (challenge, first)
+}
+
+/// A code that is not `code`.
+fn a_wrong_code(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
+}
+
+/// Three wrong codes: each is refused, counting down the attempts left.
+async fn three_wrong_codes_count_down(admin: &Client, challenge_id: &str, wrong: &str) {
     for left in [4, 3, 2] {
         let problem = problem_of(
             admin
                 .verify_enrollment_challenge()
-                .id(&challenge.id)
+                .id(challenge_id)
                 .body(types::CodeInput { code: wrong.into() })
                 .send()
                 .await,
@@ -103,13 +126,15 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
             problem.detail
         );
     }
+}
 
-    // A resend within 30 s is refused with Retry-After; after it, a new code comes and the old one is dead.
+/// A resend within 30 s is refused with Retry-After.
+async fn an_early_resend_is_refused_with_retry_after(server: &TestServer, challenge_id: &str) {
     let response = server
         .http()
         .post(server.url(&format!(
             "/v1/enrollment-challenges/{}/resend",
-            challenge.id
+            challenge_id
         )))
         .bearer_auth(server.token("admin", enrolld::auth::scopes::Scope::ALL))
         .send()
@@ -122,10 +147,19 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
         .parse()
         .unwrap();
     assert!((1..=30).contains(&retry_after));
+}
+
+/// After 30 s, a resend sends a new code (without restoring attempts); answers the new code.
+async fn a_later_resend_sends_a_new_code(
+    server: &TestServer,
+    admin: &Client,
+    challenge_id: &str,
+    address: &str,
+) -> String {
     server.clock.advance(Duration::seconds(31));
     let resent = admin
         .resend_enrollment_challenge()
-        .id(&challenge.id)
+        .id(challenge_id)
         .send()
         .await
         .unwrap()
@@ -135,14 +169,25 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
         (2, 2),
         "a resend does not restore attempts"
     );
-    let second = code_in(&server.smtp.nth_to(address, 1).await.text());
+    code_in(&server.smtp.nth_to(address, 1).await.text())
+}
+
+/// The fourth failure: the first code, which stopped working with the resend (or, should the new
+/// code happen to equal it, another wrong code).
+async fn the_fourth_wrong_attempt(
+    admin: &Client,
+    challenge_id: &str,
+    first: &str,
+    second: &str,
+    wrong: &str,
+) {
     if second != first {
         let problem = problem_of(
             admin
                 .verify_enrollment_challenge()
-                .id(&challenge.id)
+                .id(challenge_id)
                 .body(types::CodeInput {
-                    code: first.clone(),
+                    code: first.to_owned(),
                 })
                 .send()
                 .await,
@@ -161,34 +206,45 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
         problem_of(
             admin
                 .verify_enrollment_challenge()
-                .id(&challenge.id)
+                .id(challenge_id)
                 .body(types::CodeInput { code: other.into() })
                 .send()
                 .await,
         );
     }
+}
+
+/// The fifth wrong code locks the challenge.
+async fn the_fifth_wrong_code_locks_the_challenge(admin: &Client, challenge_id: &str, wrong: &str) {
     let problem = problem_of(
         admin
             .verify_enrollment_challenge()
-            .id(&challenge.id)
+            .id(challenge_id)
             .body(types::CodeInput { code: wrong.into() })
             .send()
             .await,
     );
     assert_eq!(problem.code, types::ErrorCode::ChallengeLocked);
-    // Locked: even the right code is refused now.
+}
+
+/// Locked: even the right code is refused now, and nothing is enrolled.
+async fn a_locked_challenge_refuses_even_the_right_code(
+    admin: &Client,
+    challenge_id: &str,
+    right: String,
+) {
     let problem = problem_of(
         admin
             .verify_enrollment_challenge()
-            .id(&challenge.id)
-            .body(types::CodeInput { code: second })
+            .id(challenge_id)
+            .body(types::CodeInput { code: right })
             .send()
             .await,
     );
     assert_eq!(problem.code, types::ErrorCode::ChallengeLocked);
     let state = admin
         .get_enrollment_challenge()
-        .id(&challenge.id)
+        .id(challenge_id)
         .send()
         .await
         .unwrap()
@@ -208,7 +264,10 @@ async fn five_wrong_codes_lock_the_challenge_even_across_a_resend() {
             .items
             .is_empty()
     );
+}
 
+/// The audit trail has the five failures, one lock and one resend.
+async fn failures_the_lock_and_the_resend_are_audited(admin: &Client, bob: &types::User) {
     let audit = admin
         .list_audit_events()
         .target(&bob.id)

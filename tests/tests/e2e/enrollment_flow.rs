@@ -23,7 +23,19 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
     let agent = agent(&server);
     let bob = create_bob(&agent).await;
 
-    // Without verification, enrollment is refused.
+    enrollment_is_refused_before_verification(&agent).await;
+    the_agent_verifies_bob(&server, &agent).await;
+    bob_enrolls_his_personal_email(&server, &agent).await;
+    bob_enrolls_his_mobile_code(&server, &agent).await;
+    both_enrollments_are_listed(&agent).await;
+    a_second_challenge_for_an_enrolled_service_is_refused(&agent).await;
+    removing_the_email_keeps_it_in_the_history(&agent).await;
+    bob_was_told_of_each_change(&server).await;
+    deliveries_and_the_audit_trail_cover_the_workflow(&server, &agent, &bob).await;
+}
+
+/// Without verification, enrollment is refused.
+async fn enrollment_is_refused_before_verification(agent: &Client) {
     let refused = problem_of(
         agent
             .create_enrollment_challenge()
@@ -36,8 +48,11 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
         (refused.status, refused.code.to_string().as_str()),
         (409, "identity_not_verified")
     );
+}
 
-    let verified = verify_bob(&server, &agent, 0).await;
+/// The agent verifies Bob by email; another operator has not verified him.
+async fn the_agent_verifies_bob(server: &TestServer, agent: &Client) {
+    let verified = verify_bob(server, agent, 0).await;
     assert_eq!(verified.status, types::ChallengeStatus::Verified);
     let window = verified.verified_until.unwrap() - server.clock.now();
     assert!((14..=15).contains(&window.num_minutes()), "{window}");
@@ -69,8 +84,10 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
             .into_inner()
             .verified
     );
+}
 
-    // Personal email: the code goes to the new address, Bob reads it back.
+/// Personal email: the code goes to the new address, Bob reads it back.
+async fn bob_enrolls_his_personal_email(server: &TestServer, agent: &Client) {
     let challenge = agent
         .create_enrollment_challenge()
         .user("bob")
@@ -92,8 +109,10 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
     assert_eq!(email_enrollment.service, "personal-email");
     assert_eq!(email_enrollment.method, "code");
     assert_eq!(email_enrollment.enrolled_by.id, "agent-7");
+}
 
-    // Mobile code: the code goes by SMS to the gateway, with its bearer token.
+/// Mobile code: the code goes by SMS to the gateway, with its bearer token.
+async fn bob_enrolls_his_mobile_code(server: &TestServer, agent: &Client) {
     let challenge = agent
         .create_enrollment_challenge()
         .user("bob")
@@ -115,7 +134,10 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
         .send()
         .await
         .unwrap();
+}
 
+/// Both enrollments are listed in order, the phone number masked.
+async fn both_enrollments_are_listed(agent: &Client) {
     let listed = agent
         .list_enrollments()
         .user("bob")
@@ -126,8 +148,10 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
     let services: Vec<&str> = listed.items.iter().map(|e| e.service.as_str()).collect();
     assert_eq!(services, ["personal-email", "mobile-code"]);
     assert_eq!(listed.items[1].address, "+15*******21");
+}
 
-    // Enrolled twice: a second challenge for the same service is refused.
+/// Enrolled twice: a second challenge for the same service is refused.
+async fn a_second_challenge_for_an_enrolled_service_is_refused(agent: &Client) {
     let again = problem_of(
         agent
             .create_enrollment_challenge()
@@ -137,8 +161,10 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
             .await,
     );
     assert_eq!(again.code, types::ErrorCode::AlreadyEnrolled);
+}
 
-    // Remove the email enrollment: gone from the list, kept in the history; Bob can enroll again.
+/// Remove the email enrollment: gone from the list, kept in the history; Bob can enroll again.
+async fn removing_the_email_keeps_it_in_the_history(agent: &Client) {
     agent
         .delete_enrollment()
         .user("bob")
@@ -171,8 +197,10 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
         .send()
         .await
         .unwrap();
+}
 
-    // Bob was told at his directory email: two additions and one removal.
+/// Bob was told at his directory email: two additions and one removal.
+async fn bob_was_told_of_each_change(server: &TestServer) {
     let subjects: Vec<String> = {
         let _ = server.smtp.nth_to(BOB_EMAIL, 3).await;
         server
@@ -192,8 +220,14 @@ async fn an_agent_verifies_bob_enrolls_his_email_and_phone_and_removes_one() {
             "Personal Email was removed from your account"
         ]
     );
+}
 
-    // Delivery status, and the audit trail of the whole workflow.
+/// Delivery status, and the audit trail of the whole workflow.
+async fn deliveries_and_the_audit_trail_cover_the_workflow(
+    server: &TestServer,
+    agent: &Client,
+    bob: &types::User,
+) {
     let sent = agent
         .list_notifications()
         .user("bob")
@@ -307,7 +341,21 @@ async fn unconfigured_and_closed_services_are_refused_with_the_reason() {
 async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
     let server = TestServer::start().await;
     let admin = server.admin();
-    create_bob(&admin).await;
+    create_bob_carol_and_disabled_dan(&admin).await;
+
+    let items = batch_items();
+    a_dry_run_enrolls_nobody(&admin, items.clone()).await;
+    the_batch_enrolls_per_item(&server, &admin, items).await;
+
+    let agent = agent(&server);
+    an_agent_without_settings_write_cannot_batch(&agent).await;
+    removal_needs_verification_only_while_enforced(&admin, &agent).await;
+    an_unremovable_enrollment_cannot_be_removed(&admin).await;
+}
+
+/// Bob, Carol, and Dan, who is disabled.
+async fn create_bob_carol_and_disabled_dan(admin: &Client) {
+    create_bob(admin).await;
     admin
         .create_user()
         .body(new_user("carol"))
@@ -317,8 +365,12 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
     let mut disabled = new_user("dan");
     disabled.state = Some(types::UserState::Disabled);
     admin.create_user().body(disabled).send().await.unwrap();
+}
 
-    let items = vec![
+/// Two good items among a bad address, an unknown user, a disabled user, and a second enrollment
+/// in the same service.
+fn batch_items() -> Vec<types::BatchEnrollItem> {
+    vec![
         types::BatchEnrollItem {
             user: "bob".into(),
             service: "personal-email".into(),
@@ -349,13 +401,15 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
             service: "personal-email".into(),
             address: "bob2@example.org".into(),
         },
-    ];
+    ]
+}
+
+/// A dry run counts what would be enrolled and enrolls nothing.
+async fn a_dry_run_enrolls_nobody(admin: &Client, items: Vec<types::BatchEnrollItem>) {
     let dry = admin
         .create_enrollment_batch()
         .dry_run(true)
-        .body(types::BatchEnroll {
-            items: items.clone(),
-        })
+        .body(types::BatchEnroll { items })
         .send()
         .await
         .unwrap()
@@ -372,6 +426,14 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
             .items
             .is_empty()
     );
+}
+
+/// The batch enrolls the good items and answers each bad one with its field; Bob hears of it.
+async fn the_batch_enrolls_per_item(
+    server: &TestServer,
+    admin: &Client,
+    items: Vec<types::BatchEnrollItem>,
+) {
     let done = admin
         .create_enrollment_batch()
         .body(types::BatchEnroll { items })
@@ -400,9 +462,10 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
         server.smtp.nth_to(BOB_EMAIL, 0).await.subject(),
         "Personal Email was added to your account"
     );
+}
 
-    // An agent without settings:write cannot batch.
-    let agent = agent(&server);
+/// An agent without settings:write cannot batch.
+async fn an_agent_without_settings_write_cannot_batch(agent: &Client) {
     let problem = problem_of(
         agent
             .create_enrollment_batch()
@@ -411,8 +474,10 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
             .await,
     );
     assert_eq!(problem.status, 403);
+}
 
-    // Removal needs verification while enforced; switched off, it does not.
+/// Removal needs verification while enforced; switched off, it does not. The window is bounded.
+async fn removal_needs_verification_only_while_enforced(admin: &Client, agent: &Client) {
     let problem = problem_of(
         agent
             .delete_enrollment()
@@ -451,8 +516,10 @@ async fn enforcement_can_be_switched_off_and_batches_enroll_per_item() {
             .await,
     );
     assert_eq!(problem.errors[0].field, "window_minutes");
+}
 
-    // Not removable: refused.
+/// Not removable: refused.
+async fn an_unremovable_enrollment_cannot_be_removed(admin: &Client) {
     admin
         .update_identity_service()
         .service("software-token")

@@ -29,99 +29,103 @@ async fn every_bad_request_is_a_problem() {
     let server = TestServer::start_with(|c| c.max_body_bytes = 4096).await;
     let http = server.http();
     let token = server.token("admin", Scope::ALL);
-    let post = |body: &'static str, content_type: &'static str| {
-        http.post(server.url("/v1/users"))
-            .bearer_auth(&token)
+    bad_bodies_are_problems(&server, &http, &token).await;
+    an_oversized_body_is_a_problem(&server, &http, &token).await;
+    unknown_routes_and_methods_are_problems(&server, &http, &token).await;
+    bad_queries_are_problems(&server, &http, &token).await;
+    an_unknown_identity_service_is_not_found(&server, &http, &token).await;
+}
+
+/// Bodies POSTed to /v1/users: (body, content type, status, code, the first field named).
+const BAD_BODIES: [(&str, &str, u16, &str, Option<&str>); 8] = [
+    (
+        "{\"username\": ",
+        "application/json",
+        400,
+        "malformed_json",
+        None,
+    ),
+    ("[1, 2", "application/json", 400, "malformed_json", None),
+    ("", "application/json", 400, "missing_body", None),
+    (
+        "{\"username\": \"a\", \"colour\": \"red\"}",
+        "application/json",
+        422,
+        "validation_failed",
+        Some("colour"),
+    ),
+    (
+        "{\"username\": 5}",
+        "application/json",
+        422,
+        "validation_failed",
+        Some("username"),
+    ),
+    (
+        "{\"username\": \"a\", \"state\": \"sleeping\"}",
+        "application/json",
+        422,
+        "validation_failed",
+        Some("state"),
+    ),
+    (
+        "username=a",
+        "application/x-www-form-urlencoded",
+        415,
+        "unsupported_media_type",
+        None,
+    ),
+    ("{}", "text/plain", 415, "unsupported_media_type", None),
+];
+
+/// Malformed, missing, invalid or wrongly typed bodies are problems naming the bad field.
+async fn bad_bodies_are_problems(server: &TestServer, http: &reqwest::Client, token: &str) {
+    for (body, content_type, status, code, field) in BAD_BODIES {
+        let response = http
+            .post(server.url("/v1/users"))
+            .bearer_auth(token)
             .header("content-type", content_type)
             .body(body)
             .send()
-    };
-
-    expect_problem(
-        post("{\"username\": ", "application/json").await.unwrap(),
-        400,
-        "malformed_json",
-    )
-    .await;
-    expect_problem(
-        post("[1, 2", "application/json").await.unwrap(),
-        400,
-        "malformed_json",
-    )
-    .await;
-    expect_problem(
-        post("", "application/json").await.unwrap(),
-        400,
-        "missing_body",
-    )
-    .await;
-    let unknown = expect_problem(
-        post(
-            "{\"username\": \"a\", \"colour\": \"red\"}",
-            "application/json",
-        )
-        .await
-        .unwrap(),
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(unknown["errors"][0]["field"], "colour");
-    let wrong_type = expect_problem(
-        post("{\"username\": 5}", "application/json").await.unwrap(),
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(wrong_type["errors"][0]["field"], "username");
-    let bad_enum = expect_problem(
-        post(
-            "{\"username\": \"a\", \"state\": \"sleeping\"}",
-            "application/json",
-        )
-        .await
-        .unwrap(),
-        422,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(bad_enum["errors"][0]["field"], "state");
-    expect_problem(
-        post("username=a", "application/x-www-form-urlencoded")
             .await
-            .unwrap(),
-        415,
-        "unsupported_media_type",
-    )
-    .await;
-    expect_problem(
-        post("{}", "text/plain").await.unwrap(),
-        415,
-        "unsupported_media_type",
-    )
-    .await;
+            .unwrap();
+        let problem = expect_problem(response, status, code).await;
+        if let Some(field) = field {
+            assert_eq!(problem["errors"][0]["field"], field);
+        }
+    }
+}
 
+/// A body over max_body_bytes is a 413.
+async fn an_oversized_body_is_a_problem(server: &TestServer, http: &reqwest::Client, token: &str) {
     let big = format!("{{\"username\": \"{}\"}}", "a".repeat(5000));
     let response = http
         .post(server.url("/v1/users"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .header("content-type", "application/json")
         .body(big)
         .send()
         .await
         .unwrap();
     expect_problem(response, 413, "payload_too_large").await;
+}
 
+/// Unknown routes and resources are 404s; a wrong method is a 405 that lists the allowed ones.
+async fn unknown_routes_and_methods_are_problems(
+    server: &TestServer,
+    http: &reqwest::Client,
+    token: &str,
+) {
     let response = http
         .get(server.url("/v1/no-such-thing"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
     expect_problem(response, 404, "not_found").await;
     let response = http
         .put(server.url("/v1/users"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
@@ -130,37 +134,42 @@ async fn every_bad_request_is_a_problem() {
     expect_problem(response, 405, "method_not_allowed").await;
     let response = http
         .get(server.url("/v1/users/nobody"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
     expect_problem(response, 404, "not_found").await;
-    let response = http
-        .get(server.url("/v1/users?limit=abc"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let body = expect_problem(response, 400, "invalid_query").await;
-    assert_eq!(body["errors"][0]["field"], "limit");
-    let response = http
-        .get(server.url("/v1/users?state=sleeping"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let body = expect_problem(response, 400, "invalid_query").await;
-    assert_eq!(body["errors"][0]["field"], "state");
-    let response = http
-        .get(server.url("/v1/audit-events?since=yesterday"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    expect_problem(response, 400, "invalid_query").await;
+}
+
+/// Query parameters that do not parse are 400s, naming the parameter where it is known.
+async fn bad_queries_are_problems(server: &TestServer, http: &reqwest::Client, token: &str) {
+    for (path, field) in [
+        ("/v1/users?limit=abc", Some("limit")),
+        ("/v1/users?state=sleeping", Some("state")),
+        ("/v1/audit-events?since=yesterday", None),
+    ] {
+        let response = http
+            .get(server.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let body = expect_problem(response, 400, "invalid_query").await;
+        if let Some(field) = field {
+            assert_eq!(body["errors"][0]["field"], field);
+        }
+    }
+}
+
+/// Patching an identity service that does not exist is a 404.
+async fn an_unknown_identity_service_is_not_found(
+    server: &TestServer,
+    http: &reqwest::Client,
+    token: &str,
+) {
     let response = http
         .patch(server.url("/v1/identity-services/carrier-pigeon"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .json(&serde_json::json!({"enabled": false}))
         .send()
         .await

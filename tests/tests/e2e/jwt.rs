@@ -30,18 +30,31 @@ fn ed_key() -> EncodingKey {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hs256_tokens_are_checked_claim_by_claim() {
     let server = TestServer::start().await;
-    assert_eq!(status(&server, &hs256(&claims())).await.0, 200);
+    a_valid_token_is_accepted_within_the_leeway(&server).await;
+    forged_tokens_are_rejected(&server).await;
+    tokens_with_bad_claims_are_rejected(&server).await;
+    other_algorithms_and_garbage_are_rejected(&server).await;
+    an_aud_list_that_includes_this_api_is_accepted(&server).await;
+    a_token_without_the_scope_is_forbidden(&server).await;
+}
+
+/// A valid token is accepted, and so is one expired within the 60 s leeway.
+async fn a_valid_token_is_accepted_within_the_leeway(server: &TestServer) {
+    assert_eq!(status(server, &hs256(&claims())).await.0, 200);
     // Within the 60 s leeway: still accepted.
     assert_eq!(
-        status(&server, &hs256(&with(claims(), "exp", json!(now() - 30))))
+        status(server, &hs256(&with(claims(), "exp", json!(now() - 30))))
             .await
             .0,
         200
     );
+}
 
+/// alg none, an altered signature, the wrong secret and a swapped payload are all rejected.
+async fn forged_tokens_are_rejected(server: &TestServer) {
     let header_none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(claims().to_string());
-    assert_rejected(&server, &format!("{header_none}.{payload}."), "alg none").await;
+    assert_rejected(server, &format!("{header_none}.{payload}."), "alg none").await;
     // Change the first character of the signature (the last one may carry only padding bits).
     let genuine = hs256(&claims());
     let signature_start = genuine.rfind('.').unwrap() + 1;
@@ -52,10 +65,10 @@ async fn hs256_tokens_are_checked_claim_by_claim() {
         "A"
     };
     tampered.replace_range(signature_start..=signature_start, replacement);
-    assert_rejected(&server, &tampered, "altered signature").await;
+    assert_rejected(server, &tampered, "altered signature").await;
     let other_secret = EncodingKey::from_secret(b"another-secret-another-secret-0123456789");
     assert_rejected(
-        &server,
+        server,
         &sign(Algorithm::HS256, &other_secret, None, &claims()),
         "wrong secret",
     )
@@ -65,87 +78,61 @@ async fn hs256_tokens_are_checked_claim_by_claim() {
     let original = hs256(&claims());
     let parts: Vec<&str> = original.split('.').collect();
     assert_rejected(
-        &server,
+        server,
         &format!("{}.{forged_payload}.{}", parts[0], parts[2]),
         "swapped payload",
     )
     .await;
-    assert_rejected(
-        &server,
-        &hs256(&with(claims(), "exp", Value::Null)),
-        "missing exp",
-    )
-    .await;
-    assert_rejected(
-        &server,
-        &hs256(&with(claims(), "exp", json!(now() - 120))),
-        "expired",
-    )
-    .await;
-    assert_rejected(
-        &server,
-        &hs256(&with(claims(), "nbf", json!(now() + 300))),
-        "future nbf",
-    )
-    .await;
-    assert_rejected(
-        &server,
-        &hs256(&with(claims(), "iat", json!(now() + 300))),
-        "future iat",
-    )
-    .await;
-    assert_rejected(
-        &server,
-        &hs256(&with(claims(), "iss", json!("someone-else"))),
-        "wrong iss",
-    )
-    .await;
-    assert_rejected(
-        &server,
-        &hs256(&with(claims(), "iss", Value::Null)),
-        "missing iss",
-    )
-    .await;
-    assert_rejected(
-        &server,
-        &hs256(&with(claims(), "aud", json!("another-api"))),
-        "wrong aud",
-    )
-    .await;
-    assert_rejected(
-        &server,
-        &hs256(&with(claims(), "aud", json!(["a", "b"]))),
-        "aud list without us",
-    )
-    .await;
-    assert_rejected(
-        &server,
-        &hs256(&with(claims(), "sub", Value::Null)),
-        "missing sub",
-    )
-    .await;
+}
+
+/// Each claim is checked: exp, nbf, iat, iss, aud and sub.
+async fn tokens_with_bad_claims_are_rejected(server: &TestServer) {
+    let cases = [
+        ("exp", Value::Null, "missing exp"),
+        ("exp", json!(now() - 120), "expired"),
+        ("nbf", json!(now() + 300), "future nbf"),
+        ("iat", json!(now() + 300), "future iat"),
+        ("iss", json!("someone-else"), "wrong iss"),
+        ("iss", Value::Null, "missing iss"),
+        ("aud", json!("another-api"), "wrong aud"),
+        ("aud", json!(["a", "b"]), "aud list without us"),
+        ("sub", Value::Null, "missing sub"),
+    ];
+    for (claim, value, case) in cases {
+        assert_rejected(server, &hs256(&with(claims(), claim, value)), case).await;
+    }
+}
+
+/// An algorithm that is not pinned, garbage and an empty token are rejected.
+async fn other_algorithms_and_garbage_are_rejected(server: &TestServer) {
     let hs384 = sign(
         Algorithm::HS384,
         &EncodingKey::from_secret(SECRET.as_bytes()),
         None,
         &claims(),
     );
-    assert_rejected(&server, &hs384, "algorithm not pinned").await;
-    assert_rejected(&server, "not-a-jwt", "garbage").await;
-    assert_rejected(&server, "", "empty").await;
-    // An aud list that includes this API is accepted.
+    assert_rejected(server, &hs384, "algorithm not pinned").await;
+    assert_rejected(server, "not-a-jwt", "garbage").await;
+    assert_rejected(server, "", "empty").await;
+}
+
+/// An aud list that includes this API is accepted.
+async fn an_aud_list_that_includes_this_api_is_accepted(server: &TestServer) {
     assert_eq!(
         status(
-            &server,
+            server,
             &hs256(&with(claims(), "aud", json!(["other", "enrolld"])))
         )
         .await
         .0,
         200
     );
-    // Without the scope: 403, not 401.
+}
+
+/// Without the scope: 403, not 401.
+async fn a_token_without_the_scope_is_forbidden(server: &TestServer) {
     let (code, challenge) = status(
-        &server,
+        server,
         &hs256(&with(claims(), "scope", json!("audit:read"))),
     )
     .await;

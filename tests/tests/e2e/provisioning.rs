@@ -25,14 +25,36 @@ fn self_enrollment(server: &TestServer) -> Client {
 async fn the_whole_life_of_a_task() {
     let server = TestServer::start().await;
     let op = operator(&server);
-    create_users(&op, &["alice", "bob", "carol"]).await;
+    create_three_users_and_a_disabled_one(&op).await;
+    let request = task_request(&["alice", "bob", "carol", "dave", "ghost"], None);
+    let created = create_the_task(&server, &op, &request).await;
+    retries_replay_and_a_second_task_is_refused(&op, request, &created).await;
+    let app = self_enrollment(&server);
+    let used = alice_enrolls_a_working_token(&server, &op, &app).await;
+    let (locked, locked_right) = bob_guesses_wrong_until_the_entry_locks(&server, &app).await;
+    let carol_secret = carol_is_resent_to_an_alternate_address(&server, &op, created.number).await;
+    let canceled =
+        removing_carol_cancels_her_link(&server, &op, &app, created.number, carol_secret).await;
+    every_dead_link_answers_alike(&[&used, &locked, &locked_right, &canceled], &locked);
+    the_completed_task_is_hidden_but_reported(&server, &op, created.number).await;
+    the_task_and_each_user_are_audited(&server).await;
+}
+
+/// Alice, Bob and Carol, and Dave, who is disabled.
+async fn create_three_users_and_a_disabled_one(op: &Client) {
+    create_users(op, &["alice", "bob", "carol"]).await;
     let mut dave = new_user("dave");
     dave.state = Some(types::UserState::Disabled);
     op.create_user().body(dave).send().await.unwrap();
-    let today = server.clock.now().date_naive();
+}
 
-    // Created once, whatever the retries; the same key with another body is refused.
-    let request = task_request(&["alice", "bob", "carol", "dave", "ghost"], None);
+/// Created once with an idempotency key: three users provisioned, Dave and a ghost in error.
+async fn create_the_task(
+    server: &TestServer,
+    op: &Client,
+    request: &types::CreateProvisioningTask,
+) -> types::ProvisioningTaskCreated {
+    let today = server.clock.now().date_naive();
     let created = op
         .create_provisioning_task()
         .idempotency_key("task-1")
@@ -61,6 +83,16 @@ async fn the_whole_life_of_a_task() {
             "error"
         ]
     );
+    created
+}
+
+/// Created once, whatever the retries; the same key with another body is refused, and so is
+/// a second task for a user with an outstanding entry.
+async fn retries_replay_and_a_second_task_is_refused(
+    op: &Client,
+    request: types::CreateProvisioningTask,
+    created: &types::ProvisioningTaskCreated,
+) {
     let replay = op
         .create_provisioning_task()
         .idempotency_key("task-1")
@@ -97,11 +129,17 @@ async fn the_whole_life_of_a_task() {
         "{}",
         problem.detail
     );
+}
 
-    // Each user got an email with a link; Alice enrolls a working token.
+/// Each user got an email with a link; Alice enrolls a working token. Returns the problem
+/// answered when she uses her link a second time.
+async fn alice_enrolls_a_working_token(
+    server: &TestServer,
+    op: &Client,
+    app: &Client,
+) -> types::Problem {
     let alice_email = server.smtp.nth_to("alice@example.com", 0).await;
     assert_eq!(alice_email.subject(), "Set up your software token");
-    let app = self_enrollment(&server);
     let alice_secret = link_secret(&alice_email.text());
     let token = app
         .start_self_enrollment()
@@ -149,7 +187,7 @@ async fn the_whole_life_of_a_task() {
         ),
         ("software-token", token.serial.as_str())
     );
-    let used = problem_of(
+    problem_of(
         app.complete_self_enrollment()
             .body(types::CompleteSelfEnrollment {
                 secret: alice_secret,
@@ -157,9 +195,15 @@ async fn the_whole_life_of_a_task() {
             })
             .send()
             .await,
-    );
+    )
+}
 
-    // Bob guesses wrong until the entry locks; a locked link answers like any dead link.
+/// Bob guesses wrong until the entry locks; a locked link answers like any dead link.
+/// Returns the problems answered to a wrong and then a right code once locked.
+async fn bob_guesses_wrong_until_the_entry_locks(
+    server: &TestServer,
+    app: &Client,
+) -> (types::Problem, types::Problem) {
     let bob_secret = link_secret(&server.smtp.nth_to("bob@example.com", 0).await.text());
     let bob_token = app
         .start_self_enrollment()
@@ -207,9 +251,16 @@ async fn the_whole_life_of_a_task() {
             .send()
             .await,
     );
+    (locked, locked_right)
+}
 
-    // Carol: resent to an alternate address (used once, never stored; it needs
-    // provisioning:manage, and her directory address is told), then removed with a notice.
+/// Carol: resent to an alternate address (used once, never stored; it needs
+/// provisioning:manage, and her directory address is told). Returns the secret of the new link.
+async fn carol_is_resent_to_an_alternate_address(
+    server: &TestServer,
+    op: &Client,
+    number: i64,
+) -> String {
     let to_private = || types::ResendProvisioning {
         users: Some(vec!["carol".into()]),
         email: Some("carol.private@example.org".into()),
@@ -217,14 +268,14 @@ async fn the_whole_life_of_a_task() {
     let writer = server.client_with("writer", &[Scope::ProvisioningWrite]);
     let refused = writer
         .resend_provisioning_task()
-        .number(created.number)
+        .number(number)
         .body(to_private())
         .send()
         .await;
     assert_forbidden(&problem_of(refused), "provisioning:manage");
     let resent = op
         .resend_provisioning_task()
-        .number(created.number)
+        .number(number)
         .body(to_private())
         .send()
         .await
@@ -243,7 +294,7 @@ async fn the_whole_life_of_a_task() {
     assert!(!told.text().contains("carol.private"));
     let detail = op
         .get_provisioning_task()
-        .number(created.number)
+        .number(number)
         .send()
         .await
         .unwrap()
@@ -259,13 +310,24 @@ async fn the_whole_life_of_a_task() {
     );
     wait_until_sent(&server.admin()).await;
     assert!(
-        !crate::delivery::database_text(&server).contains("carol.private"),
+        !crate::delivery::database_text(server).contains("carol.private"),
         "the alternate address was stored"
     );
+    carol_secret
+}
 
+/// Carol is removed with a notice (Alice's completed entry cannot be canceled). Returns the
+/// problem answered to Carol's canceled link.
+async fn removing_carol_cancels_her_link(
+    server: &TestServer,
+    op: &Client,
+    app: &Client,
+    number: i64,
+    carol_secret: String,
+) -> types::Problem {
     let removed = op
         .remove_provisioning_task_users()
-        .number(created.number)
+        .number(number)
         .body(types::RemoveTaskUsers {
             users: vec!["carol".into(), "alice".into()],
             notify: Some(true),
@@ -288,15 +350,19 @@ async fn the_whole_life_of_a_task() {
         server.smtp.nth_to("carol@example.com", 2).await.subject(),
         "Your software token enrollment was canceled"
     );
-    let canceled = problem_of(
+    problem_of(
         app.start_self_enrollment()
             .body(types::StartSelfEnrollment {
                 secret: carol_secret,
             })
             .send()
             .await,
-    );
-    for problem in [&used, &locked, &locked_right, &canceled] {
+    )
+}
+
+/// A used, locked or canceled link answers the same 422 as the locked one.
+fn every_dead_link_answers_alike(problems: &[&types::Problem], locked: &types::Problem) {
+    for problem in problems {
         assert_eq!(
             (
                 problem.status,
@@ -306,11 +372,13 @@ async fn the_whole_life_of_a_task() {
             (422, "invalid_self_enrollment_link", locked.detail.as_str())
         );
     }
+}
 
-    // Every entry is terminal: the task is completed, hidden by default, still in the report.
+/// Every entry is terminal: the task is completed, hidden by default, still in the report.
+async fn the_completed_task_is_hidden_but_reported(server: &TestServer, op: &Client, number: i64) {
     let detail = op
         .get_provisioning_task()
-        .number(created.number)
+        .number(number)
         .send()
         .await
         .unwrap()
@@ -331,7 +399,7 @@ async fn the_whole_life_of_a_task() {
         .await
         .unwrap()
         .into_inner();
-    assert!(open.items.iter().all(|t| t.number != created.number));
+    assert!(open.items.iter().all(|t| t.number != number));
     let all = op
         .list_provisioning_tasks()
         .include_completed(true)
@@ -339,7 +407,12 @@ async fn the_whole_life_of_a_task() {
         .await
         .unwrap()
         .into_inner();
-    assert!(all.items.iter().any(|t| t.number == created.number));
+    assert!(all.items.iter().any(|t| t.number == number));
+    the_report_has_a_line_per_entry(server).await;
+}
+
+/// The CSV report has a header and one line per entry, with its final status.
+async fn the_report_has_a_line_per_entry(server: &TestServer) {
     let report = server
         .http()
         .get(server.url("/v1/reports/provisioning-tasks"))
@@ -369,7 +442,10 @@ async fn the_whole_life_of_a_task() {
             "{name} {status}\n{csv}"
         );
     }
+}
 
+/// The creation is audited once for the task and once per user.
+async fn the_task_and_each_user_are_audited(server: &TestServer) {
     let audit = server
         .admin()
         .list_audit_events()
@@ -414,11 +490,22 @@ async fn expiry_edits_and_removal() {
         .into_inner();
     let erin_secret = link_secret(&server.smtp.nth_to("erin@example.com", 0).await.text());
     let frank_secret = link_secret(&server.smtp.nth_to("frank@example.com", 0).await.text());
+    a_past_stop_date_is_refused_and_a_later_one_extends(&op, task.number, today).await;
+    the_user_view_links_the_task_only_for_managers(&server, &op, task.number).await;
+    entries_expire_and_the_sweep_records_it(&server, &op, task.number, erin_secret).await;
+    a_removed_task_stops_its_links(&server, &op, frank_secret).await;
+    the_policy_is_bounds_checked_and_used(&server, &op).await;
+}
 
-    // A stop date in the past is refused; a later one extends the active entries.
+/// A stop date in the past is refused; a later one extends the active entries.
+async fn a_past_stop_date_is_refused_and_a_later_one_extends(
+    op: &Client,
+    number: i64,
+    today: chrono::NaiveDate,
+) {
     let problem = problem_of(
         op.update_provisioning_task()
-            .number(task.number)
+            .number(number)
             .body(types::UpdateProvisioningTask {
                 stop_date: today - Duration::days(1),
             })
@@ -428,7 +515,7 @@ async fn expiry_edits_and_removal() {
     assert_eq!(problem.errors[0].field, "stop_date");
     let extended = op
         .update_provisioning_task()
-        .number(task.number)
+        .number(number)
         .body(types::UpdateProvisioningTask {
             stop_date: today + Duration::days(2),
         })
@@ -437,8 +524,14 @@ async fn expiry_edits_and_removal() {
         .unwrap()
         .into_inner();
     assert_eq!(extended.stop_date, today + Duration::days(2));
+}
 
-    // The user view, with task_href only for provisioning:manage.
+/// The user view, with task_href only for provisioning:manage.
+async fn the_user_view_links_the_task_only_for_managers(
+    server: &TestServer,
+    op: &Client,
+    number: i64,
+) {
     let view = op
         .list_user_provisioning_tasks()
         .user("erin")
@@ -448,7 +541,7 @@ async fn expiry_edits_and_removal() {
         .into_inner();
     assert_eq!(
         view.items[0].task_href.as_deref(),
-        Some(format!("/v1/provisioning-tasks/{}", task.number).as_str())
+        Some(format!("/v1/provisioning-tasks/{number}").as_str())
     );
     let reader = server.client_with("reader", &[Scope::ProvisioningRead]);
     let view = reader
@@ -462,12 +555,19 @@ async fn expiry_edits_and_removal() {
         (view.items.len(), view.items[0].task_href.clone()),
         (1, None)
     );
+}
 
-    // Three days on, the entries show expired at once; the sweep then records and audits it.
+/// Three days on, the entries show expired at once; the sweep then records and audits it.
+async fn entries_expire_and_the_sweep_records_it(
+    server: &TestServer,
+    op: &Client,
+    number: i64,
+    erin_secret: String,
+) {
     server.clock.advance(Duration::days(3));
     let detail = op
         .get_provisioning_task()
-        .number(task.number)
+        .number(number)
         .status(types::EntryStatus::Expired)
         .send()
         .await
@@ -476,7 +576,7 @@ async fn expiry_edits_and_removal() {
     assert_eq!(detail.entries.len(), 2);
     assert_eq!(detail.status, types::TaskStatus::Completed);
     let problem = problem_of(
-        self_enrollment(&server)
+        self_enrollment(server)
             .start_self_enrollment()
             .body(types::StartSelfEnrollment {
                 secret: erin_secret,
@@ -497,8 +597,10 @@ async fn expiry_edits_and_removal() {
         .into_inner();
     assert_eq!(swept.items.len(), 2);
     assert_eq!(swept.items[0].actor.type_, "system");
+}
 
-    // A new task for Frank, then the task is removed: his link stops working.
+/// A new task for Frank, then the task is removed: his link stops working.
+async fn a_removed_task_stops_its_links(server: &TestServer, op: &Client, frank_secret: String) {
     let task = op
         .create_provisioning_task()
         .body(task_request(&["frank"], None))
@@ -523,7 +625,7 @@ async fn expiry_edits_and_removal() {
         409
     );
     let problem = problem_of(
-        self_enrollment(&server)
+        self_enrollment(server)
             .start_self_enrollment()
             .body(types::StartSelfEnrollment {
                 secret: frank_secret_2,
@@ -545,8 +647,10 @@ async fn expiry_edits_and_removal() {
         status_of(op.get_provisioning_task().number(999).send().await),
         404
     );
+}
 
-    // The policy is bounds-checked and used for new tasks.
+/// The policy is bounds-checked and used for new tasks.
+async fn the_policy_is_bounds_checked_and_used(server: &TestServer, op: &Client) {
     let admin = server.admin();
     // The SDK cannot send 0 (the document says minimum 1): the server refuses it all the same.
     let bad = server
@@ -569,7 +673,7 @@ async fn expiry_edits_and_removal() {
         .send()
         .await
         .unwrap();
-    create_users(&op, &["gina"]).await;
+    create_users(op, &["gina"]).await;
     let task = op
         .create_provisioning_task()
         .body(task_request(&["gina"], None))

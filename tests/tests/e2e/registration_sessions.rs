@@ -63,6 +63,22 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
     server.stop_enforcing_identity_verification().await;
     let agent = agent(&server);
     let carol = create_carol(&agent).await;
+
+    let (session, url) = a_session_is_created_for_carol(&server, &agent).await;
+    the_email_carries_the_link_and_its_qr_code(&server, &url).await;
+    the_sms_and_the_qr_endpoints_show_the_link(&server, &agent, &session.id, &url).await;
+    reading_a_session_does_not_reveal_its_secret(&agent, &session.id).await;
+    let (app, registered) = carols_app_registers(&server, &url).await;
+    the_session_is_consumed_into_an_app_enrollment(&server, &agent, &session.id, &registered).await;
+    the_secret_works_only_once(&agent, &app, &session.id, &url).await;
+    the_registration_is_audited_as_carols(&server, &carol).await;
+}
+
+/// A pending 24-hour session, notified by email and SMS; answers it and its enroll URL.
+async fn a_session_is_created_for_carol(
+    server: &TestServer,
+    agent: &Client,
+) -> (types::RegistrationSession, String) {
     let session = agent
         .create_registration_session()
         .user("carol")
@@ -83,11 +99,14 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
     assert!(!url.contains('?'));
     assert_eq!(session.expires_at - session.created_at, Duration::hours(24));
     assert!(!session.ttl_clamped);
+    (session, url)
+}
 
-    // The email: text + HTML with the QR code as an inline (cid:) PNG that decodes to the link.
+/// The email: text + HTML with the QR code as an inline (cid:) PNG that decodes to the link.
+async fn the_email_carries_the_link_and_its_qr_code(server: &TestServer, url: &str) {
     let email = server.smtp.nth_to(CAROL_EMAIL, 0).await;
     assert_eq!(email.subject(), "Set up the mobile app");
-    assert!(email.text().contains(&url));
+    assert!(email.text().contains(url));
     assert!(email.html().contains("cid:enroll-qr"));
     let raw = String::from_utf8_lossy(&email.raw).to_string();
     assert!(
@@ -101,12 +120,19 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
         .expect("an inline image");
     assert_eq!(image.content_id(), Some("enroll-qr"));
     assert_eq!(decode_qr_png(image.contents()), url);
+}
 
-    // The SMS carries the link; the QR endpoints show the same link while the session is pending.
-    assert!(server.sms.nth_to(CAROL_PHONE, 0).await.body.contains(&url));
+/// The SMS carries the link; the QR endpoints show the same link while the session is pending.
+async fn the_sms_and_the_qr_endpoints_show_the_link(
+    server: &TestServer,
+    agent: &Client,
+    session_id: &str,
+    url: &str,
+) {
+    assert!(server.sms.nth_to(CAROL_PHONE, 0).await.body.contains(url));
     let png = agent
         .get_registration_session_qr_png()
-        .id(&session.id)
+        .id(session_id)
         .size(400)
         .send()
         .await
@@ -116,7 +142,7 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
     assert_eq!(decode_qr_png(&png), url);
     let svg = agent
         .get_registration_session_qr_svg()
-        .id(&session.id)
+        .id(session_id)
         .margin(2)
         .send()
         .await
@@ -128,38 +154,61 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
         status_of(
             agent
                 .get_registration_session_qr_png()
-                .id(&session.id)
+                .id(session_id)
                 .size(10)
                 .send()
                 .await
         ),
         422
     );
-    // Reading a session does not reveal its secret.
+}
+
+/// Reading a session does not reveal its secret.
+async fn reading_a_session_does_not_reveal_its_secret(agent: &Client, session_id: &str) {
     let read = agent
         .get_registration_session()
-        .id(&session.id)
+        .id(session_id)
         .send()
         .await
         .unwrap()
         .into_inner();
     assert!(read.enroll_url.is_none());
+}
 
-    // Carol's app registers with the secret from the link (no operator token).
+/// Carol's app registers with the secret from the link (no operator token).
+async fn carols_app_registers(
+    server: &TestServer,
+    url: &str,
+) -> (Client, types::AppRegistrationResult) {
     let app = Client::new(&server.base_url);
     let registered = app
         .register_app()
-        .body(registration(&secret_of(&url)))
+        .body(registration(&secret_of(url)))
         .send()
         .await
         .unwrap();
     assert_eq!(registered.status(), 201);
     let registered = registered.into_inner();
-    assert!(registered.key_fingerprint.unwrap().starts_with("SHA256:"));
+    assert!(
+        registered
+            .key_fingerprint
+            .as_deref()
+            .unwrap()
+            .starts_with("SHA256:")
+    );
+    (app, registered)
+}
 
+/// The session is consumed into a mobile-app enrollment, and Carol is told.
+async fn the_session_is_consumed_into_an_app_enrollment(
+    server: &TestServer,
+    agent: &Client,
+    session_id: &str,
+    registered: &types::AppRegistrationResult,
+) {
     let consumed = agent
         .get_registration_session()
-        .id(&session.id)
+        .id(session_id)
         .send()
         .await
         .unwrap()
@@ -187,11 +236,13 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
     assert_eq!(enrollments.items[0].address, "Carol's Pixel");
     let notice = server.smtp.nth_to(CAROL_EMAIL, 1).await;
     assert_eq!(notice.subject(), "Mobile App was added to your account");
+}
 
-    // Used once: a second use is refused; the QR code is gone; a new session is refused while enrolled.
+/// Used once: a second use is refused; the QR code is gone; a new session is refused while enrolled.
+async fn the_secret_works_only_once(agent: &Client, app: &Client, session_id: &str, url: &str) {
     let again = problem_of(
         app.register_app()
-            .body(registration(&secret_of(&url)))
+            .body(registration(&secret_of(url)))
             .send()
             .await,
     );
@@ -203,7 +254,7 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
         status_of(
             agent
                 .get_registration_session_qr_png()
-                .id(&session.id)
+                .id(session_id)
                 .send()
                 .await
         ),
@@ -221,7 +272,10 @@ async fn carol_scans_the_emailed_qr_code_and_her_app_registers_once() {
         (problem.status, problem.code.to_string().as_str()),
         (409, "already_enrolled")
     );
+}
 
+/// The registration is audited with Carol as the actor, after the session's creation.
+async fn the_registration_is_audited_as_carols(server: &TestServer, carol: &types::User) {
     let audit = server
         .admin()
         .list_audit_events()
@@ -266,6 +320,22 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
     create_carol(&agent).await;
     server.clock.set(server.clock.now());
     let app = Client::new(&server.base_url);
+
+    let (removed, second) = force_replaces_the_pending_session(&agent, &app).await;
+    let deleted = an_operator_removes_the_current_session(&agent, &app, second).await;
+    let expired = expiry_shows_at_once(&server, &agent, &app).await;
+    let wrong = a_made_up_secret_is_refused(&app).await;
+    all_are_answered_alike(&removed, &[&removed, &deleted, &expired, &wrong]);
+    the_sessions_are_listed_as_removed_and_expired(&agent).await;
+    failed_attempts_are_audited_and_limited(&server, &app).await;
+}
+
+/// A second pending session is refused; force replaces the pending session: the old one is removed
+/// and its secret dead. Answers the refusal of the old secret, and the new session.
+async fn force_replaces_the_pending_session(
+    agent: &Client,
+    app: &Client,
+) -> (types::Problem, types::RegistrationSession) {
     let create = |force| {
         agent
             .create_registration_session()
@@ -273,14 +343,12 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
             .body(session_request(vec![], force))
             .send()
     };
-
     let first = create(false).await.unwrap().into_inner();
     let problem = problem_of(create(false).await);
     assert_eq!(
         (problem.status, problem.code.to_string().as_str()),
         (409, "session_exists")
     );
-    // force replaces the pending session: the old one is removed and its secret dead.
     let second = create(true).await.unwrap().into_inner();
     let old = agent
         .get_registration_session()
@@ -296,8 +364,15 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
             .send()
             .await,
     );
+    (removed, second)
+}
 
-    // An operator removes the current one.
+/// An operator removes the current one (once); answers the refusal of its secret.
+async fn an_operator_removes_the_current_session(
+    agent: &Client,
+    app: &Client,
+    second: types::RegistrationSession,
+) -> types::Problem {
     agent
         .delete_registration_session()
         .id(&second.id)
@@ -314,14 +389,16 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
         ),
         409
     );
-    let deleted = problem_of(
+    problem_of(
         app.register_app()
             .body(registration(&secret_of(&second.enroll_url.unwrap())))
             .send()
             .await,
-    );
+    )
+}
 
-    // Expiry shows at once, without any background job.
+/// Expiry shows at once, without any background job; answers the refusal of the expired secret.
+async fn expiry_shows_at_once(server: &TestServer, agent: &Client, app: &Client) -> types::Problem {
     let third = agent
         .create_registration_session()
         .user("carol")
@@ -353,23 +430,29 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
         ),
         404
     );
-    let expired = problem_of(
+    problem_of(
         app.register_app()
             .body(registration(&secret_of(&third.enroll_url.unwrap())))
             .send()
             .await,
-    );
+    )
+}
 
-    // A made-up secret, and a genuine one with its tag altered.
-    let wrong = problem_of(
+/// A secret the server never issued is refused.
+async fn a_made_up_secret_is_refused(app: &Client) -> types::Problem {
+    problem_of(
         app.register_app()
             .body(registration(
                 "0193a4c85f1e7cc28d6a3f1e2b0c9d11.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             ))
             .send()
             .await,
-    );
-    for problem in [&removed, &deleted, &expired, &wrong] {
+    )
+}
+
+/// Every refusal has the status, code and detail of `removed`: invalid_registration_secret.
+fn all_are_answered_alike(removed: &types::Problem, problems: &[&types::Problem]) {
+    for problem in problems {
         assert_eq!(
             (
                 problem.status,
@@ -384,7 +467,10 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
         );
     }
     assert_eq!(removed.code, types::ErrorCode::InvalidRegistrationSecret);
+}
 
+/// Two sessions were removed and one expired; Carol has no enrollment.
+async fn the_sessions_are_listed_as_removed_and_expired(agent: &Client) {
     let listed = agent
         .list_registration_sessions()
         .user("carol")
@@ -413,8 +499,10 @@ async fn wrong_used_removed_and_expired_secrets_are_answered_alike() {
             .items
             .is_empty()
     );
+}
 
-    // Failed attempts are audited and, from one address, limited.
+/// Failed attempts are audited and, from one address, limited.
+async fn failed_attempts_are_audited_and_limited(server: &TestServer, app: &Client) {
     let failures = server
         .admin()
         .list_audit_events()

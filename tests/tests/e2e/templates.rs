@@ -1,6 +1,6 @@
 use enrolld::auth::scopes::Scope;
 use enrolld_tests::sinks::code_in;
-use enrolld_tests::{TestServer, problem_of, status_of, types};
+use enrolld_tests::{Client, TestServer, problem_of, status_of, types};
 
 use enrolld_tests::fixtures::{BOB_PHONE, create_bob};
 
@@ -12,10 +12,36 @@ fn sms_template(text: &str) -> types::UpdateNotificationTemplate {
     }
 }
 
+/// What the client answers to a template update.
+type Answer<T> = Result<enrolld_client::ResponseValue<T>, enrolld_client::Error<types::Problem>>;
+
+/// Saves this text as the SMS identity-verification template of mobile-code.
+async fn put_sms(admin: &Client, text: &str) -> Answer<types::NotificationTemplate> {
+    admin
+        .update_notification_template()
+        .service("mobile-code")
+        .channel("sms")
+        .event("identity-verification-code")
+        .body(sms_template(text))
+        .send()
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn templates_are_checked_previewed_and_used() {
     let server = TestServer::start().await;
     let admin = server.admin();
+    every_event_has_a_default(&admin).await;
+    bad_templates_are_refused(&admin).await;
+    long_sms_templates_are_flagged(&admin).await;
+    a_previewed_draft_is_saved_and_used(&server, &admin).await;
+    email_previews_render_html_with_the_values_escaped(&admin).await;
+    registration_templates_need_the_qr_code_and_the_link(&admin).await;
+    the_template_api_needs_its_scopes(&server).await;
+}
+
+/// Every event has a default template, none customized; the SMS one fits in one message.
+async fn every_event_has_a_default(admin: &Client) {
     let list = admin
         .list_notification_templates()
         .send()
@@ -45,24 +71,18 @@ async fn templates_are_checked_previewed_and_used() {
         .into_inner();
     assert_eq!(sms.required_placeholders, ["Code"]);
     assert!(!sms.sms.unwrap().over_limit);
+}
 
-    let put = |text: &str| {
-        admin
-            .update_notification_template()
-            .service("mobile-code")
-            .channel("sms")
-            .event("identity-verification-code")
-            .body(sms_template(text))
-            .send()
-    };
-    let problem = problem_of(put("Your code: {{Code}} {{Password}}").await);
+/// Unknown or missing placeholders, a subject on an SMS and an unknown channel are refused.
+async fn bad_templates_are_refused(admin: &Client) {
+    let problem = problem_of(put_sms(admin, "Your code: {{Code}} {{Password}}").await);
     assert_eq!(problem.status, 422);
     assert!(
         problem.errors[0].message.contains("{{Password}}"),
         "{:?}",
         problem.errors
     );
-    let problem = problem_of(put("No code in here").await);
+    let problem = problem_of(put_sms(admin, "No code in here").await);
     assert!(problem.errors[0].message.contains("{{Code}}"));
     let problem = problem_of(
         admin
@@ -91,15 +111,17 @@ async fn templates_are_checked_previewed_and_used() {
         ),
         404
     );
+}
 
-    // Long SMS: flagged, in GSM-7 and in UCS-2.
-    let long = put(&format!("{{{{Code}}}} {}", "x".repeat(160)))
+/// Long SMS: flagged, in GSM-7 and in UCS-2.
+async fn long_sms_templates_are_flagged(admin: &Client) {
+    let long = put_sms(admin, &format!("{{{{Code}}}} {}", "x".repeat(160)))
         .await
         .unwrap()
         .into_inner();
     let analysis = long.sms.unwrap();
     assert!(analysis.over_limit && analysis.encoding == "GSM-7" && analysis.segments == 2);
-    let cyrillic = put(&format!("Код {{{{Code}}}} {}", "д".repeat(60)))
+    let cyrillic = put_sms(admin, &format!("Код {{{{Code}}}} {}", "д".repeat(60)))
         .await
         .unwrap()
         .into_inner();
@@ -109,8 +131,10 @@ async fn templates_are_checked_previewed_and_used() {
         ("UCS-2", 70)
     );
     assert!(analysis.over_limit);
+}
 
-    // Preview a draft with sample data, then save it and see it used.
+/// Preview a draft with sample data, then save it and see it used.
+async fn a_previewed_draft_is_saved_and_used(server: &TestServer, admin: &Client) {
     let preview = admin
         .preview_notification_template()
         .service("mobile-code")
@@ -126,14 +150,17 @@ async fn templates_are_checked_previewed_and_used() {
         .unwrap()
         .into_inner();
     assert_eq!(preview.text, "Hi Bob Example, code 123456");
-    let saved = put("Hi {{UserDisplayName}}, your Enrolld code is {{Code}}")
-        .await
-        .unwrap()
-        .into_inner();
+    let saved = put_sms(
+        admin,
+        "Hi {{UserDisplayName}}, your Enrolld code is {{Code}}",
+    )
+    .await
+    .unwrap()
+    .into_inner();
     assert!(saved.customized);
     assert_eq!(saved.updated_by.as_deref(), Some("admin"));
 
-    create_bob(&admin).await;
+    create_bob(admin).await;
     admin
         .create_identity_verification()
         .user("bob")
@@ -151,8 +178,10 @@ async fn templates_are_checked_previewed_and_used() {
         sms.body
     );
     code_in(&sms.body);
+}
 
-    // Email previews render HTML with the values escaped; the template API needs its scopes.
+/// Email previews render HTML with the values escaped.
+async fn email_previews_render_html_with_the_values_escaped(admin: &Client) {
     let email = admin
         .preview_notification_template()
         .service("personal-email")
@@ -177,7 +206,10 @@ async fn templates_are_checked_previewed_and_used() {
             .unwrap()
             .contains("<strong>Personal Email</strong>")
     );
-    // Registration messages must carry the QR code (email) and the link (SMS).
+}
+
+/// Registration messages must carry the QR code (email) and the link (SMS).
+async fn registration_templates_need_the_qr_code_and_the_link(admin: &Client) {
     let no_qr = admin
         .update_notification_template()
         .service("mobile-app")
@@ -210,7 +242,10 @@ async fn templates_are_checked_previewed_and_used() {
             .message
             .contains("{{EnrollUrl}}")
     );
+}
 
+/// The template API needs its scopes: a reader cannot update a template.
+async fn the_template_api_needs_its_scopes(server: &TestServer) {
     let reader = server.client_with("reader", &[Scope::NotificationsRead]);
     assert_eq!(
         status_of(
