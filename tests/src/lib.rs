@@ -59,7 +59,11 @@ pub fn temp_dir() -> PathBuf {
 pub fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("ENROLLD_TEST_POSTGRES_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
-            let name = format!("enrolld_test_{}", uuid::Uuid::new_v4().simple());
+            let name = format!(
+                "enrolld_test_{}_{}",
+                unix_now(),
+                uuid::Uuid::new_v4().simple()
+            );
             let mut admin = diesel::PgConnection::establish(&admin_url)
                 .unwrap_or_else(|e| panic!("ENROLLD_TEST_POSTGRES_URL: cannot connect: {e}"));
             LEFTOVERS_DROPPED.call_once(|| drop_leftover_databases(&mut admin));
@@ -74,8 +78,27 @@ pub fn fresh_database_url(dir: &std::path::Path) -> String {
 
 static LEFTOVERS_DROPPED: std::sync::Once = std::sync::Once::new();
 
-/// Drops the databases that earlier test processes made (each test makes one and leaves it for
-/// inspection; test binaries run one after another, so none of these is still in use).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Whether a test database was made over an hour ago (its name carries the time it was made), so
+/// no test run can still be using it. Names without a time come from older harnesses.
+fn is_stale(name: &str, now: u64) -> bool {
+    let made = name
+        .strip_prefix("enrolld_test_")
+        .and_then(|rest| rest.split('_').next())
+        .and_then(|secs| secs.parse::<u64>().ok());
+    match made {
+        Some(made) if made < 10_000_000_000 => made + 3600 < now,
+        _ => true,
+    }
+}
+
+/// Drops the test databases that earlier runs left (each test makes one and leaves it for
+/// inspection), once they are an hour old, so a run never drops another run's databases.
 fn drop_leftover_databases(admin: &mut diesel::PgConnection) {
     #[derive(diesel::QueryableByName)]
     struct Name {
@@ -87,7 +110,8 @@ fn drop_leftover_databases(admin: &mut diesel::PgConnection) {
     )
     .load(admin)
     .unwrap();
-    for Name { datname } in names {
+    let now = unix_now();
+    for Name { datname } in names.into_iter().filter(|n| is_stale(&n.datname, now)) {
         diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
             .execute(admin)
             .unwrap();
@@ -329,4 +353,18 @@ pub fn decode_qr_png(png_bytes: &[u8]) -> String {
     let grids = image.detect_grids();
     assert_eq!(grids.len(), 1, "expected one QR code in the image");
     grids[0].decode().unwrap().1
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_databases_over_an_hour_old_are_stale() {
+        let now = 1_800_000_000;
+        assert!(super::is_stale("enrolld_test_1799990000_abc", now));
+        assert!(!super::is_stale("enrolld_test_1799999000_abc", now));
+        assert!(super::is_stale(
+            "enrolld_test_0193a4c85f1e7cc28d6a3f1e2b0c9d12",
+            now
+        ));
+    }
 }
