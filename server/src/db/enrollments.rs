@@ -80,13 +80,6 @@ pub fn remove(conn: &mut DbConn, id: &str, now: NaiveDateTime, by: &str) -> Quer
     .execute(conn)
 }
 
-/// Sets an enrollment's detail (JSON).
-pub fn set_detail(conn: &mut DbConn, id: &str, detail: &str) -> QueryResult<usize> {
-    diesel::update(enrollments::table.filter(enrollments::id.eq(id)))
-        .set(enrollments::detail.eq(detail))
-        .execute(conn)
-}
-
 /// Which of `user_ids` have an active enrollment in `service_id` (in batches).
 pub fn enrolled_users(
     conn: &mut DbConn,

@@ -3,7 +3,6 @@
 //! Wrong, used, removed and expired secrets all get the same answer; failures are rate-limited per
 //! source address and audited.
 
-use crate::service::mutation::Effect;
 use base64::Engine;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -17,6 +16,7 @@ use super::{Context, users, with_outbox};
 use crate::db::registration_sessions as rows;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::registration_sessions::{AppRegistration, AppRegistrationResult};
+use crate::service::mutation::Effect;
 
 fn rejected() -> AppError {
     AppError::Unprocessable {
@@ -84,20 +84,13 @@ pub async fn register(
             request_id,
             operation_id,
         };
-        let mut enrollment = enrollments::add(tx, &ctx, now, &user, "mobile-app", &device_name, "app")?;
-        let detail = json!({"platform": platform, "key_fingerprint": key_fingerprint, "session": session.id});
-        crate::db::enrollments::set_detail(tx, &enrollment.id, &detail.to_string())?;
-        enrollment.detail = Some(detail.to_string());
+        let enrolling = enrollments::Enrolling {
+            address: &device_name,
+            method: "app",
+            detail: Some(json!({"platform": platform, "key_fingerprint": key_fingerprint, "session": session.id})),
+        };
+        let enrollment = enrollments::add(tx, &owned, &ctx, now, &user, "mobile-app", enrolling)?;
         rows::set_enrollment(tx, &session.id, &enrollment.id)?;
-        enrollments::queue_notice(
-            tx,
-            &owned,
-            &ctx,
-            now,
-            &user,
-            &enrollment,
-            "enrollment-added",
-        )?;
         Ok(AppRegistrationResult { enrollment_id: enrollment.id, key_fingerprint: key_fingerprint.clone() })
     })
     .await;

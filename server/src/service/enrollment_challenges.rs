@@ -1,7 +1,6 @@
 //! Enrollment by a code read back: a code goes to the new address, the user reads it back, and the
 //! address is enrolled.
 
-use crate::service::mutation::Effect;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -17,6 +16,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::{
     CodeService, Enrollment, EnrollmentChallenge, StartEnrollmentChallenge,
 };
+use crate::service::mutation::Effect;
 
 const PURPOSE: &str = "enrollment";
 const KIND: &str = "enrollment challenge";
@@ -167,16 +167,12 @@ pub async fn verify(deps: &Deps, ctx: &Context, id: String, code: String) -> App
         let user = users::find_required(tx, &row.user_id)?;
         identity_verifications::require_verified(tx, &ctx, &user.id, now)?;
         let service_id = row.service_id.clone().unwrap_or_default();
-        let enrollment = enrollments::add(tx, &ctx, now, &user, &service_id, &row.address, "code")?;
-        enrollments::queue_notice(
-            tx,
-            &owned,
-            &ctx,
-            now,
-            &user,
-            &enrollment,
-            "enrollment-added",
-        )?;
+        let enrolling = enrollments::Enrolling {
+            address: &row.address,
+            method: "code",
+            detail: None,
+        };
+        let enrollment = enrollments::add(tx, &owned, &ctx, now, &user, &service_id, enrolling)?;
         Ok(enrollments::to_model(enrollment))
     })
     .await

@@ -1,7 +1,6 @@
 //! Enrollments: listing, adding (after a code, or in batches by an administrator), removing, and the
 //! notices that tell the user at the directory email.
 
-use crate::service::mutation::Effect;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -23,6 +22,7 @@ use crate::model::enrollments::{
     Actor, BatchEnroll, BatchEnrollResponse, BatchEnrollResult, BatchItemStatus, Enrollment,
     EnrollmentList,
 };
+use crate::service::mutation::Effect;
 use crate::states::UserState;
 
 /// The API shape of a row (address masked).
@@ -115,30 +115,46 @@ pub fn require_usable(
     Ok(())
 }
 
-/// Adds an enrollment row (and its audit row); `Conflict` when the user is already enrolled.
+/// What a new enrollment records besides its user and service.
+pub struct Enrolling<'a> {
+    /// The address, number, device name or serial enrolled.
+    pub address: &'a str,
+    /// How it was enrolled (`code`, `app`, `batch`, `self-enrollment`).
+    pub method: &'a str,
+    /// What else is known (the app's key, the provisioning task).
+    pub detail: Option<serde_json::Value>,
+}
+
+/// Adds an enrollment row with its audit row, and queues the "enrollment added" notice to the user;
+/// `Conflict` when the user is already enrolled.
 pub fn add(
     conn: &mut DbConn,
+    deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
     user: &user_rows::UserRow,
     service_id: &str,
-    address: &str,
-    method: &str,
+    enrolling: Enrolling<'_>,
 ) -> AppResult<EnrollmentRow> {
     let service = find_service(conn, service_id)?;
-    add_to(conn, ctx, now, user, &service, address, method)
+    add_to(conn, deps, ctx, now, user, &service, enrolling)
 }
 
 /// As [`add`], with the service already looked up.
 pub fn add_to(
     conn: &mut DbConn,
+    deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
     user: &user_rows::UserRow,
     service: &service_rows::IdentityServiceRow,
-    address: &str,
-    method: &str,
+    enrolling: Enrolling<'_>,
 ) -> AppResult<EnrollmentRow> {
+    let Enrolling {
+        address,
+        method,
+        detail,
+    } = enrolling;
     users::require_active(user)?;
     require_enabled(service)?;
     let service_id = service.id.as_str();
@@ -151,7 +167,7 @@ pub fn add_to(
         service_id: service_id.to_owned(),
         address: address.to_owned(),
         method: method.to_owned(),
-        detail: None,
+        detail: detail.map(|detail| detail.to_string()),
         enrolled_at: now.naive_utc(),
         enrolled_by: ctx.actor.id().to_owned(),
         enrolled_by_name: ctx.actor.name().map(str::to_owned),
@@ -177,6 +193,7 @@ pub fn add_to(
             detail: Some(detail),
         },
     )?;
+    queue_notice(conn, deps, ctx, now, user, &row, "enrollment-added")?;
     Ok(row)
 }
 
@@ -397,12 +414,15 @@ fn batch_item(
     }
     let address = check_address(&service.id, &item.address)
         .map_err(|m| AppError::invalid(field("address"), m))?;
-    let row = add_to(conn, ctx, now, &user, &service, &address, "batch").map_err(|e| match e {
+    let enrolling = Enrolling {
+        address: &address,
+        method: "batch",
+        detail: None,
+    };
+    add_to(conn, deps, ctx, now, &user, &service, enrolling).map_err(|e| match e {
         AppError::Conflict { message, .. } => AppError::invalid(field("service"), message),
         other => other,
-    })?;
-    queue_notice(conn, deps, ctx, now, &user, &row, "enrollment-added")?;
-    Ok(row)
+    })
 }
 
 fn item_errors(index: u32, error: AppError) -> AppResult<Vec<FieldError>> {

@@ -1,6 +1,5 @@
 //! The identity services catalogue: stored settings plus what the configuration provides.
 
-use crate::service::mutation::Effect;
 use serde_json::json;
 
 use super::{Context, audit, write};
@@ -11,6 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::model::identity_services::{
     IdentityService, IdentityServiceList, UpdateIdentityService,
 };
+use crate::service::mutation::Effect;
 
 /// Why a service cannot work with this configuration, if it cannot.
 pub fn not_configured_reason(config: &Config, service_id: &str) -> Option<String> {

@@ -1,7 +1,6 @@
 //! Identity verification: an agent sends the user a code, the user reads it back, and a window opens
 //! in which this operator (only) may change this user's enrollments.
 
-use crate::service::mutation::Effect;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -19,6 +18,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::{
     CodeChannel, IdentityVerification, IdentityVerificationStatus, StartIdentityVerification,
 };
+use crate::service::mutation::Effect;
 
 const PURPOSE: &str = "identity_verification";
 const KIND: &str = "identity verification";

@@ -2,8 +2,6 @@
 //! QR code (email) or a link (SMS). The secret is never stored: it is derived from the session id with
 //! the server key, so a pending session's QR code can be shown again.
 
-use crate::qr::QrFormat;
-use crate::service::mutation::Effect;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -26,6 +24,8 @@ use crate::model::registration_sessions::{
     CreateRegistrationSession, ListRegistrationSessionsQuery, NotificationsQueued, NotifyChannel,
     RegistrationSession, RegistrationSessionPage, SessionStatus,
 };
+use crate::qr::QrFormat;
+use crate::service::mutation::Effect;
 
 /// Default lifetime.
 pub const DEFAULT_TTL_MINUTES: i64 = 24 * 60;

@@ -3,7 +3,6 @@
 //! `software-token` enrollment exists. Wrong codes count toward the policy's attempts (then `locked`).
 //! Wrong, canceled, removed, expired and locked links all get the same answer.
 
-use crate::service::mutation::Effect;
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::TryRngCore;
 use serde_json::json;
@@ -18,6 +17,7 @@ use crate::db::task_entries::{self as entries, EntryRow};
 use crate::db::users as user_rows;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::provisioning::{EntryStatus, SelfEnrollmentCompleted, SelfEnrollmentToken};
+use crate::service::mutation::Effect;
 
 const LIMIT: &str = "self-enrollment";
 const ISSUER: &str = "Enrolld";
@@ -235,11 +235,12 @@ fn finish_enrollment(
         return Err(rejected());
     }
     let serial = entry.serial.clone().unwrap_or_default();
-    let method = "self-enrollment";
-    let enrollment = enrollments::add(tx, ctx, now, user, "software-token", &serial, method)?;
-    let detail = json!({"task": entry.task_number, "serial": serial});
-    crate::db::enrollments::set_detail(tx, &enrollment.id, &detail.to_string())?;
-    enrollments::queue_notice(tx, deps, ctx, now, user, &enrollment, "enrollment-added")?;
+    let enrolling = enrollments::Enrolling {
+        address: &serial,
+        method: "self-enrollment",
+        detail: Some(json!({"task": entry.task_number, "serial": serial})),
+    };
+    let enrollment = enrollments::add(tx, deps, ctx, now, user, "software-token", enrolling)?;
     Ok(SelfEnrollmentCompleted {
         serial,
         enrollment_id: enrollment.id,

@@ -1,6 +1,5 @@
 //! Policies stored in the `settings` table, as JSON documents by key.
 
-use crate::service::mutation::Effect;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -10,6 +9,7 @@ use crate::db::{Db, DbConn, settings};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::model::enrollments::IdentityVerificationSettings;
 use crate::model::provisioning::SelfEnrollmentPolicy;
+use crate::service::mutation::Effect;
 
 const IDENTITY_VERIFICATION: &str = "identity_verification";
 const SELF_ENROLLMENT: &str = "self_enrollment_policy";

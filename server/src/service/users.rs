@@ -1,6 +1,5 @@
 //! The user directory.
 
-use crate::service::mutation::Effect;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -15,6 +14,7 @@ use crate::model::users::{
     CreateUser, ImportRowResult, ImportStatus, ImportUsers, ImportUsersResult, ListUsersQuery,
     UpdateUser, User, UserPage, UserState,
 };
+use crate::service::mutation::Effect;
 
 /// The ETag of a user version.
 pub fn etag(version: i64) -> String {

@@ -9,7 +9,6 @@ mod snapshots;
 pub use render::{SmsLength, TemplateParts, placeholders, render, sample_values, sms_length};
 pub use shipped::{QR_CID, TemplateSpec, spec, specs};
 
-use crate::service::mutation::Effect;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -20,6 +19,7 @@ use crate::model::templates::{
     NotificationTemplate, NotificationTemplateList, PreviewNotificationTemplate,
     RenderedNotification, SmsAnalysis, UpdateNotificationTemplate,
 };
+use crate::service::mutation::Effect;
 use crate::service::{Context, audit, notifications, write};
 
 fn analysis(spec: &TemplateSpec, text: &str) -> Option<SmsAnalysis> {

@@ -4,7 +4,6 @@
 //! minute). Each group checks its users again, so a user whom a concurrent task provisioned (or an
 //! operator disabled) meanwhile is reported as such, never provisioned twice.
 
-use crate::service::mutation::Effect;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -24,6 +23,7 @@ use crate::model::provisioning::{
 };
 use crate::service::Deps;
 use crate::service::idempotency::{self, Claim};
+use crate::service::mutation::Effect;
 use crate::service::mutation::{self, Answered, Mode};
 use crate::service::notifications::{self};
 use crate::service::validate::is_email;

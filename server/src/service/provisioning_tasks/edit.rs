@@ -1,7 +1,5 @@
 //! Changing provisioning tasks: a new stop date, removing users, removing the task.
 
-use crate::service::mutation::Effect;
-use crate::service::notifications::Recipient;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -17,6 +15,8 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::provisioning::{
     ProvisioningTask, RemoveTaskUsers, TaskUserStatus, TaskUsersChanged,
 };
+use crate::service::mutation::Effect;
+use crate::service::notifications::Recipient;
 use crate::service::notifications::{self, Outgoing};
 use crate::service::validate::{MAX_BATCH_ITEMS, item_count};
 use crate::service::{Context, Deps, audit, notification_templates, with_outbox};

@@ -1,13 +1,13 @@
 //! The expiry sweep: a background task that records entries whose stop date has passed as `expired`
 //! and audits each (reads already show them expired without it).
 
-use crate::service::mutation::Effect;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::today;
 use crate::db::{DbConn, audit_events, task_entries};
 use crate::error::AppError;
+use crate::service::mutation::Effect;
 use crate::service::{Actor, Deps, audit};
 use crate::states::EntryStatus;
 

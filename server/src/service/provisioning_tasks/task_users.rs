@@ -2,7 +2,6 @@
 //! groups, each its own transaction (see [`crate::service::in_groups`]); each group checks that the
 //! entries are still active.
 
-use crate::service::mutation::Effect;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -14,6 +13,7 @@ use crate::error::AppResult;
 use crate::model::provisioning::{TaskUserResult, TaskUserStatus, TaskUsersChanged};
 use crate::service::Deps;
 use crate::service::in_groups;
+use crate::service::mutation::Effect;
 
 /// A requested user matched to their active entry: (position in the request, entry, user).
 pub(super) type Match = (usize, EntryRow, user_rows::UserRow);
