@@ -21,11 +21,22 @@ pub fn spawn_relay(deps: Deps, deliverer: Arc<Deliverer>, stopping: Arc<AtomicBo
         let owner = format!("relay-{}-{channel}", uuid::Uuid::new_v4().simple());
         let interval = Duration::from_millis(deps.config.outbox_poll_ms.max(10));
         tokio::spawn(async move {
+            let mut pause = notifications::relay::Pause::default();
             while !stopping.load(Ordering::Relaxed) {
-                if let Err(error) =
-                    notifications::relay::run_once(&deps, &deliverer, &owner, channel).await
-                {
-                    tracing::warn!(%error, channel, "outbox relay round failed");
+                let now = deps.clock.now();
+                if pause.over(now) {
+                    match notifications::relay::run_once(&deps, &deliverer, &owner, channel).await {
+                        Ok(round) => {
+                            if let Some(wait) = pause.after(round, now) {
+                                tracing::warn!(
+                                    channel,
+                                    wait_seconds = wait.num_seconds(),
+                                    "the channel's server cannot be reached; the relay waits before trying again"
+                                );
+                            }
+                        }
+                        Err(error) => tracing::warn!(%error, channel, "outbox relay round failed"),
+                    }
                 }
                 tokio::select! {
                     _ = deps.outbox.woken(index) => {}

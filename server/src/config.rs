@@ -61,7 +61,7 @@ pub struct Config {
     pub sms_gateway_token_file: Option<PathBuf>,
     /// Largest accepted request body in bytes (bulk imports accept 32 times this).
     pub max_body_bytes: u64,
-    /// Database connections per server process.
+    /// Database connections per server process (on SQLite, those that read; writes have one more).
     pub db_pool_size: u32,
     /// HTTP worker threads; default: one per core.
     pub workers: Option<u32>,

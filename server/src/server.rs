@@ -118,22 +118,17 @@ pub fn server_key(config: &Config) -> Result<crate::crypto::ServerKey, String> {
     crate::crypto::load_server_key(secret, &previous, state_dir.as_deref())
 }
 
-/// Opens the pool (running the migrations), and fills the derived user columns rows may lack.
-async fn open_database(config: &Config) -> Result<db::DbPool, String> {
+/// Opens the database (running the migrations), and fills the derived user columns rows may lack.
+async fn open_database(config: &Config) -> Result<Db, String> {
     let location = database(config)?;
     let pool_size = config.db_pool_size;
-    let pool = tokio::task::spawn_blocking(move || db::connect(&location, pool_size))
+    let db = tokio::task::spawn_blocking(move || Db::open(&location, pool_size))
         .await
         .map_err(|e| format!("database start-up failed: {e}"))??;
-    let backfill_pool = pool.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = backfill_pool.get().map_err(|e| format!("database: {e}"))?;
-        crate::service::users::backfill_derived(&mut conn)
-            .map_err(|e| format!("database start-up failed: {e}"))
-    })
-    .await
-    .map_err(|e| format!("database start-up failed: {e}"))??;
-    Ok(pool)
+    db.write(crate::service::users::backfill_derived)
+        .await
+        .map_err(|e| format!("database start-up failed: {e}"))?;
+    Ok(db)
 }
 
 /// The token verifier: the configured keys and the rules tokens must follow.
@@ -166,12 +161,18 @@ pub async fn start(
         // Before connecting: replicas must share a configured key, so say so at once.
         server_key(&config)?;
     }
-    let pool = open_database(&config).await?;
+    let db = open_database(&config).await?;
     let verifier = verifier(&config, dev_secret, &clock).await?;
     let listener = TcpListener::bind(config.listen_addr()?)
         .map_err(|e| format!("listen: cannot bind {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| format!("listen: {e}"))?;
-    let workers = config.workers;
+    let workers = config.workers.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        |n| n as usize,
+    );
+    // Each worker runs its database work on its own blocking threads: more threads than the
+    // connections they share would only wait in the pool, switching in and out.
+    let blocking_threads = (db.max_connections() as usize).div_ceil(workers) + 1;
     let key = server_key(&config)?;
     let deliverer = crate::delivery::Deliverer::from_config(&config)?;
     let openapi_json = api::openapi::document_text();
@@ -180,7 +181,7 @@ pub async fn start(
     let routes = RouteTable::from_spec(&spec, config.metrics_require_token)?;
     let trusted_proxies = config.trusted_proxy_networks()?;
     let deps = Deps {
-        db: Db::new(pool),
+        db,
         clock,
         public_url: config.public_base_url(addr)?.into(),
         config: Arc::new(config),
@@ -200,11 +201,10 @@ pub async fn start(
     crate::background::spawn_relay(deps.clone(), Arc::new(deliverer), state.stopping.clone());
     crate::background::spawn_sweep(deps, state.refusals.clone(), state.stopping.clone());
     let factory_state = state.clone();
-    let mut http = HttpServer::new(move || build_app(factory_state.clone())).shutdown_timeout(30);
-    if let Some(workers) = workers {
-        http = http.workers(workers as usize);
-    }
-    let server = http
+    let server = HttpServer::new(move || build_app(factory_state.clone()))
+        .shutdown_timeout(30)
+        .workers(workers)
+        .worker_max_blocking_threads(blocking_threads)
         .listen(listener)
         .map_err(|e| format!("listen: {e}"))?
         .run();

@@ -205,6 +205,7 @@ impl TestServer {
         enrolld::service::notifications::relay::run_once(&self.state, &deliverer, "test", channel)
             .await
             .unwrap()
+            .handled
     }
 
     /// One pass of the expiry sweep; answers how many entries it expired.

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use super::DbConn;
 use super::schema::enrollments;
@@ -55,15 +56,17 @@ pub fn for_user(
     user_id: &str,
     include_removed: bool,
 ) -> QueryResult<Vec<EnrollmentRow>> {
-    let mut query = enrollments::table
+    // One statement for both (a bound flag, not a boxed query), so it is prepared once per connection.
+    enrollments::table
         .filter(enrollments::user_id.eq(user_id))
+        .filter(
+            enrollments::removed_at
+                .is_null()
+                .or(include_removed.into_sql::<Bool>()),
+        )
         .select(EnrollmentRow::as_select())
         .order((enrollments::enrolled_at.asc(), enrollments::id.asc()))
-        .into_boxed();
-    if !include_removed {
-        query = query.filter(enrollments::removed_at.is_null());
-    }
-    query.load(conn)
+        .load(conn)
 }
 
 /// Marks an active enrollment removed; returns the rows changed.

@@ -109,17 +109,27 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Per-connection settings: SQLite pragmas (readers are `query_only`), PostgreSQL lock timeout.
 #[derive(Debug)]
-/// Per-connection settings: SQLite pragmas, PostgreSQL lock timeout.
-struct ConnectionSetup;
+struct ConnectionSetup {
+    /// A SQLite connection that only reads: a write through it fails at once instead of racing
+    /// the writer for the file lock.
+    read_only: bool,
+}
+
+/// Pages of SQLite's own cache per connection, in KiB (negative `cache_size`); the operating
+/// system's page cache holds the rest of the file.
+const SQLITE_CACHE_KIB: i64 = 2048;
 
 impl CustomizeConnection<DbConn, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
         match conn {
-            DbConn::Sqlite(sqlite) => sqlite.batch_execute(
+            DbConn::Sqlite(sqlite) => sqlite.batch_execute(&format!(
                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-            ),
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                 PRAGMA cache_size = -{SQLITE_CACHE_KIB}; PRAGMA query_only = {};",
+                u8::from(self.read_only)
+            )),
             // A writer waiting for a row lock gives up (503) instead of holding a connection
             // indefinitely.
             DbConn::Postgresql(pg) => pg.batch_execute("SET lock_timeout = '10s'"),
@@ -128,25 +138,38 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for ConnectionSetup {
     }
 }
 
-/// Opens the pool (creating the SQLite file and its directory if missing) and runs the migrations.
-pub fn connect(location: &DatabaseLocation, max_size: u32) -> Result<DbPool, String> {
-    let url = match location {
+/// The connection string diesel wants (creating the SQLite file's directory if missing).
+fn connection_url(location: &DatabaseLocation) -> Result<String, String> {
+    match location {
         DatabaseLocation::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     format!("cannot create database directory {}: {e}", dir.display())
                 })?;
             }
-            path.to_string_lossy().into_owned()
+            Ok(path.to_string_lossy().into_owned())
         }
-        DatabaseLocation::Postgres(url) => url.clone(),
-    };
-    let pool = Pool::builder()
+        DatabaseLocation::Postgres(url) => Ok(url.clone()),
+    }
+}
+
+/// A pool of `max_size` connections; SQLite connections are never checked on checkout (a file
+/// does not drop a connection), PostgreSQL ones are.
+fn pool(location: &DatabaseLocation, max_size: u32, read_only: bool) -> Result<DbPool, String> {
+    let sqlite = matches!(location, DatabaseLocation::Sqlite(_));
+    Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(ConnectionSetup))
-        .build(ConnectionManager::<DbConn>::new(url))
-        .map_err(|e| format!("cannot open the database: {e}"))?;
+        .test_on_check_out(!sqlite)
+        .connection_customizer(Box::new(ConnectionSetup { read_only }))
+        .build(ConnectionManager::<DbConn>::new(connection_url(location)?))
+        .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+/// Opens a pool that may write (creating the SQLite file and its directory if missing) and runs
+/// the migrations.
+pub fn connect(location: &DatabaseLocation, max_size: u32) -> Result<DbPool, String> {
+    let pool = pool(location, max_size, false)?;
     let mut conn = pool
         .get()
         .map_err(|e| format!("cannot open the database: {e}"))?;
@@ -168,52 +191,147 @@ pub fn ping(conn: &mut DbConn) -> diesel::QueryResult<()> {
     conn.batch_execute("SELECT 1")
 }
 
-/// The pool, with a way to run blocking diesel work off the async workers.
+/// The connections, with a way to run blocking diesel work off the async workers.
+///
+/// On SQLite, which has one writer at a time, writes go through one connection of their own and
+/// queue for it in this process in arrival order (tokio's mutex is fair), so they wait here rather
+/// than in SQLite's busy loop, and the writer's page cache stays warm (no other connection
+/// changes the file); reads use a pool of `query_only` connections. On PostgreSQL, which locks
+/// rows, reads and writes share one pool and writes do not queue.
 #[derive(Clone)]
 pub struct Db {
-    pool: DbPool,
-    /// SQLite has one writer at a time: this process's write transactions queue here in arrival
-    /// order (tokio's mutex is fair), so a bulk job that commits in chunks lets the writes that
-    /// arrived meanwhile in between its chunks instead of racing them for the file lock.
+    readers: DbPool,
+    writers: DbPool,
     write_queue: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Db {
-    /// Wraps a pool.
-    pub fn new(pool: DbPool) -> Self {
-        let sqlite = pool
-            .get()
-            .is_ok_and(|conn| matches!(*conn, DbConn::Sqlite(_)));
-        Self {
-            pool,
-            write_queue: sqlite.then(Default::default),
+    /// Opens the database (running the migrations) with `pool_size` connections for reads (and,
+    /// on SQLite, one more for writes).
+    pub fn open(location: &DatabaseLocation, pool_size: u32) -> Result<Self, String> {
+        match location {
+            DatabaseLocation::Sqlite(_) => Ok(Self {
+                writers: connect(location, 1)?,
+                readers: pool(location, pool_size, true)?,
+                write_queue: Some(Default::default()),
+            }),
+            DatabaseLocation::Postgres(_) => {
+                let shared = connect(location, pool_size)?;
+                Ok(Self {
+                    readers: shared.clone(),
+                    writers: shared,
+                    write_queue: None,
+                })
+            }
         }
     }
 
-    /// Waits for this process's turn to write (SQLite), or at once (PostgreSQL, which locks rows).
-    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match &self.write_queue {
-            Some(queue) => Some(queue.lock().await),
-            None => None,
+    /// The most connections this process holds at once.
+    pub fn max_connections(&self) -> u32 {
+        match self.write_queue {
+            Some(_) => self.readers.max_size() + self.writers.max_size(),
+            None => self.readers.max_size(),
         }
     }
 
-    /// Runs `work` with a pooled connection on the blocking thread pool.
-    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    /// Runs `work`, which only reads, with a pooled connection on the blocking thread pool.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<diesel::r2d2::PoolError> + From<String> + Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        let joined = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
-        })
-        .await;
-        match joined {
-            Ok(result) => result,
-            Err(error) => Err(E::from(format!("database task failed: {error}"))),
+        on_blocking_pool(self.readers.clone(), work).await
+    }
+
+    /// Runs `work`, which writes, with the writing connection on the blocking thread pool, after
+    /// this process's earlier writes (SQLite) or at once (PostgreSQL). `work` makes its own
+    /// transaction if it needs one (`service::mutation::write`).
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<diesel::r2d2::PoolError> + From<String> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let _turn = match &self.write_queue {
+            Some(queue) => Some(queue.lock().await),
+            None => None,
+        };
+        on_blocking_pool(self.writers.clone(), work).await
+    }
+}
+
+async fn on_blocking_pool<T, E, F>(pool: DbPool, work: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<diesel::r2d2::PoolError> + From<String> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+{
+    let joined = tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await;
+    match joined {
+        Ok(result) => result,
+        Err(error) => Err(E::from(format!("database task failed: {error}"))),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Failed(String);
+
+    impl From<String> for Failed {
+        fn from(message: String) -> Self {
+            Self(message)
         }
+    }
+
+    impl From<diesel::r2d2::PoolError> for Failed {
+        fn from(error: diesel::r2d2::PoolError) -> Self {
+            Self(error.to_string())
+        }
+    }
+
+    fn failed(error: diesel::result::Error) -> Failed {
+        Failed(error.to_string())
+    }
+
+    #[tokio::test]
+    async fn on_sqlite_reads_cannot_write_and_writes_go_through_the_one_writer() {
+        let dir = std::env::temp_dir().join(format!("enrolld-db-{}", uuid::Uuid::new_v4()));
+        let db = Db::open(&DatabaseLocation::Sqlite(dir.join("t.db")), 2).unwrap();
+        assert_eq!(db.max_connections(), 3);
+        let refused = db
+            .read(|conn| {
+                conn.batch_execute("CREATE TABLE t (a INTEGER)")
+                    .map_err(failed)
+            })
+            .await;
+        assert!(refused.unwrap_err().0.contains("readonly"));
+        db.write(|conn| {
+            conn.batch_execute("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")
+                .map_err(failed)
+        })
+        .await
+        .unwrap();
+        let rows: i64 = db
+            .read(|conn| {
+                use diesel::RunQueryDsl;
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "(SELECT count(*) FROM t)",
+                ))
+                .get_result(conn)
+                .map_err(failed)
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows, 1);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -56,12 +56,18 @@ pub struct UserFilter {
 /// Finds a user by id or by username.
 /// A UUID-shaped key is an id (usernames may not look like one), anything else a username.
 pub fn find(conn: &mut DbConn, id_or_username: &str) -> QueryResult<Option<UserRow>> {
-    let query = users::table.select(UserRow::as_select()).into_boxed();
-    let query = match uuid::Uuid::try_parse(id_or_username) {
-        Ok(id) => query.filter(users::id.eq(id.hyphenated().to_string())),
-        Err(_) => query.filter(users::username.eq(id_or_username.to_lowercase())),
-    };
-    query.first(conn).optional()
+    // Two fixed statements rather than one boxed query: fixed ones are prepared once per connection.
+    let query = users::table.select(UserRow::as_select());
+    match uuid::Uuid::try_parse(id_or_username) {
+        Ok(id) => query
+            .filter(users::id.eq(id.hyphenated().to_string()))
+            .first(conn)
+            .optional(),
+        Err(_) => query
+            .filter(users::username.eq(id_or_username.to_lowercase()))
+            .first(conn)
+            .optional(),
+    }
 }
 
 /// The user whose username has this confusable skeleton, if any.

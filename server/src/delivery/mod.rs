@@ -10,6 +10,41 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::config::{Config, read_secret};
 use crate::model::messages::{Content, text_to_html};
 
+/// Why a message was not delivered.
+#[derive(Debug, Clone)]
+pub struct Undelivered {
+    /// What went wrong (no addresses or content in it).
+    pub reason: String,
+    /// The server itself could not be reached or is failing (refused connection, timeout, TLS, a
+    /// 5xx or 429 from the SMS gateway), rather than this one message being refused: the channel
+    /// waits before trying its other messages.
+    pub server_unreachable: bool,
+}
+
+impl From<String> for Undelivered {
+    fn from(reason: String) -> Self {
+        Self {
+            reason,
+            server_unreachable: false,
+        }
+    }
+}
+
+impl From<&str> for Undelivered {
+    fn from(reason: &str) -> Self {
+        reason.to_owned().into()
+    }
+}
+
+impl Undelivered {
+    fn unreachable(reason: String) -> Self {
+        Self {
+            reason,
+            server_unreachable: true,
+        }
+    }
+}
+
 /// The configured ways to send.
 pub struct Deliverer {
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
@@ -81,15 +116,15 @@ impl Deliverer {
         channel: &str,
         recipient: &str,
         content: &Content,
-    ) -> Result<(), String> {
+    ) -> Result<(), Undelivered> {
         match channel {
             "email" => self.send_email(recipient, content).await,
             "sms" => self.send_sms(recipient, content).await,
-            other => Err(format!("unknown channel {other}")),
+            other => Err(format!("unknown channel {other}").into()),
         }
     }
 
-    async fn send_email(&self, recipient: &str, content: &Content) -> Result<(), String> {
+    async fn send_email(&self, recipient: &str, content: &Content) -> Result<(), Undelivered> {
         let from = self
             .mail_from
             .clone()
@@ -104,23 +139,28 @@ impl Deliverer {
             .multipart(email_body(content)?)
             .map_err(|e| format!("cannot build the email: {e}"))?;
         match (&self.smtp, &self.outbox_dir) {
-            (Some(transport), _) => transport
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("SMTP: {e}")),
-            (None, Some(dir)) => write_to_dir(dir, "eml", &message.formatted()),
+            (Some(transport), _) => transport.send(message).await.map(|_| ()).map_err(|e| {
+                // No SMTP reply at all: the server is down or unreachable, not refusing this message.
+                let answered = e.is_response() || e.is_transient() || e.is_permanent();
+                let reason = format!("SMTP: {e}");
+                if answered || e.is_client() {
+                    reason.into()
+                } else {
+                    Undelivered::unreachable(reason)
+                }
+            }),
+            (None, Some(dir)) => Ok(write_to_dir(dir, "eml", &message.formatted())?),
             (None, None) => Err("no SMTP server is configured".into()),
         }
     }
 
-    async fn send_sms(&self, recipient: &str, content: &Content) -> Result<(), String> {
+    async fn send_sms(&self, recipient: &str, content: &Content) -> Result<(), Undelivered> {
         let Some(gateway) = &self.sms else {
             let Some(dir) = &self.outbox_dir else {
                 return Err("no SMS gateway is configured".into());
             };
             let json = serde_json::json!({"to": recipient, "body": content.text});
-            return write_to_dir(dir, "sms.json", json.to_string().as_bytes());
+            return Ok(write_to_dir(dir, "sms.json", json.to_string().as_bytes())?);
         };
         let mut request = gateway
             .http
@@ -129,14 +169,22 @@ impl Deliverer {
         if let Some(token) = &gateway.token {
             request = request.bearer_auth(token);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| format!("SMS gateway: {}", e.without_url()))?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("SMS gateway answered {}", response.status()))
+        let response = request.send().await.map_err(|e| {
+            let unreachable = e.is_connect() || e.is_timeout();
+            let reason = format!("SMS gateway: {}", e.without_url());
+            if unreachable {
+                Undelivered::unreachable(reason)
+            } else {
+                reason.into()
+            }
+        })?;
+        let status = response.status();
+        match status {
+            _ if status.is_success() => Ok(()),
+            _ if status.is_server_error() || status.as_u16() == 429 => Err(
+                Undelivered::unreachable(format!("SMS gateway answered {status}")),
+            ),
+            _ => Err(format!("SMS gateway answered {status}").into()),
         }
     }
 }

@@ -164,7 +164,7 @@ pub async fn insert_outside(db: &Db, rows: Vec<AuditEventRow>) -> AppResult<()> 
     if rows.is_empty() {
         return Ok(());
     }
-    db.run(move |conn| audit_events::insert(conn, &rows).map_err(AppError::from))
+    db.write(move |conn| audit_events::insert(conn, &rows).map_err(AppError::from))
         .await
         .map(|_| ())
 }
@@ -185,7 +185,7 @@ pub async fn list(db: &Db, query: ListAuditEventsQuery) -> AppResult<AuditEventP
             .transpose()?,
     };
     let rows = db
-        .run(move |conn| audit_events::list(conn, &filter, limit + 1).map_err(AppError::from))
+        .read(move |conn| audit_events::list(conn, &filter, limit + 1).map_err(AppError::from))
         .await?;
     let (rows, next_cursor) = page::split(rows, limit, "audit", |row| row.id.clone());
     Ok(AuditEventPage {

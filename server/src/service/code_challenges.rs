@@ -217,7 +217,7 @@ pub async fn check(
     }
     let counted_ctx = ctx.clone();
     let row = db
-        .run(move |conn| {
+        .write(move |conn| {
             find_own(conn, &counted_ctx, &id, purpose, kind)?;
             let counted = challenge_rows::count_attempt(conn, &id, now.naive_utc())?;
             let row = find_own(conn, &counted_ctx, &id, purpose, kind)?;
@@ -241,7 +241,7 @@ pub async fn check(
     let ctx = ctx.clone();
     let target_id = row.user_id.clone();
     let challenge_id = row.id.clone();
-    db.run(move |conn| {
+    db.write(move |conn| {
         let detail = json!({"challenge": challenge_id, "failed_attempts": failures});
         let mut rows = vec![audit::row(
             &ctx,

@@ -183,7 +183,7 @@ pub async fn get(deps: &Deps, ctx: &Context, id: String) -> AppResult<Enrollment
     let now = deps.clock.now();
     let ctx = ctx.clone();
     deps.db
-        .run(move |conn| {
+        .read(move |conn| {
             code_challenges::find_own(conn, &ctx, &id, PURPOSE, KIND).map(|row| to_model(&row, now))
         })
         .await

@@ -251,7 +251,7 @@ pub fn queue_notice(
 /// The user's enrollments.
 pub async fn list(deps: &Deps, user: String, include_removed: bool) -> AppResult<EnrollmentList> {
     deps.db
-        .run(move |conn| {
+        .read(move |conn| {
             let user = users::find_required(conn, &user)?;
             let items = rows::for_user(conn, &user.id, include_removed)?
                 .into_iter()

@@ -5,5 +5,5 @@ use crate::error::AppResult;
 
 /// Succeeds when the database answers a trivial query.
 pub async fn database_reachable(db: &Db) -> AppResult<()> {
-    db.run(|conn| db::ping(conn).map_err(Into::into)).await
+    db.read(|conn| db::ping(conn).map_err(Into::into)).await
 }

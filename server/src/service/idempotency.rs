@@ -78,7 +78,7 @@ fn replay_of(row: IdempotencyRow, claim: &Claim) -> AppResult<Option<Replay>> {
 pub async fn stored(db: &Db, claim: &Claim) -> AppResult<Option<Replay>> {
     let lookup = claim.clone();
     let row = db
-        .run(move |conn| {
+        .read(move |conn| {
             idempotency::find(conn, &lookup.key, &lookup.operator_id, &lookup.operation)
                 .map_err(AppError::from)
         })

@@ -43,7 +43,7 @@ fn to_model(config: &Config, row: IdentityServiceRow) -> IdentityService {
 /// Every service.
 pub async fn list(db: &Db, config: &Config) -> AppResult<IdentityServiceList> {
     let rows = db
-        .run(|conn| identity_services::list(conn).map_err(AppError::from))
+        .read(|conn| identity_services::list(conn).map_err(AppError::from))
         .await?;
     Ok(IdentityServiceList {
         items: rows.into_iter().map(|row| to_model(config, row)).collect(),

@@ -195,7 +195,7 @@ pub async fn status(
     user: String,
 ) -> AppResult<IdentityVerificationStatus> {
     let operator = ctx.actor.id().to_owned();
-    db.run(move |conn| {
+    db.read(move |conn| {
         let user = users::find_required(conn, &user)?;
         let policy = settings::identity_verification(conn)?;
         let open = challenge_rows::open_verification(conn, &user.id, &operator, now.naive_utc())?;

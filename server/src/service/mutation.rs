@@ -152,8 +152,7 @@ pub async fn write<T: Send + 'static>(
     effect: Effect,
     work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
-    let _turn = db.write_turn().await;
-    db.run(move |conn| transaction(conn, effect, work)).await
+    db.write(move |conn| transaction(conn, effect, work)).await
 }
 
 /// Runs `work` in one transaction; for a dry run ([`Effect::DryRun`]) the transaction is rolled back after `work` has

@@ -81,7 +81,7 @@ async fn count(
     let (start, _) = window(now);
     let key = key(limit, origin);
     deps.db
-        .run(move |conn| rate_limits::take(conn, &key, start, cap).map_err(AppError::from))
+        .write(move |conn| rate_limits::take(conn, &key, start, cap).map_err(AppError::from))
         .await
 }
 

@@ -15,7 +15,7 @@ pub async fn run_once(deps: &Deps) -> Result<usize, AppError> {
         i64::try_from(deps.config.idempotency_retention_hours).unwrap_or(24),
     );
     deps.db
-        .run(move |conn| {
+        .write(move |conn| {
             let counters =
                 rate_limits::purge_before(conn, now.timestamp() - LONGEST_WINDOW_SECONDS)?;
             let answers = idempotency::purge_before(conn, (now - retention).naive_utc())?;

@@ -264,7 +264,7 @@ fn find(conn: &mut DbConn, id: &str) -> AppResult<SessionRow> {
 pub async fn get(deps: &Deps, id: String) -> AppResult<RegistrationSession> {
     let now = deps.clock.now();
     deps.db
-        .run(move |conn| find(conn, &id).map(|row| to_model(row, now)))
+        .read(move |conn| find(conn, &id).map(|row| to_model(row, now)))
         .await
 }
 
@@ -272,7 +272,7 @@ pub async fn get(deps: &Deps, id: String) -> AppResult<RegistrationSession> {
 pub async fn current(deps: &Deps, user: String) -> AppResult<RegistrationSession> {
     let now = deps.clock.now();
     deps.db
-        .run(move |conn| {
+        .read(move |conn| {
             let user = users::find_required(conn, &user)?;
             rows::current(conn, &user.id, now.naive_utc())?
                 .map(|row| to_model(row, now))
@@ -298,7 +298,7 @@ pub async fn list(
     let now = deps.clock.now();
     let found = deps
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let user_id = match &query.user {
                 Some(user) => Some(users::find_required(conn, user)?.id),
                 None => None,
@@ -399,7 +399,7 @@ pub async fn qr(
     let ctx = ctx.clone();
     let row = deps
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let row = find(conn, &id)?;
             let current = row.effective_status(now.naive_utc());
             if current != SessionStatus::Pending {

@@ -179,7 +179,7 @@ pub async fn complete(
 /// answers the entry as counted.
 async fn count_attempt(deps: &Deps, entry_id: String, today: NaiveDate) -> AppResult<EntryRow> {
     deps.db
-        .run(move |conn| {
+        .write(move |conn| {
             let entry = entries::find(conn, &entry_id)?.ok_or_else(rejected)?;
             if entry.sealed_totp_key.is_none()
                 || entry.effective_status(today) != EntryStatus::Active

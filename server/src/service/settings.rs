@@ -66,7 +66,7 @@ pub fn identity_verification(conn: &mut DbConn) -> AppResult<IdentityVerificatio
 
 /// Reads the identity-verification policy.
 pub async fn get_identity_verification(db: &Db) -> AppResult<IdentityVerificationSettings> {
-    db.run(identity_verification).await
+    db.read(identity_verification).await
 }
 
 /// Changes the identity-verification policy.
@@ -89,7 +89,7 @@ pub fn self_enrollment(conn: &mut DbConn) -> AppResult<SelfEnrollmentPolicy> {
 
 /// Reads the self-enrollment policy.
 pub async fn get_self_enrollment_policy(db: &Db) -> AppResult<SelfEnrollmentPolicy> {
-    db.run(self_enrollment).await
+    db.read(self_enrollment).await
 }
 
 /// Changes the self-enrollment policy.

@@ -233,7 +233,7 @@ pub async fn create(
 
 /// One user.
 pub async fn get(db: &Db, user: String) -> AppResult<Versioned> {
-    db.run(move |conn| find_required(conn, &user).map(versioned))
+    db.read(move |conn| find_required(conn, &user).map(versioned))
         .await
 }
 
@@ -253,7 +253,7 @@ pub async fn list(db: &Db, query: ListUsersQuery) -> AppResult<UserPage> {
             .transpose()?,
     };
     let rows = db
-        .run(move |conn| rows::list(conn, &filter, limit + 1).map_err(AppError::from))
+        .read(move |conn| rows::list(conn, &filter, limit + 1).map_err(AppError::from))
         .await?;
     let (rows, next_cursor) = page::split(rows, limit, "users", |row| row.username.clone());
     Ok(UserPage {

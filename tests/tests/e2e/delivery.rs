@@ -84,9 +84,20 @@ fn sqlite_dump(table: &str) -> String {
     format!("SELECT {} AS line FROM {table}", parts.join(" || '|' || "))
 }
 
+/// Asks `probe` every 50 ms until it answers (at most 10 s).
+async fn until<T>(what: &str, probe: impl AsyncFn() -> Option<T>) -> T {
+    for _ in 0..200 {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("gave up waiting: {what}");
+}
+
 /// Waits until Bob's newest notification has failed at least once, and returns it.
 async fn wait_for_failed_attempt(admin: &enrolld_tests::Client) -> types::Notification {
-    for _ in 0..200 {
+    until("a failed delivery attempt", async || {
         let page = admin
             .list_notifications()
             .user("bob")
@@ -94,18 +105,15 @@ async fn wait_for_failed_attempt(admin: &enrolld_tests::Client) -> types::Notifi
             .await
             .unwrap()
             .into_inner();
-        if page.items[0].attempts >= 1 {
-            return page.items[0].clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("no failed delivery attempt");
+        (page.items[0].attempts >= 1).then(|| page.items[0].clone())
+    })
+    .await
 }
 
 /// Waits until `count` notifications are recorded as sent (the relay marks a message sent just after
 /// the mail server took it).
 async fn wait_until_sent(admin: &enrolld_tests::Client, count: usize) -> Vec<types::Notification> {
-    for _ in 0..200 {
+    until("notifications marked sent", async || {
         let sent = admin
             .list_notifications()
             .status(types::NotificationStatus::Sent)
@@ -114,19 +122,22 @@ async fn wait_until_sent(admin: &enrolld_tests::Client, count: usize) -> Vec<typ
             .await
             .unwrap()
             .into_inner();
-        if sent.items.len() >= count {
-            return sent.items;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("fewer than {count} notifications were marked sent");
+        (sent.items.len() >= count).then_some(sent.items)
+    })
+    .await
+}
+
+/// A server whose mail server (on the port answered) is not running yet.
+async fn with_mail_server_down() -> (TestServer, u16) {
+    let port = free_port();
+    let server =
+        TestServer::start_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    (server, port)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smtp_down_then_up_delivers_exactly_once_and_codes_stay_sealed() {
-    let port = free_port();
-    let server =
-        TestServer::start_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    let (server, port) = with_mail_server_down().await;
     let admin = server.admin();
     create_bob(&admin).await;
     server.clock.set(server.clock.now());
@@ -199,9 +210,7 @@ async fn smtp_down_then_up_delivers_exactly_once_and_codes_stay_sealed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_message_is_expired_rather_than_sent_late() {
-    let port = free_port();
-    let server =
-        TestServer::start_with(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    let (server, port) = with_mail_server_down().await;
     let admin = server.admin();
     create_bob(&admin).await;
     server.clock.set(server.clock.now());
@@ -279,4 +288,54 @@ async fn two_replicas_sharing_one_database_send_each_message_once() {
     assert_eq!(recipients.len(), 30);
     assert_eq!(sent.len(), 30);
     assert!(sent.iter().all(|n| n.attempts == 1));
+}
+
+/// The attempts recorded on each email notification, sorted.
+async fn email_attempts(admin: &enrolld_tests::Client) -> Vec<i64> {
+    let page = admin
+        .list_notifications()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let mut attempts: Vec<i64> = page.items.iter().map(|n| n.attempts as i64).collect();
+    attempts.sort();
+    attempts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_mail_server_costs_one_attempt_per_round_not_one_per_message() {
+    let (server, port) = with_mail_server_down().await;
+    let admin = server.admin();
+    // The clock stands still, so once the server's own relay has found the mail server down it
+    // waits (by this clock) and makes no further attempt of its own.
+    server.clock.set(server.clock.now());
+    enrolld_tests::fixtures::create_users(&admin, &["ann", "ben", "cat"]).await;
+    for user in ["ann", "ben", "cat"] {
+        start_email_verification(&admin, user).await;
+    }
+    wait_for_any_attempt(&admin).await;
+    assert_eq!(email_attempts(&admin).await, [0, 0, 1]);
+
+    // A round stops at the first message that finds the server unreachable: the other message
+    // keeps its attempts (each one spent brings it closer to being given up).
+    assert_eq!(server.relay_once("email").await, 1);
+    assert_eq!(email_attempts(&admin).await, [0, 1, 1]);
+
+    // Once the server is back, everything due goes out.
+    let (sink, _) = SmtpSink::start(&format!("127.0.0.1:{port}")).await;
+    server.clock.advance(Duration::minutes(1));
+    sink.wait_for(3).await;
+}
+
+/// Waits until the server's own relay has attempted some email.
+async fn wait_for_any_attempt(admin: &enrolld_tests::Client) {
+    until("an attempt by the relay", async || {
+        email_attempts(admin)
+            .await
+            .iter()
+            .any(|a| *a > 0)
+            .then_some(())
+    })
+    .await
 }

@@ -65,7 +65,7 @@ fn load(conn: &mut DbConn, spec: &TemplateSpec) -> AppResult<NotificationTemplat
 
 /// Every template, customized or shipped.
 pub async fn list(db: &Db) -> AppResult<NotificationTemplateList> {
-    db.run(|conn| {
+    db.read(|conn| {
         let stored = rows::list(conn)?;
         let items = specs()
             .map(|spec| {
@@ -93,7 +93,7 @@ pub async fn list(db: &Db) -> AppResult<NotificationTemplateList> {
 /// One template.
 pub async fn get(db: &Db, key: (String, String, String)) -> AppResult<NotificationTemplate> {
     let spec = spec(&key.0, &key.1, &key.2)?;
-    db.run(move |conn| load(conn, spec)).await
+    db.read(move |conn| load(conn, spec)).await
 }
 
 /// Replaces a template after checking its placeholders.
@@ -151,7 +151,7 @@ pub async fn preview(
 ) -> AppResult<RenderedNotification> {
     let spec = spec(&key.0, &key.1, &key.2)?;
     let (current, _) = db
-        .run(move |conn| notifications::current_parts(conn, spec))
+        .read(move |conn| notifications::current_parts(conn, spec))
         .await?;
     let is_draft = draft.subject.is_some() || draft.text.is_some() || draft.html.is_some();
     let parts = if is_draft {

@@ -37,7 +37,7 @@ pub async fn list(db: &Db, query: ListNotificationsQuery) -> AppResult<Notificat
         .map(|c| page::decode_cursor("notifications", c))
         .transpose()?;
     let page_rows = db
-        .run(move |conn| {
+        .read(move |conn| {
             let user_id = match &query.user {
                 Some(user) => Some(users::find_required(conn, user)?.id),
                 None => None,

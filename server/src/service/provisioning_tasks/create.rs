@@ -221,7 +221,7 @@ async fn create_new(
     let users = input.users;
     let (mut results, chosen) = {
         let job = job.clone();
-        deps.db.run(move |conn| plan(conn, &job, &users)).await?
+        deps.db.read(move |conn| plan(conn, &job, &users)).await?
     };
     if chosen.is_empty() {
         return Err(nothing_to_provision(&results));
@@ -291,7 +291,7 @@ async fn prepare(deps: &Deps, ctx: &Context, input: &CreateProvisioningTask) -> 
     if input.stop_date.is_some_and(|d| d < today) {
         return Err(AppError::invalid("stop_date", "must be today or later"));
     }
-    let policy = deps.db.run(settings::self_enrollment).await?;
+    let policy = deps.db.read(settings::self_enrollment).await?;
     let override_email = input.email.as_deref().map(|e| e.trim().to_owned());
     Ok(Job {
         ctx: ctx.clone(),

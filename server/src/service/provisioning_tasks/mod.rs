@@ -264,7 +264,7 @@ pub async fn list(
         before_number,
     };
     deps.db
-        .run(move |conn| {
+        .read(move |conn| {
             let rows = tasks::list(conn, &filter, today, limit + 1)?;
             let (rows, next_cursor) =
                 page::split(rows, limit, "tasks", |row| row.number.to_string());
@@ -296,7 +296,7 @@ pub async fn get(
         .transpose()?;
     let today = today(deps.clock.now());
     deps.db
-        .run(move |conn| {
+        .read(move |conn| {
             let row = find_task(conn, number)?;
             let task = task_model(conn, row, today)?;
             let rows = entries::page(
@@ -342,7 +342,7 @@ pub async fn list_for_user(
     let manage = ctx.actor.has(Scope::ProvisioningManage);
     let today = today(deps.clock.now());
     deps.db
-        .run(move |conn| {
+        .read(move |conn| {
             let user = users::find_required(conn, &user)?;
             let items = entries::outstanding_for_user(conn, &user.id, today)?
                 .into_iter()

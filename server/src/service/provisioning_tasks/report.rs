@@ -85,7 +85,7 @@ pub fn stream(deps: Deps) -> AppResult<impl Stream<Item = AppResult<Bytes>> + us
             };
             let batch = deps
                 .db
-                .run(move |conn| {
+                .read(move |conn| {
                     entries::report_batch(conn, after, BATCH).map_err(crate::error::AppError::from)
                 })
                 .await;

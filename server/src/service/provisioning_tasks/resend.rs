@@ -48,7 +48,7 @@ pub async fn resend(
         item_count("users", users.len(), 1, MAX_BATCH_ITEMS)?;
     }
     let now = deps.clock.now();
-    let policy = deps.db.run(settings::self_enrollment).await?;
+    let policy = deps.db.read(settings::self_enrollment).await?;
     let job = Arc::new(Resend {
         ctx: ctx.clone(),
         deps: deps.clone(),

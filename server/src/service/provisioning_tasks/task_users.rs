@@ -100,7 +100,7 @@ where
     let today = today(deps.clock.now());
     let (matched, mut results) = deps
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             find_task(conn, number)?;
             match users {
                 Some(requested) => match_users(conn, number, &requested, today),
@@ -126,7 +126,7 @@ where
     }
     let task = deps
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let row = find_task(conn, number)?;
             task_model(conn, row, today)
         })
