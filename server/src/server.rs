@@ -170,9 +170,9 @@ pub async fn start(
         || std::thread::available_parallelism().map_or(1, usize::from),
         |n| n as usize,
     );
-    // Each worker runs its database work on its own blocking threads: more threads than the
+    // Each worker runs its database reads on its own blocking threads: more threads than the
     // connections they share would only wait in the pool, switching in and out.
-    let blocking_threads = (db.max_connections() as usize).div_ceil(workers) + 1;
+    let blocking_threads = (db.read_connections() as usize).div_ceil(workers) + 1;
     let key = server_key(&config)?;
     let deliverer = crate::delivery::Deliverer::from_config(&config)?;
     let openapi_json = api::openapi::document_text();

@@ -17,6 +17,7 @@ pub mod settings;
 pub mod states;
 pub mod task_entries;
 pub mod users;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -153,6 +154,16 @@ fn connection_url(location: &DatabaseLocation) -> Result<String, String> {
     }
 }
 
+/// One connection, set up as the pool's are.
+fn open_connection(url: &str, read_only: bool) -> Result<DbConn, String> {
+    use diesel::Connection;
+    let mut conn = DbConn::establish(url).map_err(|e| format!("cannot open the database: {e}"))?;
+    ConnectionSetup { read_only }
+        .on_acquire(&mut conn)
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    Ok(conn)
+}
+
 /// A pool of `max_size` connections; SQLite connections are never checked on checkout (a file
 /// does not drop a connection), PostgreSQL ones are.
 fn pool(location: &DatabaseLocation, max_size: u32, read_only: bool) -> Result<DbPool, String> {
@@ -193,16 +204,23 @@ pub fn ping(conn: &mut DbConn) -> diesel::QueryResult<()> {
 
 /// The connections, with a way to run blocking diesel work off the async workers.
 ///
-/// On SQLite, which has one writer at a time, writes go through one connection of their own and
-/// queue for it in this process in arrival order (tokio's mutex is fair), so they wait here rather
-/// than in SQLite's busy loop, and the writer's page cache stays warm (no other connection
-/// changes the file); reads use a pool of `query_only` connections. On PostgreSQL, which locks
+/// On SQLite, which has one writer at a time, writes go through one connection of their own, on a
+/// thread of its own, and queue for it in this process in arrival order (`writer`), so they wait
+/// here rather than in SQLite's busy loop, and the writer's page cache stays warm (no other
+/// connection changes the file); reads use a pool of `query_only` connections. On PostgreSQL, which locks
 /// rows, reads and writes share one pool and writes do not queue.
 #[derive(Clone)]
 pub struct Db {
     readers: DbPool,
-    writers: DbPool,
-    write_queue: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    writes: Writes,
+}
+
+#[derive(Clone)]
+enum Writes {
+    /// SQLite: the queue in front of the one writing connection.
+    Queued(writer::Writer),
+    /// PostgreSQL: the readers' pool.
+    Pooled,
 }
 
 impl Db {
@@ -210,28 +228,26 @@ impl Db {
     /// on SQLite, one more for writes).
     pub fn open(location: &DatabaseLocation, pool_size: u32) -> Result<Self, String> {
         match location {
-            DatabaseLocation::Sqlite(_) => Ok(Self {
-                writers: connect(location, 1)?,
-                readers: pool(location, pool_size, true)?,
-                write_queue: Some(Default::default()),
-            }),
-            DatabaseLocation::Postgres(_) => {
-                let shared = connect(location, pool_size)?;
+            DatabaseLocation::Sqlite(_) => {
+                let url = connection_url(location)?;
+                let mut conn = open_connection(&url, false)?;
+                run_migrations(&mut conn)?;
+                let reopen = Box::new(move || open_connection(&url, false));
                 Ok(Self {
-                    readers: shared.clone(),
-                    writers: shared,
-                    write_queue: None,
+                    writes: Writes::Queued(writer::Writer::start(conn, reopen)?),
+                    readers: pool(location, pool_size, true)?,
                 })
             }
+            DatabaseLocation::Postgres(_) => Ok(Self {
+                readers: connect(location, pool_size)?,
+                writes: Writes::Pooled,
+            }),
         }
     }
 
-    /// The most connections this process holds at once.
-    pub fn max_connections(&self) -> u32 {
-        match self.write_queue {
-            Some(_) => self.readers.max_size() + self.writers.max_size(),
-            None => self.readers.max_size(),
-        }
+    /// The connections reads may use at once (each on a blocking thread).
+    pub fn read_connections(&self) -> u32 {
+        self.readers.max_size()
     }
 
     /// Runs `work`, which only reads, with a pooled connection on the blocking thread pool.
@@ -244,8 +260,8 @@ impl Db {
         on_blocking_pool(self.readers.clone(), work).await
     }
 
-    /// Runs `work`, which writes, with the writing connection on the blocking thread pool, after
-    /// this process's earlier writes (SQLite) or at once (PostgreSQL). `work` makes its own
+    /// Runs `work`, which writes: on SQLite on the one writing connection after this process's
+    /// earlier writes, on PostgreSQL at once on a pooled connection. `work` makes its own
     /// transaction if it needs one (`service::mutation::write`).
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
@@ -253,11 +269,10 @@ impl Db {
         E: From<diesel::r2d2::PoolError> + From<String> + Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
-        let _turn = match &self.write_queue {
-            Some(queue) => Some(queue.lock().await),
-            None => None,
-        };
-        on_blocking_pool(self.writers.clone(), work).await
+        match &self.writes {
+            Writes::Queued(writer) => writer.write(work).await,
+            Writes::Pooled => on_blocking_pool(self.readers.clone(), work).await,
+        }
     }
 }
 
@@ -306,7 +321,7 @@ mod tests {
     async fn on_sqlite_reads_cannot_write_and_writes_go_through_the_one_writer() {
         let dir = std::env::temp_dir().join(format!("enrolld-db-{}", uuid::Uuid::new_v4()));
         let db = Db::open(&DatabaseLocation::Sqlite(dir.join("t.db")), 2).unwrap();
-        assert_eq!(db.max_connections(), 3);
+        assert_eq!(db.read_connections(), 2);
         let refused = db
             .read(|conn| {
                 conn.batch_execute("CREATE TABLE t (a INTEGER)")
@@ -332,6 +347,32 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(rows, 1);
+
+        // A write that panics inside its transaction leaves no transaction behind for the next.
+        let panicked: Result<(), Failed> = db
+            .write(|conn| {
+                conn.batch_execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (2)")
+                    .map_err(failed)?;
+                panic!("a write that fails half way")
+            })
+            .await;
+        assert!(panicked.unwrap_err().0.contains("task failed"));
+        db.write(|conn| {
+            conn.batch_execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (3); COMMIT")
+                .map_err(failed)
+        })
+        .await
+        .unwrap();
+        let rows: Vec<i64> = db
+            .read(|conn| {
+                use diesel::RunQueryDsl;
+                diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT a FROM t ORDER BY a")
+                    .load(conn)
+                    .map_err(failed)
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows, [1, 3]);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
