@@ -317,6 +317,17 @@ mod tests {
         Failed(error.to_string())
     }
 
+    async fn stored(db: &Db) -> Vec<i64> {
+        db.read(|conn| {
+            use diesel::RunQueryDsl;
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT a FROM t ORDER BY a")
+                .load(conn)
+                .map_err(failed)
+        })
+        .await
+        .unwrap()
+    }
+
     #[tokio::test]
     async fn on_sqlite_reads_cannot_write_and_writes_go_through_the_one_writer() {
         let dir = std::env::temp_dir().join(format!("enrolld-db-{}", uuid::Uuid::new_v4()));
@@ -335,18 +346,7 @@ mod tests {
         })
         .await
         .unwrap();
-        let rows: i64 = db
-            .read(|conn| {
-                use diesel::RunQueryDsl;
-                diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                    "(SELECT count(*) FROM t)",
-                ))
-                .get_result(conn)
-                .map_err(failed)
-            })
-            .await
-            .unwrap();
-        assert_eq!(rows, 1);
+        assert_eq!(stored(&db).await, [1]);
 
         // A write that panics inside its transaction leaves no transaction behind for the next.
         let panicked: Result<(), Failed> = db
@@ -363,16 +363,7 @@ mod tests {
         })
         .await
         .unwrap();
-        let rows: Vec<i64> = db
-            .read(|conn| {
-                use diesel::RunQueryDsl;
-                diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT a FROM t ORDER BY a")
-                    .load(conn)
-                    .map_err(failed)
-            })
-            .await
-            .unwrap();
-        assert_eq!(rows, [1, 3]);
+        assert_eq!(stored(&db).await, [1, 3]);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
