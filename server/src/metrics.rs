@@ -19,17 +19,17 @@ struct Series {
 /// The counters of one process.
 #[derive(Default)]
 pub struct Metrics {
-    series: Mutex<BTreeMap<(String, u16), Series>>,
+    series: Mutex<BTreeMap<(&'static str, u16), Series>>,
 }
 
 impl Metrics {
     /// Records one request.
-    pub fn observe(&self, operation: &str, status: u16, elapsed: Duration) {
+    pub fn observe(&self, operation: &'static str, status: u16, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
         let Ok(mut series) = self.series.lock() else {
             return;
         };
-        let entry = series.entry((operation.to_owned(), status)).or_default();
+        let entry = series.entry((operation, status)).or_default();
         entry.count += 1;
         entry.sum_seconds += seconds;
         for (bucket, bound) in entry.buckets.iter_mut().zip(BUCKETS) {

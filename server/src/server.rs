@@ -150,6 +150,15 @@ async fn verifier(
     ))
 }
 
+/// The OpenAPI document, and the route table the middleware reads from it.
+fn document_and_routes(close_optional: bool) -> Result<(String, RouteTable), String> {
+    let text = api::openapi::document_text();
+    let spec: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("openapi: {e}"))?;
+    let routes = RouteTable::from_spec(&spec, close_optional)?;
+    Ok((text, routes))
+}
+
 /// Opens the database (running migrations), loads the keys, binds and starts serving.
 pub async fn start(
     config: Config,
@@ -175,10 +184,7 @@ pub async fn start(
     let blocking_threads = (db.read_connections() as usize).div_ceil(workers) + 1;
     let key = server_key(&config)?;
     let deliverer = crate::delivery::Deliverer::from_config(&config)?;
-    let openapi_json = api::openapi::document_text();
-    let spec: serde_json::Value =
-        serde_json::from_str(&openapi_json).map_err(|e| format!("openapi: {e}"))?;
-    let routes = RouteTable::from_spec(&spec, config.metrics_require_token)?;
+    let (openapi_json, routes) = document_and_routes(config.metrics_require_token)?;
     let trusted_proxies = config.trusted_proxy_networks()?;
     let deps = Deps {
         db,

@@ -1,7 +1,8 @@
 //! Provisioning benchmark (not a timed test): `cargo bench -p enrolld-tests --bench provisioning`.
 //! Runs on SQLite, and on PostgreSQL too when ENROLLD_TEST_POSTGRES_URL is set. Measures creating a
-//! task for 1,000 and for 10,000 users, paging through a task's entries, and the user view with
-//! 100,000 entries in the database, through the real server and the generated client.
+//! task for 1,000 and for 10,000 users, paging through a task's entries, the user view with
+//! 100,000 entries in the database, and how long single writes wait while a 30,000-user import
+//! runs, through the real server and the generated client.
 
 use std::time::{Duration, Instant};
 
@@ -111,6 +112,49 @@ async fn run(backend: &str) {
         "user view, 101,000 entries: p50 {:.1} ms, p99 {:.1} ms",
         percentile(&mut samples, 0.5),
         percentile(&mut samples, 0.99)
+    );
+    writes_during_import(&client).await;
+}
+
+/// Imports 30,000 users while single user creations go on one after another; prints how long the
+/// import took and how long the single writes took meanwhile.
+async fn writes_during_import(client: &enrolld_tests::Client) {
+    let users: Vec<types::CreateUser> =
+        (0..30_000).map(|i| new_user(&format!("w{i:05}"))).collect();
+    let started = Instant::now();
+    let bulk = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .import_users()
+                .body(types::ImportUsers { users })
+                .send()
+                .await
+                .expect("import")
+        })
+    };
+    let mut samples = Vec::new();
+    while !bulk.is_finished() {
+        let single = Instant::now();
+        client
+            .create_user()
+            .body(new_user(&format!("single{}", samples.len())))
+            .send()
+            .await
+            .expect("a single write while the import ran");
+        samples.push(single.elapsed());
+    }
+    bulk.await.expect("import task");
+    let seconds = started.elapsed().as_secs_f64();
+    let max = samples
+        .iter()
+        .max()
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    println!(
+        "import of 30,000 users:     {seconds:.2} s; {} single writes meanwhile, p50 {:.1} ms, p99 {:.1} ms, max {max:.1} ms",
+        samples.len(),
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.99),
     );
 }
 

@@ -75,30 +75,39 @@ impl RouteTable {
     }
 
     /// Resolves a request. A literal segment beats a parameter (`/v1/users/import` over `/v1/users/{user}`).
+    /// One pass over the table, allocating nothing unless the method is not allowed.
     pub fn resolve(&self, method: &str, path: &str) -> RouteMatch<'_> {
-        let parts: Vec<&str> = path.split('/').skip(1).collect();
-        let matching: Vec<(&RouteInfo, usize)> = self
-            .routes
-            .iter()
-            .filter_map(|route| Some((route, match_segments(&route.segments, &parts)?)))
-            .collect();
         // The most literal templates win for every method: `/v1/users/import` is the import
         // resource (POST only), never the user named "import".
-        let Some(fewest) = matching.iter().map(|(_, params)| *params).min() else {
-            return RouteMatch::NotFound;
-        };
-        let best: Vec<&RouteInfo> = matching
-            .into_iter()
-            .filter(|(_, params)| *params == fewest)
-            .map(|(route, _)| route)
-            .collect();
-        if let Some(route) = best.iter().find(|route| route.method == method) {
-            return RouteMatch::Operation(route);
+        let mut fewest = usize::MAX;
+        let mut found = None;
+        for route in &self.routes {
+            let Some(params) = match_segments(&route.segments, path) else {
+                continue;
+            };
+            if params < fewest {
+                fewest = params;
+                found = None;
+            }
+            if params == fewest && found.is_none() && route.method == method {
+                found = Some(route);
+            }
         }
-        let mut allowed: Vec<String> = best.iter().map(|route| route.method.clone()).collect();
-        allowed.sort();
-        allowed.dedup();
-        RouteMatch::MethodNotAllowed(allowed)
+        match found {
+            Some(route) => RouteMatch::Operation(route),
+            None if fewest == usize::MAX => RouteMatch::NotFound,
+            None => {
+                let mut allowed: Vec<String> = self
+                    .routes
+                    .iter()
+                    .filter(|route| match_segments(&route.segments, path) == Some(fewest))
+                    .map(|route| route.method.clone())
+                    .collect();
+                allowed.sort();
+                allowed.dedup();
+                RouteMatch::MethodNotAllowed(allowed)
+            }
+        }
     }
 }
 
@@ -145,19 +154,18 @@ fn parse_template(template: &str) -> Vec<Segment> {
         .collect()
 }
 
-fn match_segments(segments: &[Segment], parts: &[&str]) -> Option<usize> {
-    if segments.len() != parts.len() {
-        return None;
-    }
+/// The parameters a path fills in a template, or `None` when it does not match.
+fn match_segments(segments: &[Segment], path: &str) -> Option<usize> {
+    let mut parts = path.split('/').skip(1);
     let mut params = 0;
-    for (segment, part) in segments.iter().zip(parts) {
-        match segment {
-            Segment::Literal(literal) if literal == part => {}
-            Segment::Param if !part.is_empty() => params += 1,
+    for segment in segments {
+        match (segment, parts.next()?) {
+            (Segment::Literal(literal), part) if literal == part => {}
+            (Segment::Param, part) if !part.is_empty() => params += 1,
             _ => return None,
         }
     }
-    Some(params)
+    parts.next().is_none().then_some(params)
 }
 
 #[cfg(test)]

@@ -80,14 +80,18 @@ pub fn current(
 
 /// Stores `expired` on the user's pending sessions that are past their expiry.
 pub fn expire_lapsed(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(
-        registration_sessions::table
-            .filter(registration_sessions::user_id.eq(user_id))
-            .filter(registration_sessions::status.eq(SessionStatus::Pending))
-            .filter(registration_sessions::expires_at.le(now)),
-    )
-    .set(registration_sessions::status.eq(SessionStatus::Expired))
-    .execute(conn)
+    let lapsed = registration_sessions::table
+        .filter(registration_sessions::user_id.eq(user_id))
+        .filter(registration_sessions::status.eq(SessionStatus::Pending))
+        .filter(registration_sessions::expires_at.le(now));
+    // Looked up first: a SELECT is prepared once per connection, an UPDATE anew each time (diesel
+    // caches no UPDATE), and mostly there is nothing to expire.
+    if !diesel::select(diesel::dsl::exists(lapsed)).get_result::<bool>(conn)? {
+        return Ok(0);
+    }
+    diesel::update(lapsed)
+        .set(registration_sessions::status.eq(SessionStatus::Expired))
+        .execute(conn)
 }
 
 /// Removes a pending session (expired or not); returns the rows changed.
