@@ -159,20 +159,5 @@ async fn writes_during_import(client: &enrolld_tests::Client) {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let postgres = std::env::var("ENROLLD_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    // SQLite first (the harness picks PostgreSQL when the variable is set).
-    // SAFETY: single-threaded at this point; no other thread reads the environment.
-    unsafe { std::env::remove_var("ENROLLD_TEST_POSTGRES_URL") };
-    runtime.block_on(run("SQLite"));
-    if let Some(url) = postgres {
-        unsafe { std::env::set_var("ENROLLD_TEST_POSTGRES_URL", url) };
-        runtime.block_on(run("PostgreSQL"));
-    }
+    enrolld_tests::on_each_database(run);
 }

@@ -356,6 +356,27 @@ pub fn decode_qr_png(png_bytes: &[u8]) -> String {
     grids[0].decode().unwrap().1
 }
 
+/// Runs a benchmark on SQLite, then on PostgreSQL when `ENROLLD_TEST_POSTGRES_URL` is set (the
+/// harness picks PostgreSQL while the variable is set), on a two-thread runtime.
+pub fn on_each_database<F: Future<Output = ()>>(mut run: impl FnMut(&'static str) -> F) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let postgres = std::env::var("ENROLLD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    // SAFETY: called first thing in a benchmark's main, before any other thread reads the
+    // environment.
+    unsafe { std::env::remove_var("ENROLLD_TEST_POSTGRES_URL") };
+    runtime.block_on(run("SQLite"));
+    if let Some(url) = postgres {
+        unsafe { std::env::set_var("ENROLLD_TEST_POSTGRES_URL", url) };
+        runtime.block_on(run("PostgreSQL"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
