@@ -93,7 +93,7 @@ fn refused_before_routing(req: &ServiceRequest) -> Option<ApiError> {
             "no such resource: the path holds NUL (%00), which no id or name contains",
         ));
     }
-    let uri = req.uri().to_string().len();
+    let uri = target_len(req.uri());
     if uri > MAX_URI_BYTES {
         return Some(ApiError::new(
             StatusCode::URI_TOO_LONG,
@@ -115,6 +115,16 @@ fn refused_before_routing(req: &ServiceRequest) -> Option<ApiError> {
             ),
         )
     })
+}
+
+/// The length of the request target as sent (origin form, or absolute form with scheme and host),
+/// without writing it out.
+fn target_len(uri: &actix_web::http::Uri) -> usize {
+    let path = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => scheme.len() + 3 + authority.as_str().len() + path,
+        _ => path,
+    }
 }
 
 /// Finds the operation, checks the token and scopes, and calls the handler (or answers 404/405).
