@@ -4,15 +4,9 @@
 //! 100,000 entries in the database, and how long single writes wait while a 30,000-user import
 //! runs, through the real server and the generated client.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use enrolld_tests::{TestServer, new_user, types};
-
-fn percentile(samples: &mut [Duration], p: f64) -> f64 {
-    samples.sort();
-    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[index].as_secs_f64() * 1000.0
-}
+use enrolld_tests::{TestServer, new_user, percentile, types};
 
 async fn import(client: &enrolld_tests::Client, prefix: &str, count: usize) -> Vec<String> {
     let names: Vec<String> = (0..count).map(|i| format!("{prefix}{i:06}")).collect();

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 use enrolld::db::{DatabaseLocation, DbConn};
-use enrolld_tests::{TestServer, fresh_database_url, temp_dir, types};
+use enrolld_tests::{TestServer, fresh_database_url, percentile, temp_dir, types};
 
 const IN_FLIGHT: usize = 16;
 const REQUESTS: usize = 4_000;
@@ -129,10 +129,10 @@ async fn measure(client: &enrolld_tests::Client, operation: Operation, n: usize)
     for worker in workers {
         samples.extend(worker.await.expect("worker"));
     }
-    samples.sort();
-    let at =
-        |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
-    (at(0.5), at(0.99))
+    (
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.99),
+    )
 }
 
 const OPERATIONS: [Operation; 3] = [

@@ -356,6 +356,13 @@ pub fn decode_qr_png(png_bytes: &[u8]) -> String {
     grids[0].decode().unwrap().1
 }
 
+/// The `p` quantile (0 to 1) of `samples`, in milliseconds (sorts them).
+pub fn percentile(samples: &mut [std::time::Duration], p: f64) -> f64 {
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index].as_secs_f64() * 1000.0
+}
+
 /// Runs a benchmark on SQLite, then on PostgreSQL when `ENROLLD_TEST_POSTGRES_URL` is set (the
 /// harness picks PostgreSQL while the variable is set), on a two-thread runtime.
 pub fn on_each_database<F: Future<Output = ()>>(mut run: impl FnMut(&'static str) -> F) {

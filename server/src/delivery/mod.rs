@@ -23,10 +23,7 @@ pub struct Undelivered {
 
 impl From<String> for Undelivered {
     fn from(reason: String) -> Self {
-        Self {
-            reason,
-            server_unreachable: false,
-        }
+        Self::new(reason, false)
     }
 }
 
@@ -37,10 +34,10 @@ impl From<&str> for Undelivered {
 }
 
 impl Undelivered {
-    fn unreachable(reason: String) -> Self {
+    fn new(reason: String, server_unreachable: bool) -> Self {
         Self {
             reason,
-            server_unreachable: true,
+            server_unreachable,
         }
     }
 }
@@ -142,12 +139,7 @@ impl Deliverer {
             (Some(transport), _) => transport.send(message).await.map(|_| ()).map_err(|e| {
                 // No SMTP reply at all: the server is down or unreachable, not refusing this message.
                 let answered = e.is_response() || e.is_transient() || e.is_permanent();
-                let reason = format!("SMTP: {e}");
-                if answered || e.is_client() {
-                    reason.into()
-                } else {
-                    Undelivered::unreachable(reason)
-                }
+                Undelivered::new(format!("SMTP: {e}"), !(answered || e.is_client()))
             }),
             (None, Some(dir)) => Ok(write_to_dir(dir, "eml", &message.formatted())?),
             (None, None) => Err("no SMTP server is configured".into()),
@@ -171,21 +163,17 @@ impl Deliverer {
         }
         let response = request.send().await.map_err(|e| {
             let unreachable = e.is_connect() || e.is_timeout();
-            let reason = format!("SMS gateway: {}", e.without_url());
-            if unreachable {
-                Undelivered::unreachable(reason)
-            } else {
-                reason.into()
-            }
+            Undelivered::new(format!("SMS gateway: {}", e.without_url()), unreachable)
         })?;
         let status = response.status();
-        match status {
-            _ if status.is_success() => Ok(()),
-            _ if status.is_server_error() || status.as_u16() == 429 => Err(
-                Undelivered::unreachable(format!("SMS gateway answered {status}")),
-            ),
-            _ => Err(format!("SMS gateway answered {status}").into()),
+        if status.is_success() {
+            return Ok(());
         }
+        let failing = status.is_server_error() || status.as_u16() == 429;
+        Err(Undelivered::new(
+            format!("SMS gateway answered {status}"),
+            failing,
+        ))
     }
 }
 

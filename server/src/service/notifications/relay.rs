@@ -20,11 +20,14 @@ const MAX_ATTEMPTS: i32 = 12;
 /// Messages claimed per round.
 const BATCH: i64 = 20;
 
+/// 5 s doubled `step` times, at most `longest` seconds.
+fn doubling_from_five_seconds(step: u32, longest: i64) -> i64 {
+    5_i64.saturating_mul(1_i64 << step.min(20)).min(longest)
+}
+
 /// The delay before attempt `attempts + 1`: 5 s doubling to at most 15 min, ±20 % jitter.
 pub fn backoff(attempts: i32) -> chrono::Duration {
-    let base = 5_i64
-        .saturating_mul(1_i64 << attempts.clamp(0, 20))
-        .min(900);
+    let base = doubling_from_five_seconds(attempts.max(0).unsigned_abs(), 900);
     let jitter = rand::rng().random_range(0.8..1.2);
     chrono::Duration::milliseconds((base as f64 * 1000.0 * jitter) as i64)
 }
@@ -62,9 +65,7 @@ impl Pause {
             *self = Self::default();
             return None;
         }
-        let seconds = 5_i64
-            .saturating_mul(1_i64 << self.streak.min(20))
-            .min(LONGEST_PAUSE_SECONDS);
+        let seconds = doubling_from_five_seconds(self.streak, LONGEST_PAUSE_SECONDS);
         self.streak += 1;
         let wait = chrono::Duration::seconds(seconds);
         self.until = Some(now + wait);
