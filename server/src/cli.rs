@@ -133,7 +133,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate { common } => {
             let config = common.load()?;
             config.validate()?;
-            crate::db::connect(&crate::server::database(&config)?, 1)?;
+            crate::db::connect(&crate::server::database(&config)?)?;
             println!(
                 "enrolld: the database at {} is up to date",
                 crate::db::redact_url(&config.database_url)

@@ -350,9 +350,9 @@ fn a_killed_server_keeps_every_answered_write_and_a_sound_database() {
         integrity_check: String,
     }
     let location = enrolld::db::DatabaseLocation::Sqlite(path);
-    let mut conn = enrolld::db::connect(&location, 1).unwrap().get().unwrap();
+    let mut conn = enrolld::db::connect(&location).unwrap();
     let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
-        .load(&mut *conn)
+        .load(&mut conn)
         .unwrap();
     assert_eq!(check.len(), 1);
     assert_eq!(check[0].integrity_check, "ok");

@@ -51,8 +51,7 @@ fn fill_sql(conn: &DbConn, n: usize) -> String {
 /// Fills a fresh database with `n` users; answers the seconds the SQL and the backfill took.
 fn fill(url: &str, n: usize) -> (f64, f64) {
     let location = DatabaseLocation::parse(url).expect("database url");
-    let pool = enrolld::db::connect(&location, 1).expect("database");
-    let mut conn = pool.get().expect("connection");
+    let mut conn = enrolld::db::connect(&location).expect("database");
     let started = Instant::now();
     let sql = fill_sql(&conn, n);
     conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
@@ -61,7 +60,7 @@ fn fill(url: &str, n: usize) -> (f64, f64) {
     let started = Instant::now();
     let derived = enrolld::service::users::backfill_derived(&mut conn).expect("backfill");
     assert_eq!(derived, n);
-    if let DbConn::Postgresql(pg) = &mut *conn {
+    if let DbConn::Postgresql(pg) = &mut conn {
         diesel::sql_query("ANALYZE").execute(pg).expect("analyze");
     }
     (inserted, started.elapsed().as_secs_f64())

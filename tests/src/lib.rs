@@ -255,9 +255,9 @@ impl TestServer {
     }
 
     /// A connection straight to the server's database (for checks the API cannot make).
-    pub fn database(&self) -> enrolld::db::PooledConn {
+    pub fn database(&self) -> enrolld::db::DbConn {
         let location = enrolld::server::database(&self.config).unwrap();
-        enrolld::db::connect(&location, 1).unwrap().get().unwrap()
+        enrolld::db::connect(&location).unwrap()
     }
 
     /// Turns off identity verification enforcement, for tests about something else that need a

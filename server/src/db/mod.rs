@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod identity_services;
 pub mod notification_templates;
 pub mod notifications;
+mod pool;
 pub mod provisioning_tasks;
 pub mod rate_limits;
 pub mod registration_sessions;
@@ -20,10 +21,8 @@ pub mod users;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -48,11 +47,7 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
-/// A pool of connections.
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
-
-/// A connection checked out of the pool.
-pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+pub use pool::{DbPool, PooledConn};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
@@ -110,37 +105,6 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Per-connection settings: SQLite pragmas (readers are `query_only`), PostgreSQL lock timeout.
-#[derive(Debug)]
-struct ConnectionSetup {
-    /// A SQLite connection that only reads: a write through it fails at once instead of racing
-    /// the writer for the file lock.
-    read_only: bool,
-}
-
-/// Pages of SQLite's own cache per connection, in KiB (negative `cache_size`): enough for the
-/// upper levels of the B-trees every lookup walks; the operating system's page cache holds the rest
-/// of the file. (SQLite's default of 2 MiB per connection cost the idle server 1.5 MiB in the bench
-/// and bought nothing measurable.)
-const SQLITE_CACHE_KIB: i64 = 512;
-
-impl CustomizeConnection<DbConn, diesel::r2d2::Error> for ConnectionSetup {
-    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        match conn {
-            DbConn::Sqlite(sqlite) => sqlite.batch_execute(&format!(
-                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA cache_size = -{SQLITE_CACHE_KIB}; PRAGMA query_only = {};",
-                u8::from(self.read_only)
-            )),
-            // A writer waiting for a row lock gives up (503) instead of holding a connection
-            // indefinitely.
-            DbConn::Postgresql(pg) => pg.batch_execute("SET lock_timeout = '10s'"),
-        }
-        .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
-
 /// The connection string diesel wants (creating the SQLite file's directory if missing).
 fn connection_url(location: &DatabaseLocation) -> Result<String, String> {
     match location {
@@ -160,36 +124,16 @@ fn connection_url(location: &DatabaseLocation) -> Result<String, String> {
 fn open_connection(url: &str, read_only: bool) -> Result<DbConn, String> {
     use diesel::Connection;
     let mut conn = DbConn::establish(url).map_err(|e| format!("cannot open the database: {e}"))?;
-    ConnectionSetup { read_only }
-        .on_acquire(&mut conn)
-        .map_err(|e| format!("cannot open the database: {e}"))?;
+    pool::set_up(&mut conn, read_only).map_err(|e| format!("cannot open the database: {e}"))?;
     Ok(conn)
 }
 
-/// A pool of up to `max_size` connections; SQLite connections are never checked on checkout (a
-/// file does not drop a connection), PostgreSQL ones are.
-fn pool(location: &DatabaseLocation, max_size: u32, read_only: bool) -> Result<DbPool, String> {
-    let sqlite = matches!(location, DatabaseLocation::Sqlite(_));
-    Pool::builder()
-        .max_size(max_size)
-        // Opened as load asks for them (and closed again after ten idle minutes), not all at start.
-        .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(10))
-        .test_on_check_out(!sqlite)
-        .connection_customizer(Box::new(ConnectionSetup { read_only }))
-        .build(ConnectionManager::<DbConn>::new(connection_url(location)?))
-        .map_err(|e| format!("cannot open the database: {e}"))
-}
-
-/// Opens a pool that may write (creating the SQLite file and its directory if missing) and runs
-/// the migrations.
-pub fn connect(location: &DatabaseLocation, max_size: u32) -> Result<DbPool, String> {
-    let pool = pool(location, max_size, false)?;
-    let mut conn = pool
-        .get()
-        .map_err(|e| format!("cannot open the database: {e}"))?;
+/// Opens one connection that may write (creating the SQLite file and its directory if missing)
+/// and runs the migrations: for the command line, tests and benches.
+pub fn connect(location: &DatabaseLocation) -> Result<DbConn, String> {
+    let mut conn = open_connection(&connection_url(location)?, false)?;
     run_migrations(&mut conn)?;
-    Ok(pool)
+    Ok(conn)
 }
 
 /// Applies every pending migration for the connection's backend.
@@ -199,6 +143,18 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), String> {
         DbConn::Sqlite(sqlite) => sqlite.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
     };
     result.map_err(|e| format!("database migration failed: {e}"))
+}
+
+/// For the rest of the caller's transaction, on PostgreSQL: plans each statement for its own
+/// parameters instead of reusing a generic plan. Bulk work checks hundreds of ids at a time
+/// against tables it may itself be filling; a generic plan cached while such a table was small
+/// (a sequential scan) stays in use as it grows, and on a new database the 10,000-user task spent
+/// most of its time rescanning the entries it had just written. A custom plan uses the index.
+pub fn plan_per_statement(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Postgresql(pg) => pg.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan"),
+        DbConn::Sqlite(_) => Ok(()),
+    }
 }
 
 /// `SELECT 1`: is the database reachable?
@@ -231,19 +187,19 @@ impl Db {
     /// Opens the database (running the migrations) with `pool_size` connections for reads (and,
     /// on SQLite, one more for writes).
     pub fn open(location: &DatabaseLocation, pool_size: u32) -> Result<Self, String> {
+        let url = connection_url(location)?;
+        let mut conn = open_connection(&url, false)?;
+        run_migrations(&mut conn)?;
         match location {
             DatabaseLocation::Sqlite(_) => {
-                let url = connection_url(location)?;
-                let mut conn = open_connection(&url, false)?;
-                run_migrations(&mut conn)?;
                 let reopen = Box::new(move || open_connection(&url, false));
                 Ok(Self {
                     writes: Writes::Queued(writer::Writer::start(conn, reopen)?),
-                    readers: pool(location, pool_size, true)?,
+                    readers: pool::pool(location, pool_size, true)?,
                 })
             }
             DatabaseLocation::Postgres(_) => Ok(Self {
-                readers: connect(location, pool_size)?,
+                readers: pool::pool(location, pool_size, false)?,
                 writes: Writes::Pooled,
             }),
         }
@@ -288,7 +244,9 @@ where
 {
     let joined = tokio::task::spawn_blocking(move || {
         let mut conn = pool.get()?;
-        work(&mut conn)
+        let result = work(&mut conn);
+        conn.settle(result.is_ok());
+        result
     })
     .await;
     match joined {

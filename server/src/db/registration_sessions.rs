@@ -62,36 +62,25 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<SessionRow>> {
         .optional()
 }
 
-/// The user's pending, unexpired session.
-pub fn current(
-    conn: &mut DbConn,
-    user_id: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<SessionRow>> {
+/// The user's pending session, lapsed or not (a unique index keeps it to one).
+pub fn pending(conn: &mut DbConn, user_id: &str) -> QueryResult<Option<SessionRow>> {
     registration_sessions::table
         .filter(registration_sessions::user_id.eq(user_id))
         .filter(registration_sessions::status.eq(SessionStatus::Pending))
-        .filter(registration_sessions::expires_at.gt(now))
-        .order(registration_sessions::created_at.desc())
         .select(SessionRow::as_select())
         .first(conn)
         .optional()
 }
 
-/// Stores `expired` on the user's pending sessions that are past their expiry.
-pub fn expire_lapsed(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    let lapsed = registration_sessions::table
-        .filter(registration_sessions::user_id.eq(user_id))
-        .filter(registration_sessions::status.eq(SessionStatus::Pending))
-        .filter(registration_sessions::expires_at.le(now));
-    // Looked up first: a SELECT is prepared once per connection, an UPDATE anew each time (diesel
-    // caches no UPDATE), and mostly there is nothing to expire.
-    if !diesel::select(diesel::dsl::exists(lapsed)).get_result::<bool>(conn)? {
-        return Ok(0);
-    }
-    diesel::update(lapsed)
-        .set(registration_sessions::status.eq(SessionStatus::Expired))
-        .execute(conn)
+/// Stores `expired` on a pending session past its expiry.
+pub fn expire(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::update(
+        registration_sessions::table
+            .filter(registration_sessions::id.eq(id))
+            .filter(registration_sessions::status.eq(SessionStatus::Pending)),
+    )
+    .set(registration_sessions::status.eq(SessionStatus::Expired))
+    .execute(conn)
 }
 
 /// Removes a pending session (expired or not); returns the rows changed.

@@ -106,7 +106,18 @@ pub fn record_user(
     user_id: &str,
     detail: Value,
 ) -> AppResult<()> {
-    record(conn, ctx, now, success("user", user_id, Some(detail)))
+    insert(conn, &[user_row(ctx, now, user_id, detail)])
+}
+
+/// The row of a successful change concerning a user (for [`insert`] with others).
+pub fn user_row(ctx: &Context, now: DateTime<Utc>, user_id: &str, detail: Value) -> AuditEventRow {
+    row(ctx, now, success("user", user_id, Some(detail)))
+}
+
+/// Records events in the caller's transaction, in one statement.
+pub fn insert(conn: &mut DbConn, rows: &[AuditEventRow]) -> AppResult<()> {
+    audit_events::insert(conn, rows)?;
+    Ok(())
 }
 
 /// Records one event in the caller's transaction.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::idempotency::{self, Claim};
+use super::notifications;
 use super::{Context, Deps};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -101,15 +102,16 @@ impl Effect {
     }
 }
 
-/// Runs `work` in one transaction on the blocking pool, then wakes this process's outbox relay for
-/// the messages the transaction queued.
+/// Runs `work` in one transaction on the blocking pool, then wakes this process's outbox relay if
+/// the transaction queued messages (a change that queued none costs the relay nothing).
 pub async fn with_outbox<T: Send + 'static>(
     deps: &Deps,
     effect: Effect,
     work: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
+    let queued_before = notifications::queued_so_far();
     let answer = write(&deps.db, effect, work).await?;
-    if effect == Effect::Commit {
+    if effect == Effect::Commit && notifications::queued_so_far() != queued_before {
         deps.outbox.wake();
     }
     Ok(answer)
@@ -137,7 +139,11 @@ where
     let mut done = Vec::with_capacity(items.len());
     for (at, group) in items.chunks(GROUP).enumerate() {
         let (apply, group, first) = (apply.clone(), group.to_vec(), at * GROUP);
-        match with_outbox(deps, effect, move |tx| apply(tx, first, group)).await {
+        let stored = with_outbox(deps, effect, move |tx| {
+            crate::db::plan_per_statement(tx)?;
+            apply(tx, first, group)
+        });
+        match stored.await {
             Ok(answers) => done.extend(answers),
             Err(error) => return (done, Some((first, error))),
         }

@@ -15,6 +15,7 @@ use super::{
     page, users, with_outbox,
 };
 use crate::crypto::ServerKey;
+use crate::db::audit_events::AuditEventRow;
 use crate::db::registration_sessions::{self as rows, SessionFilter, SessionRow};
 use crate::db::{DbConn, users as user_rows};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -166,6 +167,36 @@ fn queue_message(
     Ok(row.id)
 }
 
+/// Makes way for a new session: the user's pending session is marked expired if it has lapsed, or
+/// removed if `force` (answering its audit row), or else refused.
+fn clear_pending(
+    tx: &mut DbConn,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user_id: &str,
+    force: bool,
+) -> AppResult<Option<AuditEventRow>> {
+    match rows::pending(tx, user_id)? {
+        None => Ok(None),
+        Some(lapsed) if lapsed.expires_at <= now.naive_utc() => {
+            rows::expire(tx, &lapsed.id)?;
+            Ok(None)
+        }
+        Some(existing) if force => {
+            rows::remove(tx, &existing.id, now.naive_utc(), ctx.actor.id())?;
+            let detail = json!({"session": existing.id, "replaced": true});
+            Ok(Some(audit::user_row(ctx, now, user_id, detail)))
+        }
+        Some(existing) => Err(AppError::Conflict {
+            code: ErrorCode::SessionExists,
+            message: format!(
+                "the user has a pending registration session ({}); use force to replace it",
+                existing.id
+            ),
+        }),
+    }
+}
+
 fn dedup(channels: &[NotifyChannel]) -> Vec<NotifyChannel> {
     let mut out = Vec::new();
     for channel in channels {
@@ -200,21 +231,9 @@ pub async fn create(
                 message: "the user is already enrolled in mobile-app".into(),
             });
         }
-        rows::expire_lapsed(tx, &user.id, now.naive_utc())?;
-        if let Some(existing) = rows::current(tx, &user.id, now.naive_utc())? {
-            if !input.force {
-                return Err(AppError::Conflict {
-                    code: ErrorCode::SessionExists,
-                    message: format!(
-                        "the user has a pending registration session ({}); use force to replace it",
-                        existing.id
-                    ),
-                });
-            }
-            rows::remove(tx, &existing.id, now.naive_utc(), ctx.actor.id())?;
-            let detail = json!({"session": existing.id, "replaced": true});
-            audit::record_user(tx, &ctx, now, &user.id, detail)?;
-        }
+        // The replaced session's audit row and the new one's go in in one statement.
+        let mut audit_rows = Vec::with_capacity(2);
+        audit_rows.extend(clear_pending(tx, &ctx, now, &user.id, input.force)?);
         let row = SessionRow {
             id: uuid::Uuid::now_v7().to_string(),
             user_id: user.id.clone(),
@@ -234,7 +253,8 @@ pub async fn create(
         }
         let detail =
             json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
-        audit::record_user(tx, &ctx, now, &user.id, detail)?;
+        audit_rows.push(audit::user_row(&ctx, now, &user.id, detail));
+        audit::insert(tx, &audit_rows)?;
         let shown = identity_verifications::is_verified(tx, &ctx, &user.id, now)?;
         let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &row.id));
         let mut session = to_model(row, now);
@@ -274,7 +294,8 @@ pub async fn current(deps: &Deps, user: String) -> AppResult<RegistrationSession
     deps.db
         .read(move |conn| {
             let user = users::find_required(conn, &user)?;
-            rows::current(conn, &user.id, now.naive_utc())?
+            rows::pending(conn, &user.id)?
+                .filter(|row| row.expires_at > now.naive_utc())
                 .map(|row| to_model(row, now))
                 .ok_or(AppError::NotFound {
                     kind: "pending registration session for user",

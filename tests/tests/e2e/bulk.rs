@@ -135,7 +135,7 @@ async fn a_writer_that_cannot_get_the_lock_answers_503_with_retry_after() {
     let (held_tx, held_rx) = std::sync::mpsc::channel();
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     let holding = std::thread::spawn(move || {
-        let lock = match &mut *holder {
+        let lock = match &mut holder {
             enrolld::db::DbConn::Sqlite(_) => "BEGIN IMMEDIATE",
             enrolld::db::DbConn::Postgresql(_) => "BEGIN; LOCK TABLE users IN EXCLUSIVE MODE",
         };

@@ -28,13 +28,13 @@ pub fn database_text(server: &TestServer) -> String {
     ];
     let mut out = String::new();
     for table in tables {
-        let query = match &*conn {
+        let query = match &conn {
             enrolld::db::DbConn::Postgresql(_) => {
                 format!("SELECT CAST(row_to_json(t) AS TEXT) AS line FROM {table} t")
             }
             enrolld::db::DbConn::Sqlite(_) => sqlite_dump(table),
         };
-        for row in diesel::sql_query(query).load::<Line>(&mut *conn).unwrap() {
+        for row in diesel::sql_query(query).load::<Line>(&mut conn).unwrap() {
             out.push_str(&row.line);
             out.push('\n');
         }
@@ -49,7 +49,7 @@ fn contents_wiped(server: &TestServer) -> bool {
     let mut conn = server.database();
     let contents: Vec<Option<String>> = notifications::table
         .select(notifications::sealed_content)
-        .load(&mut *conn)
+        .load(&mut conn)
         .unwrap();
     contents.iter().all(Option::is_none)
 }

@@ -5,6 +5,7 @@ mod authorization;
 mod bulk;
 mod cli_and_config;
 mod code_security;
+mod connections;
 mod delivery;
 mod enrollment_flow;
 mod errors;

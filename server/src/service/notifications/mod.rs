@@ -3,7 +3,9 @@
 mod outbox;
 pub mod relay;
 
-pub use outbox::{Outgoing, Recipient, current_parts, display_time, mask, queue, queue_many};
+pub use outbox::{
+    Outgoing, Recipient, current_parts, display_time, mask, queue, queue_many, queued_so_far,
+};
 
 use crate::db::Db;
 use crate::db::notifications::{self as notification_rows, NotificationFilter, NotificationRow};

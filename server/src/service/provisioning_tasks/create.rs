@@ -235,6 +235,7 @@ async fn create_new(
         let open = if dry_run { None } else { number };
         let claim = claim.clone();
         let stored = with_outbox(deps, Effect::of(dry_run), move |tx| {
+            crate::db::plan_per_statement(tx)?;
             let (mut outcomes, chosen) = recheck(tx, &job, &group_users)?;
             if chosen.is_empty() {
                 return Ok((open, outcomes));
