@@ -1,6 +1,7 @@
 //! The work a server process does besides answering requests, started by [`crate::server`]: the
-//! outbox relay (one loop per channel) and the sweep (expired entries, purges, the audit of refused
-//! requests). Each loop calls services and ends at its next turn once `stopping` is set.
+//! outbox relay (one loop per channel), the sweep (expired entries, purges, the audit of refused
+//! requests) and the release of freed memory after busy spells. Each loop ends at its next turn once
+//! `stopping` is set.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,6 +11,9 @@ use crate::delivery::Deliverer;
 use crate::service::deps::CHANNELS;
 use crate::service::refusals::Tally;
 use crate::service::{Deps, notifications, provisioning_tasks, purge, refusals};
+
+/// How often the memory release looks whether requests have stopped coming.
+const QUIET_CHECK: Duration = Duration::from_secs(1);
 
 /// How often the sweep runs when it has nothing more to do.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
@@ -69,4 +73,62 @@ pub fn spawn_sweep(deps: Deps, refused: Arc<Tally>, stopping: Arc<AtomicBool>) {
             tokio::time::sleep(SWEEP_INTERVAL).await;
         }
     });
+}
+
+/// Starts the memory release: after each busy spell (and once after start-up), the heap memory
+/// freed meanwhile goes back to the operating system. glibc's allocator keeps what threads free in
+/// their arenas, so a burst (a bulk import, a load peak) would otherwise leave its high-water mark
+/// resident for good; it never runs under load, as the trim holds each arena's lock while it walks it.
+pub fn spawn_memory_release(
+    requests: impl Fn() -> u64 + Send + 'static,
+    stopping: Arc<AtomicBool>,
+) {
+    tokio::spawn(async move {
+        let mut spell = QuietSpell::starting_at(requests());
+        while !stopping.load(Ordering::Relaxed) {
+            tokio::time::sleep(QUIET_CHECK).await;
+            if spell.has_begun(requests()) {
+                crate::memory::release_freed();
+            }
+        }
+    });
+}
+
+/// Tells, from the count of requests answered looked at once a [`QUIET_CHECK`], when a quiet spell
+/// begins: the count has not moved since the last look, and has moved since the last quiet spell.
+struct QuietSpell {
+    seen: u64,
+    last_quiet_at: Option<u64>,
+}
+
+impl QuietSpell {
+    fn starting_at(requests: u64) -> Self {
+        Self {
+            seen: requests,
+            last_quiet_at: None,
+        }
+    }
+
+    fn has_begun(&mut self, requests: u64) -> bool {
+        let begun = requests == self.seen && self.last_quiet_at != Some(requests);
+        if begun {
+            self.last_quiet_at = Some(requests);
+        }
+        self.seen = requests;
+        begun
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QuietSpell;
+
+    #[test]
+    fn a_quiet_spell_begins_once_after_start_and_once_after_each_busy_one() {
+        let mut spell = QuietSpell::starting_at(0);
+        let looks = [0, 0, 0, 5, 9, 9, 9, 12, 12];
+        let begun: Vec<bool> = looks.iter().map(|&n| spell.has_begun(n)).collect();
+        let expected = [true, false, false, false, false, true, false, false, true];
+        assert_eq!(begun, expected);
+    }
 }

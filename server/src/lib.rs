@@ -14,6 +14,7 @@ pub mod db;
 pub mod delivery;
 pub mod error;
 pub mod files;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod net;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 const BUCKETS: &[f64] = &[
@@ -20,11 +21,13 @@ struct Series {
 #[derive(Default)]
 pub struct Metrics {
     series: Mutex<BTreeMap<(&'static str, u16), Series>>,
+    requests: AtomicU64,
 }
 
 impl Metrics {
     /// Records one request.
     pub fn observe(&self, operation: &'static str, status: u16, elapsed: Duration) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
         let seconds = elapsed.as_secs_f64();
         let Ok(mut series) = self.series.lock() else {
             return;
@@ -37,6 +40,11 @@ impl Metrics {
                 *bucket += 1;
             }
         }
+    }
+
+    /// Requests answered since the process started.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     /// The Prometheus text exposition.

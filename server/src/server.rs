@@ -206,6 +206,11 @@ pub async fn start(
     });
     crate::background::spawn_relay(deps.clone(), Arc::new(deliverer), state.stopping.clone());
     crate::background::spawn_sweep(deps, state.refusals.clone(), state.stopping.clone());
+    let counted = state.clone();
+    crate::background::spawn_memory_release(
+        move || counted.metrics.requests(),
+        state.stopping.clone(),
+    );
     let factory_state = state.clone();
     let server = HttpServer::new(move || build_app(factory_state.clone()))
         .shutdown_timeout(30)
