@@ -35,11 +35,15 @@ pub enum RouteMatch<'a> {
     NotFound,
 }
 
-/// Every operation of the document.
+/// Every operation of the document, grouped by how many segments its path has.
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
-    routes: Vec<RouteInfo>,
+    /// `by_length[n]`: the operations whose paths have `n` segments.
+    by_length: Vec<Vec<RouteInfo>>,
 }
+
+/// Paths of more segments than this are refused when the document is read (none comes near).
+const MAX_SEGMENTS: usize = 16;
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
 
@@ -48,7 +52,7 @@ impl RouteTable {
     /// anonymous callers (`security: [{}, {bearer: [..]}]`, as `/metrics`) is public, unless
     /// `close_optional` is set (`metrics_require_token`): then it needs its listed scopes.
     pub fn from_spec(spec: &Value, close_optional: bool) -> Result<Self, String> {
-        let mut routes = Vec::new();
+        let mut by_length: Vec<Vec<RouteInfo>> = Vec::new();
         let paths = spec
             .get("paths")
             .and_then(Value::as_object)
@@ -62,27 +66,48 @@ impl RouteTable {
                     .get("operationId")
                     .and_then(Value::as_str)
                     .ok_or_else(|| format!("{method} {template} has no operationId"))?;
-                routes.push(RouteInfo {
+                let segments = parse_template(template);
+                if segments.len() > MAX_SEGMENTS {
+                    return Err(format!("{template} has more than {MAX_SEGMENTS} segments"));
+                }
+                if by_length.len() <= segments.len() {
+                    by_length.resize_with(segments.len() + 1, Vec::new);
+                }
+                by_length[segments.len()].push(RouteInfo {
                     method: method.to_ascii_uppercase(),
                     template: template.clone(),
                     operation_id: Box::leak(operation_id.to_owned().into_boxed_str()),
                     scopes: security_scopes(operation, close_optional)?,
-                    segments: parse_template(template),
+                    segments,
                 });
             }
         }
-        Ok(Self { routes })
+        Ok(Self { by_length })
     }
 
     /// Resolves a request. A literal segment beats a parameter (`/v1/users/import` over `/v1/users/{user}`).
-    /// One pass over the table, allocating nothing unless the method is not allowed.
+    /// The path is split once and compared with the operations of as many segments, allocating
+    /// nothing unless the method is not allowed.
     pub fn resolve(&self, method: &str, path: &str) -> RouteMatch<'_> {
+        let mut parts = [""; MAX_SEGMENTS];
+        let mut count = 0;
+        for part in path.split('/').skip(1) {
+            let Some(slot) = parts.get_mut(count) else {
+                return RouteMatch::NotFound;
+            };
+            *slot = part;
+            count += 1;
+        }
+        let (parts, routes) = match self.by_length.get(count) {
+            Some(routes) => (&parts[..count], routes),
+            None => return RouteMatch::NotFound,
+        };
         // The most literal templates win for every method: `/v1/users/import` is the import
         // resource (POST only), never the user named "import".
         let mut fewest = usize::MAX;
         let mut found = None;
-        for route in &self.routes {
-            let Some(params) = match_segments(&route.segments, path) else {
+        for route in routes {
+            let Some(params) = match_segments(&route.segments, parts) else {
                 continue;
             };
             if params < fewest {
@@ -97,10 +122,9 @@ impl RouteTable {
             Some(route) => RouteMatch::Operation(route),
             None if fewest == usize::MAX => RouteMatch::NotFound,
             None => {
-                let mut allowed: Vec<String> = self
-                    .routes
+                let mut allowed: Vec<String> = routes
                     .iter()
-                    .filter(|route| match_segments(&route.segments, path) == Some(fewest))
+                    .filter(|route| match_segments(&route.segments, parts) == Some(fewest))
                     .map(|route| route.method.clone())
                     .collect();
                 allowed.sort();
@@ -154,18 +178,18 @@ fn parse_template(template: &str) -> Vec<Segment> {
         .collect()
 }
 
-/// The parameters a path fills in a template, or `None` when it does not match.
-fn match_segments(segments: &[Segment], path: &str) -> Option<usize> {
-    let mut parts = path.split('/').skip(1);
+/// The parameters a path's segments fill in a template of as many segments, or `None` when they
+/// do not match.
+fn match_segments(segments: &[Segment], parts: &[&str]) -> Option<usize> {
     let mut params = 0;
-    for segment in segments {
-        match (segment, parts.next()?) {
-            (Segment::Literal(literal), part) if literal == part => {}
-            (Segment::Param, part) if !part.is_empty() => params += 1,
+    for (segment, part) in segments.iter().zip(parts) {
+        match segment {
+            Segment::Literal(literal) if literal == part => {}
+            Segment::Param if !part.is_empty() => params += 1,
             _ => return None,
         }
     }
-    parts.next().is_none().then_some(params)
+    Some(params)
 }
 
 #[cfg(test)]
@@ -207,5 +231,17 @@ mod tests {
             panic!()
         };
         assert_eq!(route.scopes, None);
+        for unknown in [
+            "/",
+            "/healthz/",
+            "/v1/users/",
+            "/v1/users/bob/x",
+            &"/a".repeat(40),
+        ] {
+            assert!(
+                matches!(table.resolve("GET", unknown), RouteMatch::NotFound),
+                "{unknown}"
+            );
+        }
     }
 }
