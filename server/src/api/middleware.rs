@@ -40,10 +40,7 @@ pub async fn around(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let method = req.method().as_str().to_owned();
-    // The path as actix routes it (percent-encoded characters decoded but for `%`, `/` and `+`), so
-    // the operation found here is the handler that will run: `/v1/enrollments/%62atch` is `batch`.
-    let path = req.match_info().get_ref().path().to_owned();
+    let method = req.method().clone();
     // HEAD is answered like GET (actix-http leaves out the body of a response to HEAD).
     if method == "HEAD" {
         req.head_mut().method = actix_web::http::Method::GET;
@@ -54,7 +51,7 @@ pub async fn around(
             let response = req.into_response(error.render(Some(&request_id)));
             ("refused_before_routing", response)
         }
-        None => dispatch(&state, req, next, &request_id, &method, &path).await?,
+        None => dispatch(&state, req, next, &request_id, method.as_str()).await?,
     };
     let mut response = response;
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
@@ -134,10 +131,13 @@ async fn dispatch(
     next: Next<impl MessageBody + 'static>,
     request_id: &str,
     method: &str,
-    path: &str,
 ) -> Result<(&'static str, ServiceResponse<BoxBody>), actix_web::Error> {
-    let routed_method = req.method().as_str().to_owned();
-    let answer = match state.routes.resolve(&routed_method, path) {
+    // The path as actix routes it (percent-encoded characters decoded but for `%`, `/` and `+`), so
+    // the operation found here is the handler that will run: `/v1/enrollments/%62atch` is `batch`.
+    let path = req.match_info().get_ref().path();
+    let found = state.routes.resolve(req.method().as_str(), path);
+    let swagger_ui = state.config.docs && path.starts_with("/swagger-ui");
+    let answer = match found {
         RouteMatch::Operation(route) => {
             let operation = route.operation_id;
             req.extensions_mut().insert(OperationId(operation));
@@ -154,6 +154,7 @@ async fn dispatch(
             (operation, response)
         }
         RouteMatch::MethodNotAllowed(allowed) => {
+            let path = req.match_info().get_ref().path();
             let error = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 ErrorCode::MethodNotAllowed,
@@ -170,7 +171,7 @@ async fn dispatch(
         }
         // Only Swagger UI is served outside the document; anything else the document does not know
         // is answered here, so no handler ever runs without this middleware having matched it.
-        RouteMatch::NotFound if state.config.docs && path.starts_with("/swagger-ui") => {
+        RouteMatch::NotFound if swagger_ui => {
             let mut response = call_guarded(req, next, request_id).await?;
             response.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,
