@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 const BUCKETS: &[f64] = &[
@@ -21,13 +20,11 @@ struct Series {
 #[derive(Default)]
 pub struct Metrics {
     series: Mutex<BTreeMap<(&'static str, u16), Series>>,
-    requests: AtomicU64,
 }
 
 impl Metrics {
     /// Records one request.
     pub fn observe(&self, operation: &'static str, status: u16, elapsed: Duration) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
         let seconds = elapsed.as_secs_f64();
         let Ok(mut series) = self.series.lock() else {
             return;
@@ -44,7 +41,9 @@ impl Metrics {
 
     /// Requests answered since the process started.
     pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
+        self.series
+            .lock()
+            .map_or(0, |series| series.values().map(|s| s.count).sum())
     }
 
     /// The Prometheus text exposition.

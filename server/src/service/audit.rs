@@ -127,8 +127,7 @@ pub fn record(
     now: DateTime<Utc>,
     entry: Entry<'_>,
 ) -> AppResult<()> {
-    audit_events::insert(conn, &[row(ctx, now, entry)])?;
-    Ok(())
+    insert(conn, &[row(ctx, now, entry)])
 }
 
 /// Records, in its own transaction, an event with no verified operator behind it or one refused

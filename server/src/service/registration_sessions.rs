@@ -178,7 +178,7 @@ fn clear_pending(
 ) -> AppResult<Option<AuditEventRow>> {
     match rows::pending(tx, user_id)? {
         None => Ok(None),
-        Some(lapsed) if lapsed.expires_at <= now.naive_utc() => {
+        Some(lapsed) if lapsed.effective_status(now.naive_utc()) == SessionStatus::Expired => {
             rows::expire(tx, &lapsed.id)?;
             Ok(None)
         }
@@ -295,7 +295,7 @@ pub async fn current(deps: &Deps, user: String) -> AppResult<RegistrationSession
         .read(move |conn| {
             let user = users::find_required(conn, &user)?;
             rows::pending(conn, &user.id)?
-                .filter(|row| row.expires_at > now.naive_utc())
+                .filter(|row| row.effective_status(now.naive_utc()) == SessionStatus::Pending)
                 .map(|row| to_model(row, now))
                 .ok_or(AppError::NotFound {
                     kind: "pending registration session for user",
