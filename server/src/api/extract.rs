@@ -332,15 +332,12 @@ impl FromRequest for PublicRequest {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let extensions = req.extensions();
-        let request_id = extensions
-            .get::<super::middleware::RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
-        let operation_id = extensions
-            .get::<super::middleware::OperationId>()
-            .map(|o| o.0)
-            .unwrap_or("unknown");
+        let current = req
+            .extensions()
+            .get::<super::middleware::CurrentRequest>()
+            .copied();
+        let request_id = current.map(|c| c.id().to_owned()).unwrap_or_default();
+        let operation_id = current.map_or("unknown", |c| c.operation_id);
         let source = source_address(req);
         std::future::ready(Ok(PublicRequest {
             request_id,

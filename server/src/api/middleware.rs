@@ -21,13 +21,31 @@ use crate::service::{Actor, Context, audit, refusals};
 /// Swagger UI loads only its own files and calls only this server.
 const SWAGGER_UI_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/// The request id of the current request.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
-/// The operationId of the current request.
+/// The request id and operationId of the current request, for handlers that run without an
+/// operator's `Context` (public operations). Kept on the stack: no allocation per request.
 #[derive(Debug, Clone, Copy)]
-pub struct OperationId(pub &'static str);
+pub struct CurrentRequest {
+    id: [u8; uuid::fmt::Hyphenated::LENGTH],
+    /// The operationId.
+    pub operation_id: &'static str,
+}
+
+impl CurrentRequest {
+    /// A new request id; the operation is not known yet.
+    fn new() -> Self {
+        let mut id = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        uuid::Uuid::now_v7().hyphenated().encode_lower(&mut id);
+        CurrentRequest {
+            id,
+            operation_id: "",
+        }
+    }
+
+    /// The request id (a UUIDv7, hyphenated).
+    pub fn id(&self) -> &str {
+        std::str::from_utf8(&self.id).unwrap_or_default()
+    }
+}
 
 /// The middleware function (for `actix_web::middleware::from_fn`).
 pub async fn around(
@@ -35,8 +53,8 @@ pub async fn around(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
-    let request_id = uuid::Uuid::now_v7().to_string();
-    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let current = CurrentRequest::new();
+    let request_id = current.id();
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
@@ -48,26 +66,25 @@ pub async fn around(
     let (operation, response) = match refused_before_routing(&req) {
         Some(error) => {
             tracing::warn!(request.id = %request_id, %error, "request refused before routing");
-            let response = req.into_response(error.render(Some(&request_id)));
+            let response = req.into_response(error.render(Some(request_id)));
             ("refused_before_routing", response)
         }
-        None => dispatch(&state, req, next, &request_id, method.as_str()).await?,
+        None => dispatch(&state, req, next, current, method.as_str()).await?,
     };
     let mut response = response;
-    if let Ok(value) = header::HeaderValue::from_str(&request_id) {
+    if let Ok(value) = header::HeaderValue::from_str(request_id) {
         response
             .headers_mut()
             .insert(header::HeaderName::from_static("x-request-id"), value);
     }
     let status = response.status();
-    state
-        .metrics
-        .observe(operation, status.as_u16(), started.elapsed());
+    let elapsed = started.elapsed();
+    state.metrics.observe(operation, status.as_u16(), elapsed);
     tracing::info!(
         http.method = %method,
         http.route = operation,
         http.status = status.as_u16(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        elapsed_ms = elapsed.as_millis() as u64,
         request.id = %request_id,
         "request"
     );
@@ -129,9 +146,10 @@ async fn dispatch(
     state: &AppState,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-    request_id: &str,
+    current: CurrentRequest,
     method: &str,
 ) -> Result<(&'static str, ServiceResponse<BoxBody>), actix_web::Error> {
+    let request_id = current.id();
     // The path as actix routes it (percent-encoded characters decoded but for `%`, `/` and `+`), so
     // the operation found here is the handler that will run: `/v1/enrollments/%62atch` is `batch`.
     let path = req.match_info().get_ref().path();
@@ -140,7 +158,10 @@ async fn dispatch(
     let answer = match found {
         RouteMatch::Operation(route) => {
             let operation = route.operation_id;
-            req.extensions_mut().insert(OperationId(operation));
+            req.extensions_mut().insert(CurrentRequest {
+                operation_id: operation,
+                ..current
+            });
             let refused = match &route.scopes {
                 None => None,
                 Some(scopes) => authorize(state, &req, request_id, operation, scopes)

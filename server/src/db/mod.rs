@@ -328,4 +328,74 @@ mod tests {
         assert_eq!(stored(&db).await, [1, 3]);
         std::fs::remove_dir_all(dir).unwrap();
     }
+
+    /// Inserts `value` in a transaction of its own (a savepoint inside a group), then fails if asked.
+    fn insert(value: i64, fail: bool) -> impl FnOnce(&mut DbConn) -> Result<bool, Failed> {
+        move |conn| {
+            type Manager = <DbConn as diesel::Connection>::TransactionManager;
+            use diesel::Connection;
+            use diesel::connection::TransactionManager;
+            let grouped = Manager::transaction_manager_status_mut(conn)
+                .transaction_depth()
+                .map_err(failed)?
+                .is_some();
+            conn.transaction(|tx| {
+                tx.batch_execute(&format!("INSERT INTO t VALUES ({value})"))?;
+                if fail {
+                    return Err(diesel::result::Error::RollbackTransaction);
+                }
+                Ok(())
+            })
+            .map_err(failed)?;
+            Ok(grouped)
+        }
+    }
+
+    /// A write that keeps the writer busy for a while, so the writes sent after it queue together.
+    async fn hold_writer(db: &Db) -> Result<bool, Failed> {
+        db.write(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            Ok(false)
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn writes_waiting_together_share_one_commit_and_fail_alone() {
+        let dir = std::env::temp_dir().join(format!("enrolld-db-{}", uuid::Uuid::new_v4()));
+        let db = Db::open(&DatabaseLocation::Sqlite(dir.join("t.db")), 2).unwrap();
+        db.write(|conn| {
+            conn.batch_execute("CREATE TABLE t (a INTEGER)")
+                .map_err(failed)
+        })
+        .await
+        .unwrap();
+        // The first write holds the writer while the others queue behind it.
+        let (_, a, b, c) = tokio::join!(
+            hold_writer(&db),
+            db.write(insert(10, false)),
+            db.write(insert(11, true)),
+            db.write(insert(12, false))
+        );
+        assert!(
+            a.unwrap() && c.unwrap(),
+            "the waiting writes ran in one group"
+        );
+        assert!(b.is_err());
+        assert_eq!(stored(&db).await, [10, 12]);
+
+        // A panic in a group: the writes before it in the group are answered with the failure and
+        // stored nothing, the ones after it run on a new connection.
+        let (_, d, e, f) = tokio::join!(
+            hold_writer(&db),
+            db.write(insert(20, false)),
+            db.write(|_: &mut DbConn| -> Result<bool, Failed> { panic!("a bug in a write") }),
+            db.write(insert(21, false))
+        );
+        assert!(d.unwrap_err().0.contains("nothing was stored"));
+        assert!(e.unwrap_err().0.contains("task failed"));
+        f.unwrap();
+        assert_eq!(stored(&db).await, [10, 12, 21]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
