@@ -75,6 +75,8 @@ pub struct Config {
     pub docs: bool,
     /// Require a bearer token with the `metrics:read` scope for `/metrics`.
     pub metrics_require_token: bool,
+    /// Refuse (428) an update or delete of a versioned resource that sends no `If-Match`.
+    pub require_if_match: bool,
     /// How long Idempotency-Key answers are kept, in hours.
     pub idempotency_retention_hours: u64,
     /// How often the outbox relay looks for due messages, in milliseconds (it is also woken on commit).
@@ -127,6 +129,7 @@ impl Default for Config {
             trusted_proxies: None,
             docs: true,
             metrics_require_token: false,
+            require_if_match: false,
             idempotency_retention_hours: 24,
             outbox_poll_ms: 1000,
             outbox_dir: None,
@@ -144,7 +147,7 @@ const NUMERIC_KEYS: &[&str] = &[
 ];
 
 /// The keys whose values are `true` or `false`.
-const BOOL_KEYS: &[&str] = &["docs", "metrics_require_token"];
+const BOOL_KEYS: &[&str] = &["docs", "metrics_require_token", "require_if_match"];
 
 /// Every key of [`Config`] (a test checks this list against the struct).
 pub const KEYS: &[&str] = &[
@@ -178,6 +181,7 @@ pub const KEYS: &[&str] = &[
     "trusted_proxies",
     "docs",
     "metrics_require_token",
+    "require_if_match",
     "idempotency_retention_hours",
     "outbox_poll_ms",
     "outbox_dir",

@@ -46,6 +46,7 @@ error_codes! {
     InvalidToken => "invalid_token": "The bearer token is missing or invalid.",
     InsufficientScope => "insufficient_scope": "The token lacks a scope the operation needs.",
     PreconditionFailed => "precondition_failed": "If-Match names another version than the current one.",
+    PreconditionRequired => "precondition_required": "The server requires If-Match on changes (`require_if_match`); read the resource and send its ETag.",
     RateLimited => "rate_limited": "Too many attempts; `Retry-After` says when to try again.",
     DatabaseBusy => "database_busy": "The database is busy; `Retry-After` says when to try again.",
     DatabaseUnavailable => "database_unavailable": "The database is not reachable.",

@@ -27,6 +27,51 @@ pub fn sms_challenge(number: &str) -> types::StartEnrollmentChallenge {
     }
 }
 
+/// Starts an enrollment challenge for `user` (the code goes out at once).
+pub async fn start_challenge(
+    client: &Client,
+    user: &str,
+    request: types::StartEnrollmentChallenge,
+) -> types::EnrollmentChallenge {
+    client
+        .create_enrollment_challenge()
+        .user(user)
+        .body(request)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Creates a pending registration session for `user`, sent nowhere.
+pub async fn start_session(client: &Client, user: &str) -> types::RegistrationSession {
+    client
+        .create_registration_session()
+        .user(user)
+        .body(types::CreateRegistrationSession {
+            hours_to_live: None,
+            notify: vec![],
+            force: None,
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// A change of the display name only.
+pub fn rename(display_name: &str) -> types::UpdateUser {
+    types::UpdateUser {
+        display_name: Some(display_name.into()),
+        state: None,
+        email: None,
+        family_name: None,
+        given_name: None,
+        phone: None,
+        username: None,
+    }
+}
+
 /// Creates Bob with a directory email and phone.
 pub async fn create_bob(client: &Client) -> types::User {
     let mut bob = new_user("bob");

@@ -14,6 +14,7 @@ use enrolld::config::Config;
 
 pub use enrolld_client::{Client, types};
 
+mod dump;
 pub mod fixtures;
 pub mod logs;
 pub mod sinks;

@@ -2,21 +2,36 @@
 //! `Idempotent-Replayed: true` when it is the stored answer to an earlier request with the same
 //! Idempotency-Key.
 
-use actix_web::HttpResponse;
-use actix_web::http::header::HeaderName;
+use actix_web::http::header::{self, HeaderName};
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
 use crate::service::mutation::Answered;
 
 /// The answer to a create.
 pub fn created<T: Serialize>(answer: Answered<T>, dry_run: bool) -> HttpResponse {
-    let mut response = if dry_run {
+    let response = if dry_run {
         HttpResponse::Ok()
     } else {
         HttpResponse::Created()
     };
+    replayable(response, answer)
+}
+
+/// The answer to a request that takes an `Idempotency-Key`, with the status `response` has.
+pub fn replayable<T: Serialize>(
+    mut response: HttpResponseBuilder,
+    answer: Answered<T>,
+) -> HttpResponse {
     if answer.replayed {
         response.insert_header((HeaderName::from_static("idempotent-replayed"), "true"));
     }
     response.json(answer.value)
+}
+
+/// An answer showing a changeable resource, with its `ETag` (for `If-Match`).
+pub fn tagged<T: Serialize>(mut response: HttpResponseBuilder, value: &T) -> HttpResponse {
+    response
+        .insert_header((header::ETAG, crate::service::versions::tag_of(value)))
+        .json(value)
 }

@@ -14,6 +14,7 @@ use crate::api::state::AppState;
 use crate::error::ErrorCode;
 use crate::error::FieldError;
 use crate::service::Context;
+use crate::service::mutation::Mode;
 
 /// A JSON request body. Unknown fields, wrong types and missing fields are 422 problems naming the
 /// field; bad JSON is 400; a wrong media type 415; a body over the limit (`max_body_bytes` times
@@ -248,7 +249,16 @@ impl FromRequest for IfMatch {
             .headers()
             .get(header::IF_MATCH)
             .map(|v| v.to_str().map(|s| s.trim().to_owned()));
+        let required = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|state| state.config.require_if_match);
         std::future::ready(match value {
+            None if required => Err(ApiError::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                ErrorCode::PreconditionRequired,
+                "this server requires If-Match on changes: read the resource and send its ETag \
+                 (or * to change whatever version is current)",
+            )),
             None => Ok(IfMatch(None)),
             Some(Ok(tag)) if is_if_match(&tag) => Ok(IfMatch(Some(tag))),
             Some(_) => Err(ApiError::bad_request(
@@ -261,6 +271,28 @@ impl FromRequest for IfMatch {
 
 /// The `Idempotency-Key` header, if sent (its form is checked when it is claimed).
 pub struct IdempotencyKey(pub Option<String>);
+
+impl IdempotencyKey {
+    /// How the change is to be carried out: this key, and the `dry_run` query parameter.
+    pub fn with(self, query: ApiQuery<crate::model::users::DryRunQuery>) -> Mode {
+        Mode {
+            dry_run: query.0.dry_run.unwrap_or(false),
+            idempotency_key: self.0,
+            if_match: None,
+        }
+    }
+}
+
+impl IfMatch {
+    /// How the change is to be carried out: only on this version, and the `dry_run` query parameter.
+    pub fn with(self, query: ApiQuery<crate::model::users::DryRunQuery>) -> Mode {
+        Mode {
+            dry_run: query.0.dry_run.unwrap_or(false),
+            idempotency_key: None,
+            if_match: self.0,
+        }
+    }
+}
 
 impl FromRequest for IdempotencyKey {
     type Error = ApiError;

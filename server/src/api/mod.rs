@@ -14,6 +14,7 @@ pub mod notification_templates;
 pub mod notifications;
 pub mod openapi;
 pub mod openapi30;
+mod openapi_headers;
 pub mod operations;
 pub mod problem;
 #[cfg(test)]
@@ -47,6 +48,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(users::update::update_user)
                 .service(users::delete::delete_user)
                 .service(identity_services::list::list_identity_services)
+                .service(identity_services::get::get_identity_service)
                 .service(identity_services::update::update_identity_service)
                 .service(audit_events::list::list_audit_events)
                 .service(identity_verifications::create::create_identity_verification)

@@ -95,6 +95,7 @@ pub fn document() -> Value {
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let mut doc = serde_json::to_value(&openapi).unwrap_or(Value::Null);
     add_standard_errors(&mut doc);
+    super::openapi_headers::share(&mut doc);
     super::openapi30::convert(&mut doc);
     doc
 }
@@ -134,6 +135,7 @@ fn title(status: u16) -> &'static str {
         404 => "Not Found",
         409 => "Conflict",
         412 => "Precondition Failed",
+        428 => "Precondition Required",
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",
         422 => "Validation failed",
@@ -199,7 +201,7 @@ fn bearer_scopes(operation: &Map<String, Value>) -> Vec<String> {
 }
 
 /// A standard error response: status, description, code, example detail.
-type StandardProblem = (u16, String, ErrorCode, String);
+pub(super) type StandardProblem = (u16, String, ErrorCode, String);
 
 /// The errors any operation of this shape can answer with (bad input, authentication, scope, a
 /// missing resource, body limits, validation, a server failure).
@@ -264,6 +266,7 @@ fn standard_problems(template: &str, operation: &Map<String, Value>) -> Vec<Stan
             "email: is not an email address".into(),
         ));
     }
+    standard.extend(super::openapi_headers::problems(operation));
     standard.push((
         500,
         "The server failed; quote `instance` to an administrator".into(),

@@ -37,6 +37,11 @@ fn http_level(code: ErrorCode) -> Option<ApiError> {
     Some(match code {
         C::InvalidQuery => ApiError::bad_request(code, "query parameter limit: invalid digit"),
         C::InvalidHeader => ApiError::bad_request(code, "If-Match must be an ETag such as \"3\""),
+        C::PreconditionRequired => http(
+            S::PRECONDITION_REQUIRED,
+            code,
+            "this server requires If-Match on changes: read the resource and send its ETag",
+        ),
         C::MalformedJson => ApiError::bad_request(code, "expected value at line 1 column 13"),
         C::MissingBody => ApiError::bad_request(code, "this operation needs a JSON body"),
         C::UnreadableBody => ApiError::bad_request(code, "the body could not be read"),
@@ -124,6 +129,7 @@ fn example(code: ErrorCode) -> ApiError {
         | C::UnsupportedMediaType
         | C::UriTooLong
         | C::HeadersTooLarge
+        | C::PreconditionRequired
         | C::MethodNotAllowed
         | C::DatabaseUnavailable
         | C::HttpError => unreachable!("answered by http_level"),

@@ -64,6 +64,24 @@ pub fn complete(
     .execute(conn)
 }
 
+/// Lets go of a claim whose request failed (only while it has no answer), so a retry runs again.
+pub fn release(
+    conn: &mut DbConn,
+    key: &str,
+    operator_id: &str,
+    operation: &str,
+    running: i32,
+) -> QueryResult<usize> {
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::key.eq(key))
+            .filter(idempotency_keys::operator_id.eq(operator_id))
+            .filter(idempotency_keys::operation.eq(operation))
+            .filter(idempotency_keys::response_status.eq(running)),
+    )
+    .execute(conn)
+}
+
 /// Deletes stored answers created before `before`.
 pub fn purge_before(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))

@@ -86,7 +86,7 @@ impl CodeChannel {
 }
 
 /// Start verifying a user's identity.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"channel": "email"}))]
 pub struct StartIdentityVerification {
@@ -217,7 +217,7 @@ impl CodeService {
 }
 
 /// Start enrolling an address: a code goes to it, and the user reads it back.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"service": "personal-email", "address": "bob@example.org"}))]
 pub struct StartEnrollmentChallenge {
@@ -259,7 +259,7 @@ pub struct EnrollmentChallenge {
 }
 
 /// Enroll many users directly (administrators), without codes.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"items": [
     {"user": "bob", "service": "personal-email", "address": "bob@example.org"},
@@ -272,7 +272,7 @@ pub struct BatchEnroll {
 }
 
 /// One enrollment to add.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchEnrollItem {
     /// The user's id or username.

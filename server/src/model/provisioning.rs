@@ -282,7 +282,7 @@ pub struct RemoveTaskUsers {
 }
 
 /// Resend self-enrollment emails.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"users": ["bob"], "email": "bob.private@example.org"}))]
 pub struct ResendProvisioning {

@@ -17,7 +17,7 @@ pub enum NotifyChannel {
 }
 
 /// Create a registration session.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"hours_to_live": 24, "notify": ["email"], "force": false}))]
 pub struct CreateRegistrationSession {
@@ -109,7 +109,7 @@ pub struct ListRegistrationSessionsQuery {
 }
 
 /// Send a pending session again.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"channels": ["email", "sms"]}))]
 pub struct NotifyRegistrationSession {

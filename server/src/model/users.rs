@@ -47,7 +47,7 @@ pub struct User {
 }
 
 /// A new user.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "username": "bob",
@@ -149,7 +149,7 @@ pub struct DryRunQuery {
 }
 
 /// Many users at once.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"users": [
     {"username": "alice", "email": "alice@example.com"},

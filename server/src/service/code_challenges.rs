@@ -4,11 +4,11 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::{Context, audit};
+use super::{Context, Deps, Effect, audit};
 use crate::crypto::{ServerKey, six_digit_code};
 use crate::db::audit_events;
 use crate::db::code_challenges::{self as challenge_rows, CodeChallengeRow};
-use crate::db::{Db, DbConn, rate_limits};
+use crate::db::{DbConn, rate_limits};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::ChallengeStatus;
 
@@ -195,18 +195,35 @@ pub struct ChallengeKind {
     pub name: &'static str,
 }
 
+/// Why a challenge that is not pending cannot be answered.
+fn not_open(status: ChallengeStatus) -> AppError {
+    match status {
+        ChallengeStatus::Verified => used(),
+        ChallengeStatus::Locked => locked(),
+        _ => AppError::Unprocessable {
+            code: ErrorCode::CodeExpired,
+            message: "the code has expired; send a new one".into(),
+        },
+    }
+}
+
 /// Checks a code read back. The attempt is counted in its own transaction before the comparison, so
 /// parallel guesses cannot exceed the cap; wrong codes and lockouts are audited. On success the
 /// challenge row is returned, still unconsumed: the caller consumes it (exactly one caller wins).
+///
+/// A dry run checks everything but the code: the challenge is the caller's and still open, and the
+/// code has the right form. It never compares the code, so it spends no attempt and tells nothing
+/// about the code.
 pub async fn check(
-    db: &Db,
-    key: &ServerKey,
+    deps: &Deps,
     ctx: &Context,
     now: DateTime<Utc>,
     id: String,
     code: String,
     kind: ChallengeKind,
+    effect: Effect,
 ) -> AppResult<CodeChallengeRow> {
+    let (db, key) = (&deps.db, &deps.key);
     let (purpose, kind) = (kind.purpose, kind.name);
     let code = code.trim().to_owned();
     if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
@@ -216,20 +233,24 @@ pub async fn check(
         ));
     }
     let counted_ctx = ctx.clone();
+    if effect == Effect::DryRun {
+        return db
+            .read(move |conn| {
+                let row = find_own(conn, &counted_ctx, &id, purpose, kind)?;
+                match status(&row, now) {
+                    ChallengeStatus::Pending => Ok(row),
+                    other => Err(not_open(other)),
+                }
+            })
+            .await;
+    }
     let row = db
         .write(move |conn| {
             find_own(conn, &counted_ctx, &id, purpose, kind)?;
             let counted = challenge_rows::count_attempt(conn, &id, now.naive_utc())?;
             let row = find_own(conn, &counted_ctx, &id, purpose, kind)?;
             if counted == 0 {
-                return Err(match status(&row, now) {
-                    ChallengeStatus::Verified => used(),
-                    ChallengeStatus::Locked => locked(),
-                    _ => AppError::Unprocessable {
-                        code: ErrorCode::CodeExpired,
-                        message: "the code has expired; send a new one".into(),
-                    },
-                });
+                return Err(not_open(status(&row, now)));
             }
             Ok(row)
         })

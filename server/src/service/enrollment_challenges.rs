@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::{
     CodeService, Enrollment, EnrollmentChallenge, StartEnrollmentChallenge,
 };
-use crate::service::mutation::Effect;
+use crate::service::mutation::{self, Answered, Effect, Mode};
 
 const PURPOSE: &str = "enrollment";
 const KIND: &str = "enrollment challenge";
@@ -79,21 +79,24 @@ fn send_code(
     Ok(())
 }
 
-/// Sends a code to the address to enroll.
+/// Sends a code to the address to enroll. A dry run makes every check (including the hourly send
+/// allowances, without spending them) and sends nothing.
 pub async fn create(
     deps: &Deps,
     ctx: &Context,
     user: String,
     input: StartEnrollmentChallenge,
-) -> AppResult<EnrollmentChallenge> {
+    mode: Mode,
+) -> AppResult<Answered<EnrollmentChallenge>> {
     let service_id = input.service.as_str();
     let address = enrollments::check_address(service_id, &input.address)
         .map_err(|m| AppError::invalid("address", m))?;
     let now = deps.clock.now();
     let key = deps.key.clone();
     let config = deps.config.clone();
-    let ctx = ctx.clone();
-    with_outbox(deps, Effect::Commit, move |tx| {
+    let ctx_owned = ctx.clone();
+    mutation::create_once(deps, ctx, &mode, (user, input), move |tx, (user, input)| {
+        let ctx = &ctx_owned;
         let user = users::find_required(tx, &user)?;
         users::require_active(&user)?;
         let service = enrollments::find_service(tx, service_id)?;
@@ -107,7 +110,7 @@ pub async fn create(
                 ),
             });
         }
-        identity_verifications::require_verified(tx, &ctx, &user.id, now)?;
+        identity_verifications::require_verified(tx, ctx, &user.id, now)?;
         if crate::db::enrollments::active(tx, &user.id, service_id)?.is_some() {
             return Err(AppError::Conflict {
                 code: ErrorCode::AlreadyEnrolled,
@@ -119,7 +122,7 @@ pub async fn create(
         let issued = code_challenges::issue(
             tx,
             &key,
-            &ctx,
+            ctx,
             now,
             ChallengeTarget {
                 purpose: PURPOSE,
@@ -129,40 +132,54 @@ pub async fn create(
                 address: &address,
             },
         )?;
-        send_code(tx, &key, &ctx, now, &user, &issued)?;
+        send_code(tx, &key, ctx, now, &user, &issued)?;
         let detail = json!({"challenge": issued.row.id, "service": service_id});
-        audit::record_user(tx, &ctx, now, &user.id, detail)?;
+        audit::record_user(tx, ctx, now, &user.id, detail)?;
         Ok(to_model(&issued.row, now))
     })
     .await
 }
 
-/// Sends the challenge again with a new code (the failure count is kept).
-pub async fn resend(deps: &Deps, ctx: &Context, id: String) -> AppResult<EnrollmentChallenge> {
+/// Sends the challenge again with a new code (the failure count is kept). A dry run makes every
+/// check and sends nothing; the challenge keeps its code.
+pub async fn resend(
+    deps: &Deps,
+    ctx: &Context,
+    id: String,
+    mode: Mode,
+) -> AppResult<Answered<EnrollmentChallenge>> {
     let now = deps.clock.now();
     let key = deps.key.clone();
-    let ctx = ctx.clone();
-    with_outbox(deps, Effect::Commit, move |tx| {
-        let row = code_challenges::find_own(tx, &ctx, &id, PURPOSE, KIND)?;
+    let ctx_owned = ctx.clone();
+    mutation::create_once(deps, ctx, &mode, id, move |tx, id| {
+        let ctx = &ctx_owned;
+        let row = code_challenges::find_own(tx, ctx, &id, PURPOSE, KIND)?;
         let user = users::find_required(tx, &row.user_id)?;
         let service_id = row.service_id.clone().unwrap_or_default();
         enrollments::require_may_enroll(tx, &user, &service_id)?;
-        let issued = code_challenges::reissue(tx, &key, &ctx, now, &row)?;
-        send_code(tx, &key, &ctx, now, &user, &issued)?;
+        let issued = code_challenges::reissue(tx, &key, ctx, now, &row)?;
+        send_code(tx, &key, ctx, now, &user, &issued)?;
         let detail = json!({"challenge": issued.row.id, "sends": issued.row.send_count});
-        audit::record_user(tx, &ctx, now, &user.id, detail)?;
+        audit::record_user(tx, ctx, now, &user.id, detail)?;
         Ok(to_model(&issued.row, now))
     })
     .await
 }
 
-/// Checks the code read back and enrolls the address.
-pub async fn verify(deps: &Deps, ctx: &Context, id: String, code: String) -> AppResult<Enrollment> {
+/// Checks the code read back and enrolls the address. A dry run checks all but the code (see
+/// `code_challenges::check`) and answers with the enrollment that would be made.
+pub async fn verify(
+    deps: &Deps,
+    ctx: &Context,
+    id: String,
+    code: String,
+    effect: Effect,
+) -> AppResult<Enrollment> {
     let now = deps.clock.now();
-    let row = code_challenges::check(&deps.db, &deps.key, ctx, now, id, code, CHALLENGE).await?;
+    let row = code_challenges::check(deps, ctx, now, id, code, CHALLENGE, effect).await?;
     let owned = deps.clone();
     let ctx = ctx.clone();
-    with_outbox(deps, Effect::Commit, move |tx| {
+    with_outbox(deps, effect, move |tx| {
         code_challenges::consume(tx, &row, now, None)?;
         let user = users::find_required(tx, &row.user_id)?;
         identity_verifications::require_verified(tx, &ctx, &user.id, now)?;

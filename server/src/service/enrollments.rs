@@ -22,7 +22,7 @@ use crate::model::enrollments::{
     Actor, BatchEnroll, BatchEnrollResponse, BatchEnrollResult, BatchItemStatus, Enrollment,
     EnrollmentList,
 };
-use crate::service::mutation::Effect;
+use crate::service::mutation::{self, Answered, Effect, Mode};
 use crate::states::UserState;
 
 /// The API shape of a row (address masked).
@@ -314,6 +314,20 @@ pub async fn delete(
 
 /// Enrolls many users directly, recorded as enrolled by the operator (no code); answers per item.
 pub async fn batch(
+    deps: &Deps,
+    ctx: &Context,
+    input: BatchEnroll,
+    mode: Mode,
+) -> AppResult<Answered<BatchEnrollResponse>> {
+    let dry_run = mode.dry_run;
+    mutation::create_across(deps, ctx, &mode, input, async |input| {
+        batch_groups(deps, ctx, input, dry_run).await
+    })
+    .await
+}
+
+/// Enrolls the items in groups, each group one transaction (see [`batch`]).
+async fn batch_groups(
     deps: &Deps,
     ctx: &Context,
     input: BatchEnroll,

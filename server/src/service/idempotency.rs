@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::Context;
+use crate::crypto::ServerKey;
 use crate::db::idempotency::{self, IdempotencyRow};
 use crate::db::{Db, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -29,6 +30,9 @@ pub struct Replay {
     /// JSON body.
     pub body: String,
 }
+
+/// The table answers are sealed for.
+const TABLE: &str = "idempotency_keys";
 
 /// `response_status` of a claim whose request is still running; any other value means answered.
 const RUNNING: i32 = 0;
@@ -56,7 +60,7 @@ pub fn claim(ctx: &Context, key: &str, request: &impl serde::Serialize) -> AppRe
     })
 }
 
-fn replay_of(row: IdempotencyRow, claim: &Claim) -> AppResult<Option<Replay>> {
+fn replay_of(row: IdempotencyRow, key: &ServerKey, claim: &Claim) -> AppResult<Option<Replay>> {
     if row.request_hash != claim.request_hash {
         return Err(AppError::Unprocessable {
             code: ErrorCode::IdempotencyKeyReused,
@@ -69,13 +73,17 @@ fn replay_of(row: IdempotencyRow, claim: &Claim) -> AppResult<Option<Replay>> {
             message: "a request with this Idempotency-Key is still running".into(),
         });
     }
-    Ok(Some(Replay {
-        body: row.response_body,
-    }))
+    let body = match key.open(TABLE, &sealed_to(claim), &row.response_body) {
+        Ok(json) => String::from_utf8(json).map_err(AppError::internal)?,
+        // Answers stored before they were sealed are plain JSON.
+        Err(_) if row.response_body.starts_with('{') => row.response_body,
+        Err(error) => return Err(AppError::internal(error)),
+    };
+    Ok(Some(Replay { body }))
 }
 
 /// The stored answer for a claim, if the key was used before.
-pub async fn stored(db: &Db, claim: &Claim) -> AppResult<Option<Replay>> {
+pub async fn stored(db: &Db, key: &ServerKey, claim: &Claim) -> AppResult<Option<Replay>> {
     let lookup = claim.clone();
     let row = db
         .read(move |conn| {
@@ -84,7 +92,7 @@ pub async fn stored(db: &Db, claim: &Claim) -> AppResult<Option<Replay>> {
         })
         .await?;
     match row {
-        Some(row) => replay_of(row, claim),
+        Some(row) => replay_of(row, key, claim),
         None => Ok(None),
     }
 }
@@ -114,9 +122,23 @@ pub fn claim_in(conn: &mut DbConn, claim: &Claim, now: DateTime<Utc>) -> AppResu
         })
 }
 
-/// Stores the answer inside the caller's transaction.
-pub fn store_in(conn: &mut DbConn, claim: &Claim, body: &impl serde::Serialize) -> AppResult<()> {
-    let text = serde_json::to_string(body).map_err(AppError::internal)?;
+/// What a stored answer is sealed to: its key, operator and operation (so it opens only for them).
+fn sealed_to(claim: &Claim) -> String {
+    format!("{}\n{}\n{}", claim.operator_id, claim.operation, claim.key)
+}
+
+/// Stores the answer inside the caller's transaction, sealed: answers can hold what only the caller
+/// may see (an enrollment link), so they are never kept in the clear.
+pub fn store_in(
+    conn: &mut DbConn,
+    key: &ServerKey,
+    claim: &Claim,
+    body: &impl serde::Serialize,
+) -> AppResult<()> {
+    let json = serde_json::to_vec(body).map_err(AppError::internal)?;
+    let text = key
+        .seal(TABLE, &sealed_to(claim), &json)
+        .map_err(AppError::internal)?;
     idempotency::complete(
         conn,
         &claim.key,
@@ -124,6 +146,18 @@ pub fn store_in(conn: &mut DbConn, claim: &Claim, body: &impl serde::Serialize) 
         &claim.operation,
         ANSWERED,
         &text,
+    )?;
+    Ok(())
+}
+
+/// Lets go of a claim whose request failed, inside the caller's transaction.
+pub fn release_in(conn: &mut DbConn, claim: &Claim) -> AppResult<()> {
+    idempotency::release(
+        conn,
+        &claim.key,
+        &claim.operator_id,
+        &claim.operation,
+        RUNNING,
     )?;
     Ok(())
 }

@@ -1,16 +1,19 @@
 //! The identity services catalogue: stored settings plus what the configuration provides.
 
+use std::sync::Arc;
+
 use serde_json::json;
 
 use super::{Context, audit, write};
 use crate::config::Config;
-use crate::db::Db;
 use crate::db::identity_services::{self, IdentityServiceChanges, IdentityServiceRow};
+use crate::db::{Db, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::model::identity_services::{
     IdentityService, IdentityServiceList, UpdateIdentityService,
 };
-use crate::service::mutation::Effect;
+use crate::service::mutation::{Effect, Mode};
+use crate::service::versions;
 
 /// Why a service cannot work with this configuration, if it cannot.
 pub fn not_configured_reason(config: &Config, service_id: &str) -> Option<String> {
@@ -50,34 +53,48 @@ pub async fn list(db: &Db, config: &Config) -> AppResult<IdentityServiceList> {
     })
 }
 
-/// Changes a service's settings.
+/// One service.
+pub async fn get(db: &Db, config: &Config, id: String) -> AppResult<IdentityService> {
+    let row = db.read(move |conn| find(conn, &id)).await?;
+    Ok(to_model(config, row))
+}
+
+fn find(conn: &mut DbConn, id: &str) -> AppResult<IdentityServiceRow> {
+    identity_services::find(conn, id)?.ok_or_else(|| AppError::NotFound {
+        kind: "identity service",
+        id: id.to_owned(),
+    })
+}
+
+/// Changes a service's settings; with `If-Match`, only if it still has that version.
 pub async fn update(
     db: &Db,
-    config: &Config,
+    config: &Arc<Config>,
     ctx: &Context,
     now: chrono::DateTime<chrono::Utc>,
     id: String,
     input: UpdateIdentityService,
-    dry_run: bool,
+    mode: Mode,
 ) -> AppResult<IdentityService> {
     let ctx = ctx.clone();
-    let row = write(db, Effect::of(dry_run), move |tx| {
-                let changes = IdentityServiceChanges {
-                    enabled: input.enabled,
-                    agent_can_enroll: input.agent_can_enroll,
-                    removable: input.removable,
-                    updated_at: Some(now.naive_utc()),
-                    updated_by: Some(Some(ctx.actor.id().to_owned())),
-                };
-                if identity_services::update(tx, &id, &changes)? == 0 {
-                    return Err(AppError::NotFound { kind: "identity service", id });
-                }
-                let detail = json!({
-                    "enabled": input.enabled, "agent_can_enroll": input.agent_can_enroll, "removable": input.removable
-                });
-                audit::record(tx, &ctx, now, audit::success("identity_service", &id, Some(detail)))?;
-                identity_services::find(tx, &id)?.ok_or_else(|| AppError::internal("updated service vanished"))
-            })
-        .await?;
+    let shown = config.clone();
+    let row = write(db, Effect::of(mode.dry_run), move |tx| {
+        let current = to_model(&shown, find(tx, &id)?);
+        versions::require(mode.if_match.as_deref(), &versions::tag_of(&current))?;
+        let changes = IdentityServiceChanges {
+            enabled: input.enabled,
+            agent_can_enroll: input.agent_can_enroll,
+            removable: input.removable,
+            updated_at: Some(now.naive_utc()),
+            updated_by: Some(Some(ctx.actor.id().to_owned())),
+        };
+        identity_services::update(tx, &id, &changes)?;
+        let detail = json!({
+            "enabled": input.enabled, "agent_can_enroll": input.agent_can_enroll, "removable": input.removable
+        });
+        audit::record(tx, &ctx, now, audit::success("identity_service", &id, Some(detail)))?;
+        find(tx, &id)
+    })
+    .await?;
     Ok(to_model(config, row))
 }

@@ -9,16 +9,14 @@ use serde_json::json;
 use super::Deps;
 use super::code_challenges::{self, ChallengeTarget};
 use super::notifications::{self, Outgoing};
-use super::{
-    Context, audit, identity_services, notification_templates, settings, users, with_outbox, write,
-};
+use super::{Context, audit, identity_services, notification_templates, settings, users, write};
 use crate::db::code_challenges::{self as challenge_rows, CodeChallengeRow};
 use crate::db::{Db, DbConn, enrollments, users as user_rows};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::{
     CodeChannel, IdentityVerification, IdentityVerificationStatus, StartIdentityVerification,
 };
-use crate::service::mutation::Effect;
+use crate::service::mutation::{self, Answered, Effect, Mode};
 
 const PURPOSE: &str = "identity_verification";
 const KIND: &str = "identity verification";
@@ -93,13 +91,15 @@ pub fn code_values(
     ])
 }
 
-/// Sends a verification code to the user.
+/// Sends a verification code to the user. A dry run makes every check (including the hourly send
+/// allowances, without spending them) and sends nothing.
 pub async fn create(
     deps: &Deps,
     ctx: &Context,
     user: String,
     input: StartIdentityVerification,
-) -> AppResult<IdentityVerification> {
+    mode: Mode,
+) -> AppResult<Answered<IdentityVerification>> {
     let service_id = match input.channel {
         CodeChannel::Email => "personal-email",
         CodeChannel::Sms => "mobile-code",
@@ -112,15 +112,16 @@ pub async fn create(
     }
     let now = deps.clock.now();
     let key = deps.key.clone();
-    let ctx = ctx.clone();
-    with_outbox(deps, Effect::Commit, move |tx| {
+    let ctx_owned = ctx.clone();
+    mutation::create_once(deps, ctx, &mode, (user, input), move |tx, (user, input)| {
+        let ctx = &ctx_owned;
         let user = users::find_required(tx, &user)?;
         users::require_active(&user)?;
         let address = destination(tx, &user, input.channel)?;
         let issued = code_challenges::issue(
             tx,
             &key,
-            &ctx,
+            ctx,
             now,
             ChallengeTarget {
                 purpose: PURPOSE,
@@ -149,29 +150,31 @@ pub async fn create(
                 user_id: Some(&user.id),
                 recipient: &address,
                 spec,
-                values: code_values(&user, &ctx, &issued.code, expires_at, service_name),
+                values: code_values(&user, ctx, &issued.code, expires_at, service_name),
                 not_after: Some(expires_at),
                 inline_images: Vec::new(),
             },
         )?;
         let detail = json!({"challenge": issued.row.id, "channel": input.channel.as_str()});
-        audit::record_user(tx, &ctx, now, &user.id, detail)?;
+        audit::record_user(tx, ctx, now, &user.id, detail)?;
         Ok(to_model(&issued.row, now))
     })
     .await
 }
 
-/// Checks the code the user read back and opens the verification window.
+/// Checks the code the user read back and opens the verification window. A dry run checks all but
+/// the code (see `code_challenges::check`) and answers with the window that would open.
 pub async fn confirm(
     deps: &Deps,
     ctx: &Context,
     id: String,
     code: String,
+    effect: Effect,
 ) -> AppResult<IdentityVerification> {
     let now = deps.clock.now();
-    let row = code_challenges::check(&deps.db, &deps.key, ctx, now, id, code, CHALLENGE).await?;
+    let row = code_challenges::check(deps, ctx, now, id, code, CHALLENGE, effect).await?;
     let ctx = ctx.clone();
-    write(&deps.db, Effect::Commit, move |tx| {
+    write(&deps.db, effect, move |tx| {
         // A user disabled since the code was sent cannot be verified.
         let user = users::find_required(tx, &row.user_id)?;
         users::require_active(&user)?;

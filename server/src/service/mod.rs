@@ -24,6 +24,7 @@ pub mod self_enrollment;
 pub mod settings;
 pub mod users;
 pub mod validate;
+pub mod versions;
 
 pub use actor::Actor;
 pub use deps::Deps;

@@ -21,6 +21,8 @@ pub struct Mode {
     pub dry_run: bool,
     /// Makes a retried create answer with the first answer (`Idempotency-Key`).
     pub idempotency_key: Option<String>,
+    /// Changes only the version with this ETag (`If-Match`).
+    pub if_match: Option<String>,
 }
 
 /// An answer, and whether it is the stored answer to an earlier request with the same
@@ -53,7 +55,7 @@ where
         _ => None,
     };
     if let Some(claim) = &claim
-        && let Some(stored) = idempotency::stored(&deps.db, claim).await?
+        && let Some(stored) = idempotency::stored(&deps.db, &deps.key, claim).await?
     {
         return replayed(stored);
     }
@@ -70,12 +72,84 @@ where
                 },
             ),
             Some(claim),
-        ) => match idempotency::stored(&deps.db, claim).await? {
+        ) => match idempotency::stored(&deps.db, &deps.key, claim).await? {
             Some(stored) => replayed(stored),
             None => Err(error),
         },
         (Err(error), _) => Err(error),
     }
+}
+
+/// Runs a create made in one transaction: `work` on `request` with the Idempotency-Key claimed and
+/// answered inside that same transaction (so the change, its audit row, its messages and its stored
+/// answer commit together), rolled back for a dry run, the outbox woken after a commit.
+pub async fn create_once<T, R>(
+    deps: &Deps,
+    ctx: &Context,
+    mode: &Mode,
+    request: R,
+    work: impl FnOnce(&mut DbConn, R) -> AppResult<T> + Send + 'static,
+) -> AppResult<Answered<T>>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    R: Serialize + Send + 'static,
+{
+    let now = deps.clock.now();
+    let key = deps.key.clone();
+    let effect = Effect::of(mode.dry_run);
+    idempotent(deps, ctx, mode, request, async |request, claim| {
+        with_outbox(deps, effect, move |tx| {
+            if let Some(claim) = &claim {
+                idempotency::claim_in(tx, claim, now)?;
+            }
+            let answer = work(tx, request)?;
+            if let Some(claim) = &claim {
+                idempotency::store_in(tx, &key, claim, &answer)?;
+            }
+            Ok(answer)
+        })
+        .await
+    })
+    .await
+}
+
+/// Runs a create that spans several transactions (bulk work stored in groups): the Idempotency-Key
+/// is claimed in a transaction of its own before `run`, and the answer stored in one after it; if
+/// `run` fails, the claim is let go, so a retry runs again. Meanwhile a request with the same key is
+/// answered 409 (`idempotency_in_progress`).
+pub async fn create_across<T, R>(
+    deps: &Deps,
+    ctx: &Context,
+    mode: &Mode,
+    request: R,
+    run: impl AsyncFnOnce(R) -> AppResult<T>,
+) -> AppResult<Answered<T>>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    R: Serialize,
+{
+    let now = deps.clock.now();
+    idempotent(deps, ctx, mode, request, async |request, claim| {
+        let Some(claim) = claim else {
+            return run(request).await;
+        };
+        let claimed = claim.clone();
+        write(&deps.db, Effect::Commit, move |tx| {
+            idempotency::claim_in(tx, &claimed, now)
+        })
+        .await?;
+        let answer = run(request).await;
+        let key = deps.key.clone();
+        let stored = write(&deps.db, Effect::Commit, move |tx| {
+            match &answer {
+                Ok(value) => idempotency::store_in(tx, &key, &claim, value)?,
+                Err(_) => idempotency::release_in(tx, &claim)?,
+            }
+            Ok(answer)
+        });
+        stored.await?
+    })
+    .await
 }
 
 fn replayed<T: DeserializeOwned>(stored: idempotency::Replay) -> AppResult<Answered<T>> {

@@ -23,10 +23,11 @@ use crate::model::enrollments::Actor;
 use crate::model::messages::InlineImage;
 use crate::model::registration_sessions::{
     CreateRegistrationSession, ListRegistrationSessionsQuery, NotificationsQueued, NotifyChannel,
-    RegistrationSession, RegistrationSessionPage, SessionStatus,
+    NotifyRegistrationSession, RegistrationSession, RegistrationSessionPage, SessionStatus,
 };
 use crate::qr::QrFormat;
-use crate::service::mutation::Effect;
+use crate::service::mutation::{self, Answered, Effect, Mode};
+use crate::service::versions;
 
 /// Default lifetime.
 pub const DEFAULT_TTL_MINUTES: i64 = 24 * 60;
@@ -207,20 +208,24 @@ fn dedup(channels: &[NotifyChannel]) -> Vec<NotifyChannel> {
     out
 }
 
-/// Creates a session for a user not yet enrolled in the mobile app, and sends it if asked.
+/// Creates a session for a user not yet enrolled in the mobile app, and sends it if asked. A dry run
+/// answers with the session that would be created, without a link (there is no session to open).
 pub async fn create(
     deps: &Deps,
     ctx: &Context,
     user: String,
     input: CreateRegistrationSession,
-) -> AppResult<RegistrationSession> {
+    mode: Mode,
+) -> AppResult<Answered<RegistrationSession>> {
     let (minutes, ttl_clamped) = ttl_minutes(input.hours_to_live)?;
     let now = deps.clock.now();
     let owned = deps.clone();
-    let ctx = ctx.clone();
     let channels = dedup(&input.notify);
-    with_outbox(deps, Effect::Commit, move |tx| {
-        let deps = &owned;
+    let dry_run = mode.dry_run;
+    let request = (user, input);
+    let ctx_owned = ctx.clone();
+    mutation::create_once(deps, ctx, &mode, request, move |tx, (user, input)| {
+        let (deps, ctx) = (&owned, &ctx_owned);
         let user = users::find_required(tx, &user)?;
         users::require_active(&user)?;
         let service = enrollments::find_service(tx, "mobile-app")?;
@@ -233,7 +238,7 @@ pub async fn create(
         }
         // The replaced session's audit row and the new one's go in in one statement.
         let mut audit_rows = Vec::with_capacity(2);
-        audit_rows.extend(clear_pending(tx, &ctx, now, &user.id, input.force)?);
+        audit_rows.extend(clear_pending(tx, ctx, now, &user.id, input.force)?);
         let row = SessionRow {
             id: uuid::Uuid::now_v7().to_string(),
             user_id: user.id.clone(),
@@ -249,16 +254,19 @@ pub async fn create(
         };
         rows::insert(tx, &row)?;
         for channel in &channels {
-            queue_message(tx, deps, &ctx, now, &user, &row, *channel)?;
+            queue_message(tx, deps, ctx, now, &user, &row, *channel)?;
         }
         let detail =
             json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
-        audit_rows.push(audit::user_row(&ctx, now, &user.id, detail));
+        audit_rows.push(audit::user_row(ctx, now, &user.id, detail));
         audit::insert(tx, &audit_rows)?;
-        let shown = identity_verifications::is_verified(tx, &ctx, &user.id, now)?;
+        let shown = identity_verifications::is_verified(tx, ctx, &user.id, now)?;
         let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &row.id));
         let mut session = to_model(row, now);
-        if shown {
+        if dry_run {
+            session.enroll_url_withheld =
+                Some("a dry run: no session was created, so there is no link".into());
+        } else if shown {
             session.enroll_url = Some(url);
         } else {
             session.enroll_url_withheld = Some(format!(
@@ -340,12 +348,15 @@ pub async fn list(
     })
 }
 
-/// Removes a pending session: its secret stops working at once.
-pub async fn delete(deps: &Deps, ctx: &Context, id: String, dry_run: bool) -> AppResult<()> {
+/// Removes a pending session: its secret stops working at once. With `If-Match`, only if the session
+/// still has that version.
+pub async fn delete(deps: &Deps, ctx: &Context, id: String, mode: Mode) -> AppResult<()> {
     let now = deps.clock.now();
     let ctx = ctx.clone();
-    with_outbox(deps, Effect::of(dry_run), move |tx| {
+    with_outbox(deps, Effect::of(mode.dry_run), move |tx| {
         let row = find(tx, &id)?;
+        let current = versions::tag_of(&to_model(row.clone(), now));
+        versions::require(mode.if_match.as_deref(), &current)?;
         if rows::remove(tx, &row.id, now.naive_utc(), ctx.actor.id())? == 0 {
             return Err(not_pending(row.effective_status(now.naive_utc())));
         }
@@ -359,13 +370,15 @@ pub async fn delete(deps: &Deps, ctx: &Context, id: String, dry_run: bool) -> Ap
     .await
 }
 
-/// Sends a pending session again.
+/// Sends a pending session again. A dry run answers with the ids the messages would have.
 pub async fn notify(
     deps: &Deps,
     ctx: &Context,
     id: String,
-    channels: Vec<NotifyChannel>,
-) -> AppResult<NotificationsQueued> {
+    input: NotifyRegistrationSession,
+    mode: Mode,
+) -> AppResult<Answered<NotificationsQueued>> {
+    let channels = input.channels.clone();
     if channels.is_empty() {
         return Err(AppError::invalid(
             "channels",
@@ -374,9 +387,9 @@ pub async fn notify(
     }
     let now = deps.clock.now();
     let owned = deps.clone();
-    let ctx = ctx.clone();
-    with_outbox(deps, Effect::Commit, move |tx| {
-        let deps = &owned;
+    let ctx_owned = ctx.clone();
+    mutation::create_once(deps, ctx, &mode, (id, input), move |tx, (id, _)| {
+        let (deps, ctx) = (&owned, &ctx_owned);
         let row = find(tx, &id)?;
         let current = row.effective_status(now.naive_utc());
         if current != SessionStatus::Pending {
@@ -385,10 +398,10 @@ pub async fn notify(
         let user = users::find_required(tx, &row.user_id)?;
         let mut ids = Vec::new();
         for channel in dedup(&channels) {
-            ids.push(queue_message(tx, deps, &ctx, now, &user, &row, channel)?);
+            ids.push(queue_message(tx, deps, ctx, now, &user, &row, channel)?);
         }
         let detail = json!({"session": row.id, "channels": channels});
-        audit::record_user(tx, &ctx, now, &user.id, detail)?;
+        audit::record_user(tx, ctx, now, &user.id, detail)?;
         Ok(NotificationsQueued {
             notification_ids: ids,
         })

@@ -9,7 +9,8 @@ use crate::db::{Db, DbConn, settings};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::model::enrollments::IdentityVerificationSettings;
 use crate::model::provisioning::SelfEnrollmentPolicy;
-use crate::service::mutation::Effect;
+use crate::service::mutation::{Effect, Mode};
+use crate::service::versions;
 
 const IDENTITY_VERIFICATION: &str = "identity_verification";
 const SELF_ENROLLMENT: &str = "self_enrollment_policy";
@@ -21,21 +22,23 @@ fn load<T: DeserializeOwned + Default>(conn: &mut DbConn, key: &str) -> AppResul
         .unwrap_or_default())
 }
 
-/// Stores a policy (after `errors` came back empty), audited.
-async fn store<T: Serialize + Send + 'static>(
+/// Stores a policy (after `errors` came back empty), audited; with `If-Match`, only over that version.
+async fn store<T: Serialize + DeserializeOwned + Default + Send + 'static>(
     db: &Db,
     ctx: &Context,
     now: chrono::DateTime<chrono::Utc>,
     key: &'static str,
     value: T,
     errors: Vec<FieldError>,
-    dry_run: bool,
+    mode: Mode,
 ) -> AppResult<T> {
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
     let ctx = ctx.clone();
-    write(db, Effect::of(dry_run), move |tx| {
+    write(db, Effect::of(mode.dry_run), move |tx| {
+        let current: T = load(tx, key)?;
+        versions::require(mode.if_match.as_deref(), &versions::tag_of(&current))?;
         let text = serde_json::to_string(&value).map_err(AppError::internal)?;
         settings::put(tx, key, &text, now.naive_utc(), ctx.actor.id())?;
         let detail = serde_json::from_str(&text).unwrap_or(json!({}));
@@ -75,11 +78,11 @@ pub async fn update_identity_verification(
     ctx: &Context,
     now: chrono::DateTime<chrono::Utc>,
     input: IdentityVerificationSettings,
-    dry_run: bool,
+    mode: Mode,
 ) -> AppResult<IdentityVerificationSettings> {
     let mut errors = Vec::new();
     check_range(&mut errors, "window_minutes", input.window_minutes, 5..=60);
-    store(db, ctx, now, IDENTITY_VERIFICATION, input, errors, dry_run).await
+    store(db, ctx, now, IDENTITY_VERIFICATION, input, errors, mode).await
 }
 
 /// The self-enrollment policy in force.
@@ -98,10 +101,10 @@ pub async fn update_self_enrollment_policy(
     ctx: &Context,
     now: chrono::DateTime<chrono::Utc>,
     input: SelfEnrollmentPolicy,
-    dry_run: bool,
+    mode: Mode,
 ) -> AppResult<SelfEnrollmentPolicy> {
     let mut errors = Vec::new();
     check_range(&mut errors, "validity_days", input.validity_days, 1..=365);
     check_range(&mut errors, "max_attempts", input.max_attempts, 1..=20);
-    store(db, ctx, now, SELF_ENROLLMENT, input, errors, dry_run).await
+    store(db, ctx, now, SELF_ENROLLMENT, input, errors, mode).await
 }

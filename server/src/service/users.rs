@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::validate::Checks;
-use super::{Context, audit, page, transaction, write};
+use super::{Context, Deps, audit, page, transaction, write};
 use crate::db::users::{self as rows, UserChanges, UserFilter};
 use crate::db::{Db, DbConn, audit_events};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -14,7 +14,7 @@ use crate::model::users::{
     CreateUser, ImportRowResult, ImportStatus, ImportUsers, ImportUsersResult, ListUsersQuery,
     UpdateUser, User, UserPage, UserState,
 };
-use crate::service::mutation::Effect;
+use crate::service::mutation::{self, Answered, Effect, Mode};
 
 /// The ETag of a user version.
 pub fn etag(version: i64) -> String {
@@ -37,6 +37,7 @@ fn to_model(row: rows::UserRow) -> User {
 }
 
 /// A user with its version (for the ETag).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Versioned {
     /// The user.
     pub user: User,
@@ -209,20 +210,20 @@ fn check_new(
 
 /// Creates a user.
 pub async fn create(
-    db: &Db,
+    deps: &Deps,
     ctx: &Context,
-    now: DateTime<Utc>,
     input: CreateUser,
-    dry_run: bool,
-) -> AppResult<Versioned> {
+    mode: Mode,
+) -> AppResult<Answered<Versioned>> {
+    let now = deps.clock.now();
     let row = check_new(&input, "", now).map_err(AppError::Invalid)?;
-    let ctx = ctx.clone();
-    write(db, Effect::of(dry_run), move |tx| {
+    let ctx_owned = ctx.clone();
+    mutation::create_once(deps, ctx, &mode, input, move |tx, _| {
         check_username_free(tx, &row, None)?;
         rows::insert(tx, std::slice::from_ref(&row))?;
         audit::record(
             tx,
-            &ctx,
+            &ctx_owned,
             now,
             audit::success("user", &row.id, Some(json!({"username": row.username}))),
         )?;
@@ -263,21 +264,7 @@ pub async fn list(db: &Db, query: ListUsersQuery) -> AppResult<UserPage> {
 }
 
 fn check_if_match(if_match: Option<&str>, current: &rows::UserRow) -> AppResult<()> {
-    let current_tag = etag(current.version);
-    match if_match {
-        Some(tag)
-            if tag != "*"
-                && !tag
-                    .split(',')
-                    // RFC 9110 §13.1.1: strong comparison, so a weak validator never matches.
-                    .any(|t| t.trim() == current_tag) =>
-        {
-            Err(AppError::PreconditionFailed {
-                current: current_tag,
-            })
-        }
-        _ => Ok(()),
-    }
+    super::versions::require(if_match, &etag(current.version))
 }
 
 /// The row as it is after `changes`.
@@ -478,8 +465,23 @@ fn check_import_rows(
     (results, checked)
 }
 
-/// Creates or updates many users in one transaction, answering per row.
+/// Creates or updates many users, answering per row (see [`import_groups`]).
 pub async fn import(
+    deps: &Deps,
+    ctx: &Context,
+    input: ImportUsers,
+    mode: Mode,
+) -> AppResult<Answered<ImportUsersResult>> {
+    let now = deps.clock.now();
+    let dry_run = mode.dry_run;
+    mutation::create_across(deps, ctx, &mode, input, async |input| {
+        import_groups(&deps.db, ctx, now, input, dry_run).await
+    })
+    .await
+}
+
+/// Creates or updates many users in groups, each group one transaction, answering per row.
+async fn import_groups(
     db: &Db,
     ctx: &Context,
     now: DateTime<Utc>,

@@ -413,19 +413,7 @@ async fn session_secret(server: &TestServer, user: &str) -> String {
 
 /// The secret of a new registration session for an existing `user` (enforcement off).
 pub(crate) async fn new_session_secret(server: &TestServer, user: &str) -> String {
-    let session = server
-        .admin()
-        .create_registration_session()
-        .user(user)
-        .body(types::CreateRegistrationSession {
-            hours_to_live: None,
-            notify: vec![],
-            force: None,
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let session = enrolld_tests::fixtures::start_session(&server.admin(), user).await;
     let url = session.enroll_url.unwrap();
     url.split_once("/enroll#").unwrap().1.to_owned()
 }

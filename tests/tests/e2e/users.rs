@@ -1,18 +1,7 @@
+use enrolld_tests::fixtures::rename;
 use enrolld_tests::{TestServer, new_user, problem_of, status_of, types};
 
 /// A change of display name only.
-fn rename(display_name: &str) -> types::UpdateUser {
-    types::UpdateUser {
-        display_name: Some(display_name.into()),
-        state: None,
-        email: None,
-        family_name: None,
-        given_name: None,
-        phone: None,
-        username: None,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_get_update_delete_with_etags() {
     let server = TestServer::start().await;

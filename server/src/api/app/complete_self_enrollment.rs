@@ -13,6 +13,9 @@ use crate::service::self_enrollment;
 /// `software-token` enrollment with the serial is created, and the user is told by email. Wrong codes
 /// count toward the policy's attempts (`invalid_otp`, then the link locks); wrong, canceled, expired
 /// and locked links get the same 422.
+///
+/// No `dry_run`: a preview that checked the code without counting the attempt would let anyone holding
+/// the link test codes without limit; one that counted it would not be a dry run.
 #[utoipa::path(
     tag = "app",
     request_body = CompleteSelfEnrollment,

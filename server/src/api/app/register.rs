@@ -15,6 +15,9 @@ use crate::service::public_limits::Origin;
 /// email. A wrong, used, removed or expired secret always gets the same 422
 /// (`invalid_registration_secret`). After 10 secrets that are not genuine from one client address in
 /// 15 minutes, further ones are answered 429; a genuine secret is never refused because of others.
+///
+/// No `dry_run`: a preview would tell whether a secret is genuine without using it up, which turns
+/// a single-use link into a reusable oracle, and the app has nothing to decide before registering.
 #[utoipa::path(
     tag = "app",
     request_body = AppRegistration,

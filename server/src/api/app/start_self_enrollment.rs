@@ -13,6 +13,9 @@ use crate::service::self_enrollment;
 /// Answers with a fresh TOTP key (RFC 6238: SHA-1, 6 digits, 30 seconds) as an `otpauth://` URI and
 /// as an SVG QR code to scan with an authenticator app, and the token serial. Starting again replaces
 /// the key. Wrong, canceled, expired and locked links get the same 422.
+///
+/// No `dry_run`: its answer is a new key, and a key that is not stored could not be proved with
+/// `complete_self_enrollment`; a preview would also tell whether a link is genuine without any effect.
 #[utoipa::path(
     tag = "app",
     request_body = StartSelfEnrollment,

@@ -1,6 +1,7 @@
-use actix_web::{post, web};
+use actix_web::{HttpResponse, post, web};
 
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::answer::replayable;
+use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::enrollments::{BatchEnroll, BatchEnrollResponse};
@@ -20,7 +21,10 @@ use crate::service::{Context, enrollments};
 /// enrolled").
 #[utoipa::path(
     tag = "enrollments",
-    params(DryRunQuery),
+    params(
+        DryRunQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key answers with the first response"),
+    ),
     request_body = BatchEnroll,
     responses((status = 200, description = "What happened to each item", body = BatchEnrollResponse)),
     security(("bearer" = ["enrollments:write", "settings:write"])),
@@ -29,10 +33,10 @@ use crate::service::{Context, enrollments};
 pub async fn create_enrollment_batch(
     state: web::Data<AppState>,
     ctx: Context,
+    key: IdempotencyKey,
     query: ApiQuery<DryRunQuery>,
     body: ApiJson<BatchEnroll, 32>,
-) -> ApiResult<web::Json<BatchEnrollResponse>> {
-    Ok(web::Json(
-        enrollments::batch(&state, &ctx, body.0, query.0.dry_run.unwrap_or(false)).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    let answer = enrollments::batch(&state, &ctx, body.0, key.with(query)).await?;
+    Ok(replayable(HttpResponse::Ok(), answer))
 }

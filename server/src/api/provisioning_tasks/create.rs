@@ -6,7 +6,6 @@ use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::provisioning::{CreateProvisioningTask, ProvisioningTaskCreated};
 use crate::model::users::DryRunQuery;
-use crate::service::mutation::Mode;
 use crate::service::{Context, provisioning_tasks};
 
 /// Create a provisioning task
@@ -43,10 +42,7 @@ pub async fn create_provisioning_task(
     query: ApiQuery<DryRunQuery>,
     body: ApiJson<CreateProvisioningTask, 32>,
 ) -> ApiResult<HttpResponse> {
-    let mode = Mode {
-        dry_run: query.0.dry_run.unwrap_or(false),
-        idempotency_key: key.0,
-    };
+    let mode = key.with(query);
     let dry_run = mode.dry_run;
     let answer = provisioning_tasks::create(&state, &ctx, body.0, mode).await?;
     Ok(created(answer, dry_run))

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, delete, web};
 
-use crate::api::extract::ApiQuery;
+use crate::api::extract::{ApiQuery, IfMatch};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::users::DryRunQuery;
@@ -12,10 +12,15 @@ use crate::service::{Context, provisioning_tasks};
 /// for reports.
 #[utoipa::path(
     tag = "provisioning",
-    params(("number" = i64, Path, description = "The task number", example = 42), DryRunQuery),
+    params(
+        ("number" = i64, Path, description = "The task number", example = 42),
+        DryRunQuery,
+        ("If-Match" = Option<String>, Header, description = "Only remove the task if it still has this ETag"),
+    ),
     responses(
         (status = 204, description = "Removed (or would be, in a dry run)"),
         (status = 409, description = "The task was already removed"),
+        (status = 412, description = "The task changed since the `If-Match` version"),
     ),
     security(("bearer" = ["provisioning:manage"])),
 )]
@@ -24,9 +29,10 @@ pub async fn delete_provisioning_task(
     state: web::Data<AppState>,
     ctx: Context,
     number: web::Path<String>,
+    if_match: IfMatch,
     query: ApiQuery<DryRunQuery>,
 ) -> ApiResult<HttpResponse> {
     let number = super::parse_number(&number)?;
-    provisioning_tasks::delete(&state, &ctx, number, query.0.dry_run.unwrap_or(false)).await?;
+    provisioning_tasks::delete(&state, &ctx, number, if_match.with(query)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,10 +1,11 @@
-use actix_web::{get, web};
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
 
 use crate::api::extract::ApiQuery;
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::provisioning::{GetProvisioningTaskQuery, ProvisioningTaskDetail};
-use crate::service::{Context, provisioning_tasks};
+use crate::service::{Context, provisioning_tasks, versions};
 
 /// Get a provisioning task
 ///
@@ -13,7 +14,8 @@ use crate::service::{Context, provisioning_tasks};
 #[utoipa::path(
     tag = "provisioning",
     params(("number" = i64, Path, description = "The task number", example = 42), GetProvisioningTaskQuery),
-    responses((status = 200, description = "The task and a page of entries", body = ProvisioningTaskDetail)),
+    responses((status = 200, description = "The task and a page of entries", body = ProvisioningTaskDetail,
+            headers(("ETag" = String, description = "Version tag of the task (not of the page of entries) for `If-Match`")))),
     security(("bearer" = ["provisioning:read"])),
 )]
 #[get("/provisioning-tasks/{number}")]
@@ -22,9 +24,10 @@ pub async fn get_provisioning_task(
     _ctx: Context,
     number: web::Path<String>,
     query: ApiQuery<GetProvisioningTaskQuery>,
-) -> ApiResult<web::Json<ProvisioningTaskDetail>> {
+) -> ApiResult<HttpResponse> {
     let number = super::parse_number(&number)?;
-    Ok(web::Json(
-        provisioning_tasks::get(&state, number, query.0).await?,
-    ))
+    let detail = provisioning_tasks::get(&state, number, query.0).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, versions::tag_of(&detail.task)))
+        .json(detail))
 }

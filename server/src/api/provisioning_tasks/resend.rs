@@ -1,6 +1,7 @@
-use actix_web::{post, web};
+use actix_web::{HttpResponse, post, web};
 
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::answer::replayable;
+use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::provisioning::{ResendProvisioning, TaskUsersChanged};
@@ -17,7 +18,11 @@ use crate::service::{Context, provisioning_tasks};
 /// ones are reported as `error` with the reason.
 #[utoipa::path(
     tag = "provisioning",
-    params(("number" = i64, Path, description = "The task number", example = 42), DryRunQuery),
+    params(
+        ("number" = i64, Path, description = "The task number", example = 42),
+        DryRunQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key answers with the first response"),
+    ),
     request_body = ResendProvisioning,
     responses((status = 200, description = "A result per user", body = TaskUsersChanged)),
     security(("bearer" = ["provisioning:write"])),
@@ -27,12 +32,11 @@ pub async fn resend_provisioning_task(
     state: web::Data<AppState>,
     ctx: Context,
     number: web::Path<String>,
+    key: IdempotencyKey,
     query: ApiQuery<DryRunQuery>,
     body: ApiJson<ResendProvisioning, 32>,
-) -> ApiResult<web::Json<TaskUsersChanged>> {
+) -> ApiResult<HttpResponse> {
     let number = super::parse_number(&number)?;
-    let dry_run = query.0.dry_run.unwrap_or(false);
-    Ok(web::Json(
-        provisioning_tasks::resend(&state, &ctx, number, body.0, dry_run).await?,
-    ))
+    let resent = provisioning_tasks::resend(&state, &ctx, number, body.0, key.with(query)).await?;
+    Ok(replayable(HttpResponse::Ok(), resent))
 }

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, delete, web};
 
-use crate::api::extract::ApiQuery;
+use crate::api::extract::{ApiQuery, IfMatch};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::users::DryRunQuery;
@@ -11,10 +11,15 @@ use crate::service::{Context, registration_sessions};
 /// Removes a pending session; its secret stops working at once. Consumed or removed sessions answer 409.
 #[utoipa::path(
     tag = "registration-sessions",
-    params(("id" = String, Path, description = "The session id"), DryRunQuery),
+    params(
+        ("id" = String, Path, description = "The session id"),
+        DryRunQuery,
+        ("If-Match" = Option<String>, Header, description = "Only remove the session if it still has this ETag"),
+    ),
     responses(
         (status = 204, description = "Removed (or would be, in a dry run)"),
         (status = 409, description = "The session is not pending"),
+        (status = 412, description = "The session changed since the `If-Match` version"),
     ),
     security(("bearer" = ["registration-sessions:write"])),
 )]
@@ -23,14 +28,9 @@ pub async fn delete_registration_session(
     state: web::Data<AppState>,
     ctx: Context,
     id: web::Path<String>,
+    if_match: IfMatch,
     query: ApiQuery<DryRunQuery>,
 ) -> ApiResult<HttpResponse> {
-    registration_sessions::delete(
-        &state,
-        &ctx,
-        id.into_inner(),
-        query.0.dry_run.unwrap_or(false),
-    )
-    .await?;
+    registration_sessions::delete(&state, &ctx, id.into_inner(), if_match.with(query)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,5 +1,6 @@
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, web};
 
+use crate::api::answer::tagged;
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::provisioning::SelfEnrollmentPolicy;
@@ -11,15 +12,15 @@ use crate::service::{Context, settings};
 /// entry.
 #[utoipa::path(
     tag = "settings",
-    responses((status = 200, description = "The policy", body = SelfEnrollmentPolicy)),
+    responses((status = 200, description = "The policy", body = SelfEnrollmentPolicy,
+            headers(("ETag" = String, description = "Version tag for `If-Match`")))),
     security(("bearer" = ["provisioning:read"])),
 )]
 #[get("/settings/self-enrollment-policy")]
 pub async fn get_self_enrollment_policy(
     state: web::Data<AppState>,
     _ctx: Context,
-) -> ApiResult<web::Json<SelfEnrollmentPolicy>> {
-    Ok(web::Json(
-        settings::get_self_enrollment_policy(&state.db).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    let policy = settings::get_self_enrollment_policy(&state.db).await?;
+    Ok(tagged(HttpResponse::Ok(), &policy))
 }

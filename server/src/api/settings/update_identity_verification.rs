@@ -1,6 +1,7 @@
-use actix_web::{put, web};
+use actix_web::{HttpResponse, put, web};
 
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::answer::tagged;
+use crate::api::extract::{ApiJson, ApiQuery, IfMatch};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::enrollments::IdentityVerificationSettings;
@@ -9,24 +10,32 @@ use crate::service::{Context, settings};
 
 /// Change the identity verification policy
 ///
-/// Turns enforcement on or off and sets the verification window (5–60 minutes).
+/// Turns enforcement on or off and sets the verification window (5–60 minutes). Send the `ETag` you
+/// read as `If-Match` to refuse the change (412) when someone changed the policy first.
 #[utoipa::path(
     tag = "settings",
-    params(DryRunQuery),
+    params(
+        DryRunQuery,
+        ("If-Match" = Option<String>, Header, description = "Only change the policy if it still has this ETag"),
+    ),
     request_body = IdentityVerificationSettings,
-    responses((status = 200, description = "The policy now in force", body = IdentityVerificationSettings)),
+    responses(
+        (status = 200, description = "The policy now in force (a dry run: the policy that would be)", body = IdentityVerificationSettings,
+            headers(("ETag" = String, description = "Version tag for `If-Match`"))),
+        (status = 412, description = "The policy changed since the `If-Match` version"),
+    ),
     security(("bearer" = ["settings:write"])),
 )]
 #[put("/settings/identity-verification")]
 pub async fn update_identity_verification_settings(
     state: web::Data<AppState>,
     ctx: Context,
+    if_match: IfMatch,
     query: ApiQuery<DryRunQuery>,
     body: ApiJson<IdentityVerificationSettings>,
-) -> ApiResult<web::Json<IdentityVerificationSettings>> {
-    let dry_run = query.0.dry_run.unwrap_or(false);
-    Ok(web::Json(
-        settings::update_identity_verification(&state.db, &ctx, state.clock.now(), body.0, dry_run)
-            .await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    let mode = if_match.with(query);
+    let now = state.clock.now();
+    let policy = settings::update_identity_verification(&state.db, &ctx, now, body.0, mode).await?;
+    Ok(tagged(HttpResponse::Ok(), &policy))
 }

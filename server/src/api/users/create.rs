@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, post, web};
 
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::users::{CreateUser, DryRunQuery, User};
@@ -13,7 +13,10 @@ use crate::service::{Context, users};
 /// checked and the answer shows what would be created, but nothing is stored.
 #[utoipa::path(
     tag = "users",
-    params(DryRunQuery),
+    params(
+        DryRunQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key answers with the first response"),
+    ),
     request_body = CreateUser,
     responses(
         (status = 201, description = "The user was created", body = User,
@@ -27,13 +30,19 @@ use crate::service::{Context, users};
 pub async fn create_user(
     state: web::Data<AppState>,
     ctx: Context,
+    key: IdempotencyKey,
     query: ApiQuery<DryRunQuery>,
     body: ApiJson<CreateUser>,
 ) -> ApiResult<HttpResponse> {
-    let dry_run = query.0.dry_run.unwrap_or(false);
-    let created = users::create(&state.db, &ctx, state.clock.now(), body.0, dry_run).await?;
+    let mode = key.with(query);
+    let dry_run = mode.dry_run;
+    let created = users::create(&state, &ctx, body.0, mode).await?;
     if dry_run {
-        return Ok(HttpResponse::Ok().json(created.user));
+        return Ok(HttpResponse::Ok().json(created.value.user));
     }
-    Ok(super::with_etag(HttpResponse::Created(), created))
+    let mut response = HttpResponse::Created();
+    if created.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(super::with_etag(response, created.value))
 }

@@ -1,6 +1,7 @@
-use actix_web::{post, web};
+use actix_web::{HttpResponse, post, web};
 
-use crate::api::extract::{ApiJson, ApiQuery};
+use crate::api::answer::replayable;
+use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
 use crate::model::users::{DryRunQuery, ImportUsers, ImportUsersResult};
@@ -20,7 +21,10 @@ const IMPORT_BODY_FACTOR: usize = 32;
 /// stored.
 #[utoipa::path(
     tag = "users",
-    params(DryRunQuery),
+    params(
+        DryRunQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key answers with the first response"),
+    ),
     request_body = ImportUsers,
     responses((status = 200, description = "What happened to each row", body = ImportUsersResult)),
     security(("bearer" = ["users:write"])),
@@ -29,11 +33,10 @@ const IMPORT_BODY_FACTOR: usize = 32;
 pub async fn import_users(
     state: web::Data<AppState>,
     ctx: Context,
+    key: IdempotencyKey,
     query: ApiQuery<DryRunQuery>,
     body: ApiJson<ImportUsers, IMPORT_BODY_FACTOR>,
-) -> ApiResult<web::Json<ImportUsersResult>> {
-    let dry_run = query.0.dry_run.unwrap_or(false);
-    Ok(web::Json(
-        users::import(&state.db, &ctx, state.clock.now(), body.0, dry_run).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    let answer = users::import(&state, &ctx, body.0, key.with(query)).await?;
+    Ok(replayable(HttpResponse::Ok(), answer))
 }

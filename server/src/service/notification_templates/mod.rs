@@ -19,7 +19,8 @@ use crate::model::templates::{
     NotificationTemplate, NotificationTemplateList, PreviewNotificationTemplate,
     RenderedNotification, SmsAnalysis, UpdateNotificationTemplate,
 };
-use crate::service::mutation::Effect;
+use crate::service::mutation::{Effect, Mode};
+use crate::service::versions;
 use crate::service::{Context, audit, notifications, write};
 
 fn analysis(spec: &TemplateSpec, text: &str) -> Option<SmsAnalysis> {
@@ -96,14 +97,14 @@ pub async fn get(db: &Db, key: (String, String, String)) -> AppResult<Notificati
     db.read(move |conn| load(conn, spec)).await
 }
 
-/// Replaces a template after checking its placeholders.
+/// Replaces a template after checking its placeholders; with `If-Match`, only over that version.
 pub async fn update(
     db: &Db,
     ctx: &Context,
     now: DateTime<Utc>,
     key: (String, String, String),
     input: UpdateNotificationTemplate,
-    dry_run: bool,
+    mode: Mode,
 ) -> AppResult<NotificationTemplate> {
     let spec = spec(&key.0, &key.1, &key.2)?;
     let parts = TemplateParts {
@@ -113,7 +114,9 @@ pub async fn update(
     };
     spec.check(&parts)?;
     let ctx = ctx.clone();
-    write(db, Effect::of(dry_run), move |tx| {
+    write(db, Effect::of(mode.dry_run), move |tx| {
+        let current = load(tx, spec)?;
+        versions::require(mode.if_match.as_deref(), &versions::tag_of(&current))?;
         rows::put(
             tx,
             &NotificationTemplateRow {

@@ -457,6 +457,7 @@ async fn finish(
         });
     }
     let today = job.task.start_date;
+    let key = deps.key.clone();
     crate::service::write(&deps.db, Effect::Commit, move |tx| {
         let row = super::find_task(tx, number)?;
         let created = ProvisioningTaskCreated {
@@ -465,7 +466,7 @@ async fn finish(
             results,
         };
         if let Some(claim) = &claim {
-            idempotency::store_in(tx, claim, &created)?;
+            idempotency::store_in(tx, &key, claim, &created)?;
         }
         Ok(created)
     })

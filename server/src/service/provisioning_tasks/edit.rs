@@ -9,16 +9,18 @@ use serde_json::json;
 use super::task_users::{Match, NOT_ACTIVE, Outcome, change_in_groups};
 use super::{find_task, require_email, task_model, today};
 use crate::crypto::ServerKey;
+use crate::db::provisioning_tasks::TaskRow;
 use crate::db::task_entries as entries;
 use crate::db::{DbConn, audit_events, provisioning_tasks as tasks};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::provisioning::{
     ProvisioningTask, RemoveTaskUsers, TaskUserStatus, TaskUsersChanged,
 };
-use crate::service::mutation::Effect;
+use crate::service::mutation::{Effect, Mode};
 use crate::service::notifications::Recipient;
 use crate::service::notifications::{self, Outgoing};
 use crate::service::validate::{MAX_BATCH_ITEMS, item_count};
+use crate::service::versions;
 use crate::service::{Context, Deps, audit, notification_templates, with_outbox};
 use crate::states::EntryStatus;
 
@@ -28,7 +30,7 @@ pub async fn update(
     ctx: &Context,
     number: i64,
     stop_date: NaiveDate,
-    dry_run: bool,
+    mode: Mode,
 ) -> AppResult<ProvisioningTask> {
     let now = deps.clock.now();
     let today = today(now);
@@ -36,8 +38,8 @@ pub async fn update(
         return Err(AppError::invalid("stop_date", "must be today or later"));
     }
     let ctx = ctx.clone();
-    with_outbox(deps, Effect::of(dry_run), move |tx| {
-        find_task(tx, number)?;
+    with_outbox(deps, Effect::of(mode.dry_run), move |tx| {
+        require_version(tx, number, today, mode.if_match.as_deref())?;
         let ids: Vec<String> = entries::active_in_task(tx, number, None, today)?
             .into_iter()
             .map(|e| e.id)
@@ -57,12 +59,27 @@ pub async fn update(
     .await
 }
 
+/// The task, if it still has the version `if_match` names (412 otherwise).
+fn require_version(
+    tx: &mut DbConn,
+    number: i64,
+    today: NaiveDate,
+    if_match: Option<&str>,
+) -> AppResult<TaskRow> {
+    let row = find_task(tx, number)?;
+    if if_match.is_some() {
+        let current = task_model(tx, row.clone(), today)?;
+        versions::require(if_match, &versions::tag_of(&current))?;
+    }
+    Ok(row)
+}
+
 /// Removes the task: every pending user can no longer self-enroll.
-pub async fn delete(deps: &Deps, ctx: &Context, number: i64, dry_run: bool) -> AppResult<()> {
+pub async fn delete(deps: &Deps, ctx: &Context, number: i64, mode: Mode) -> AppResult<()> {
     let now = deps.clock.now();
     let ctx = ctx.clone();
-    with_outbox(deps, Effect::of(dry_run), move |tx| {
-        let task = find_task(tx, number)?;
+    with_outbox(deps, Effect::of(mode.dry_run), move |tx| {
+        let task = require_version(tx, number, today(now), mode.if_match.as_deref())?;
         if task.removed_at.is_some() {
             return Err(AppError::Conflict {
                 code: ErrorCode::TaskRemoved,

@@ -13,6 +13,7 @@ use crate::db::{DbConn, audit_events, provisioning_tasks as tasks, users as user
 use crate::error::{AppError, AppResult};
 use crate::model::provisioning::{ResendProvisioning, TaskUserStatus, TaskUsersChanged};
 use crate::service::Deps;
+use crate::service::mutation::{self, Answered, Mode};
 use crate::service::notifications;
 use crate::service::validate::{MAX_BATCH_ITEMS, is_email, item_count};
 use crate::service::{Context, audit, settings};
@@ -30,6 +31,25 @@ struct Resend {
 /// Sends the self-enrollment email again to active entries, with the stop date recomputed from the
 /// policy; an alternate address is used for this send only and never stored.
 pub async fn resend(
+    deps: &Deps,
+    ctx: &Context,
+    number: i64,
+    input: ResendProvisioning,
+    mode: Mode,
+) -> AppResult<Answered<TaskUsersChanged>> {
+    let dry_run = mode.dry_run;
+    mutation::create_across(
+        deps,
+        ctx,
+        &mode,
+        (number, input),
+        async |(number, input)| resend_groups(deps, ctx, number, input, dry_run).await,
+    )
+    .await
+}
+
+/// Resends in groups, each group one transaction (see [`resend`]).
+async fn resend_groups(
     deps: &Deps,
     ctx: &Context,
     number: i64,

@@ -1,0 +1,398 @@
+//! `dry_run=true` on every operation that changes something: the answer says what would happen, and
+//! every table (the outbox and the audit log included) is exactly as it was before.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, Utc};
+use enrolld::clock::Clock;
+use enrolld_tests::fixtures::{
+    BOB_PHONE, create_bob, create_users, email_challenge, rename, sms_challenge, start_challenge,
+    start_email_verification, start_session, task_request,
+};
+use enrolld_tests::{TestServer, new_user, types};
+
+/// Operations that change something but take no `dry_run`, each saying why in its description.
+const WITHOUT_DRY_RUN: &[&str] = &[
+    "register_app",
+    "start_self_enrollment",
+    "complete_self_enrollment",
+];
+
+/// POST operations that change nothing.
+const NOT_CHANGES: &[&str] = &["preview_notification_template"];
+
+/// The lines one dump has and the other lacks.
+fn difference(before: &str, after: &str) -> String {
+    let (old, new): (BTreeSet<&str>, BTreeSet<&str>) =
+        (before.lines().collect(), after.lines().collect());
+    let gone = old.difference(&new).map(|l| format!("- {l}"));
+    let added = new.difference(&old).map(|l| format!("+ {l}"));
+    gone.chain(added).collect::<Vec<_>>().join("\n")
+}
+
+/// Sends the request with `dry_run=true`, which must succeed, and checks the database is unchanged.
+macro_rules! dry_run {
+    ($server:expr, $seen:expr, $operation:literal, $request:expr) => {{
+        let before = $server.dump();
+        let status = match $request.dry_run(true).send().await {
+            Ok(answer) => answer.status().as_u16(),
+            Err(error) => panic!("{}: the dry run failed: {error:?}", $operation),
+        };
+        assert!(
+            status == 200 || status == 204,
+            "{}: a dry run answered {status}",
+            $operation
+        );
+        let after = $server.dump();
+        assert!(
+            before == after,
+            "{} changed the database in a dry run:\n{}",
+            $operation,
+            difference(&before, &after)
+        );
+        $seen.insert($operation.to_owned());
+    }};
+}
+
+/// An item of a batch: the user's personal email at example.com.
+fn item(user: &str) -> types::BatchEnrollItem {
+    types::BatchEnrollItem {
+        user: user.into(),
+        service: "personal-email".into(),
+        address: format!("{user}@example.com"),
+    }
+}
+
+/// What the dry runs act on.
+struct Fixtures {
+    verification: String,
+    challenge: String,
+    session: String,
+    task: i64,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_of_any_operation_changes_nothing_in_the_database() {
+    let server = TestServer::start_on(Clock::fixed(Utc::now()), |_| {}).await;
+    let f = set_up(&server).await;
+    let mut seen = BTreeSet::new();
+    try_directory(&server, &mut seen).await;
+    try_codes_and_settings(&server, &f, &mut seen).await;
+    try_sessions_and_tasks(&server, &f, &mut seen).await;
+    assert_every_change_was_tried(&seen);
+}
+
+/// Bob, Carol, Dave and Erin; a pending challenge and verification for Bob, a pending session for
+/// Carol, Dave enrolled by email, a task for Dave and Erin; every message delivered.
+async fn set_up(server: &TestServer) -> Fixtures {
+    let admin = server.admin();
+    server.stop_enforcing_identity_verification().await;
+    create_bob(&admin).await;
+    create_users(&admin, &["carol", "dave", "erin"]).await;
+    let challenge =
+        start_challenge(&admin, "bob", email_challenge("bob.personal@example.org")).await;
+    let verification = start_email_verification(&admin, "bob").await;
+    let session = start_session(&admin, "carol").await;
+    admin
+        .create_enrollment_batch()
+        .body(types::BatchEnroll {
+            items: vec![item("dave")],
+        })
+        .send()
+        .await
+        .unwrap();
+    let task = admin
+        .create_provisioning_task()
+        .body(task_request(&["dave", "erin"], None))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    // The relay delivers what the set-up queued before the dry runs start (it would change rows).
+    for _ in 0..200 {
+        if server.count_rows("notifications WHERE sent_at IS NULL") == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.count_rows("notifications WHERE sent_at IS NULL"), 0);
+    // A challenge may be sent again 30 seconds after the last send.
+    server.clock.advance(Duration::seconds(31));
+    Fixtures {
+        verification: verification.id,
+        challenge: challenge.id,
+        session: session.id,
+        task: task.number,
+    }
+}
+
+/// The directory and the identity services.
+async fn try_directory(server: &TestServer, seen: &mut BTreeSet<String>) {
+    let admin = server.admin();
+    dry_run!(
+        server,
+        seen,
+        "create_user",
+        admin.create_user().body(new_user("zed"))
+    );
+    dry_run!(
+        server,
+        seen,
+        "import_users",
+        admin.import_users().body(types::ImportUsers {
+            users: vec![new_user("yan")]
+        })
+    );
+    dry_run!(
+        server,
+        seen,
+        "update_user",
+        admin.update_user().user("bob").body(rename("Robert"))
+    );
+    dry_run!(
+        server,
+        seen,
+        "delete_user",
+        admin.delete_user().user("erin")
+    );
+    dry_run!(
+        server,
+        seen,
+        "update_identity_service",
+        admin
+            .update_identity_service()
+            .service("mobile-code")
+            .body(types::UpdateIdentityService {
+                enabled: Some(false),
+                agent_can_enroll: None,
+                removable: None,
+            })
+    );
+}
+
+/// Codes (identity verification, enrollment challenges), templates and settings.
+async fn try_codes_and_settings(server: &TestServer, f: &Fixtures, seen: &mut BTreeSet<String>) {
+    let admin = server.admin();
+    dry_run!(
+        server,
+        seen,
+        "create_identity_verification",
+        admin
+            .create_identity_verification()
+            .user("bob")
+            .body(types::StartIdentityVerification {
+                channel: types::CodeChannel::Sms
+            })
+    );
+    dry_run!(
+        server,
+        seen,
+        "confirm_identity_verification",
+        admin
+            .confirm_identity_verification()
+            .id(&f.verification)
+            .body(types::CodeInput {
+                code: "123456".into()
+            })
+    );
+    dry_run!(
+        server,
+        seen,
+        "delete_enrollment",
+        admin
+            .delete_enrollment()
+            .user("dave")
+            .service("personal-email")
+    );
+    dry_run!(
+        server,
+        seen,
+        "create_enrollment_batch",
+        admin.create_enrollment_batch().body(types::BatchEnroll {
+            items: vec![item("carol")]
+        })
+    );
+    dry_run!(
+        server,
+        seen,
+        "create_enrollment_challenge",
+        admin
+            .create_enrollment_challenge()
+            .user("bob")
+            .body(sms_challenge(BOB_PHONE))
+    );
+    dry_run!(
+        server,
+        seen,
+        "verify_enrollment_challenge",
+        admin
+            .verify_enrollment_challenge()
+            .id(&f.challenge)
+            .body(types::CodeInput {
+                code: "123456".into()
+            })
+    );
+    dry_run!(
+        server,
+        seen,
+        "resend_enrollment_challenge",
+        admin.resend_enrollment_challenge().id(&f.challenge)
+    );
+    dry_run!(
+        server,
+        seen,
+        "update_notification_template",
+        admin
+            .update_notification_template()
+            .service("mobile-code")
+            .channel("sms")
+            .event("enrollment-code")
+            .body(types::UpdateNotificationTemplate {
+                subject: None,
+                text: "Your code: {{Code}}".parse().unwrap(),
+                html: None,
+            })
+    );
+    dry_run!(
+        server,
+        seen,
+        "update_identity_verification_settings",
+        admin
+            .update_identity_verification_settings()
+            .body(types::IdentityVerificationSettings {
+                enforce: true,
+                window_minutes: 30
+            })
+    );
+    dry_run!(
+        server,
+        seen,
+        "update_self_enrollment_policy",
+        admin
+            .update_self_enrollment_policy()
+            .body(types::SelfEnrollmentPolicy {
+                validity_days: 9.try_into().unwrap(),
+                max_attempts: 4.try_into().unwrap(),
+            })
+    );
+    dry_run!(
+        server,
+        seen,
+        "create_registration_session",
+        admin
+            .create_registration_session()
+            .user("dave")
+            .body(types::CreateRegistrationSession {
+                hours_to_live: Some(2.0),
+                notify: vec![types::NotifyChannel::Email],
+                force: None,
+            })
+    );
+}
+
+/// Registration sessions and provisioning tasks.
+async fn try_sessions_and_tasks(server: &TestServer, f: &Fixtures, seen: &mut BTreeSet<String>) {
+    let admin = server.admin();
+    dry_run!(
+        server,
+        seen,
+        "send_registration_session_notifications",
+        admin
+            .send_registration_session_notifications()
+            .id(&f.session)
+            .body(types::NotifyRegistrationSession {
+                channels: vec![types::NotifyChannel::Email]
+            })
+    );
+    dry_run!(
+        server,
+        seen,
+        "delete_registration_session",
+        admin.delete_registration_session().id(&f.session)
+    );
+    dry_run!(
+        server,
+        seen,
+        "create_provisioning_task",
+        admin
+            .create_provisioning_task()
+            .body(task_request(&["carol"], None))
+    );
+    let later = server.clock.now().date_naive() + Duration::days(20);
+    dry_run!(
+        server,
+        seen,
+        "update_provisioning_task",
+        admin
+            .update_provisioning_task()
+            .number(f.task)
+            .body(types::UpdateProvisioningTask { stop_date: later })
+    );
+    dry_run!(
+        server,
+        seen,
+        "remove_provisioning_task_users",
+        admin
+            .remove_provisioning_task_users()
+            .number(f.task)
+            .body(types::RemoveTaskUsers {
+                users: vec!["dave".into()],
+                notify: Some(true)
+            })
+    );
+    dry_run!(
+        server,
+        seen,
+        "resend_provisioning_task",
+        admin
+            .resend_provisioning_task()
+            .number(f.task)
+            .body(types::ResendProvisioning {
+                users: None,
+                email: None
+            })
+    );
+    dry_run!(
+        server,
+        seen,
+        "delete_provisioning_task",
+        admin.delete_provisioning_task().number(f.task)
+    );
+}
+
+/// Every operation of the committed document that changes something was tried above with
+/// `dry_run`, and documents it; the few without one say why.
+fn assert_every_change_was_tried(seen: &BTreeSet<String>) {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/openapi.json"
+    ))
+    .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut changes = BTreeSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for (method, operation) in item.as_object().unwrap() {
+            if !["post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let id = operation["operationId"].as_str().unwrap().to_owned();
+            let takes_dry_run = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "dry_run"));
+            if WITHOUT_DRY_RUN.contains(&id.as_str()) {
+                let description = operation["description"].as_str().unwrap_or_default();
+                assert!(
+                    description.contains("No `dry_run`"),
+                    "{id} must say why it has no dry_run"
+                );
+            } else if !NOT_CHANGES.contains(&id.as_str()) {
+                assert!(takes_dry_run, "{id} changes something but takes no dry_run");
+                changes.insert(id);
+            }
+        }
+    }
+    assert_eq!(
+        &changes, seen,
+        "every operation that changes something is tried with dry_run"
+    );
+}
