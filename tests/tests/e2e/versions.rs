@@ -3,8 +3,8 @@
 //! and with `require_if_match` a change naming none is refused with 428.
 
 use enrolld::auth::scopes::Scope;
-use enrolld_tests::fixtures::{create_users, start_session, task_request};
 use enrolld_tests::TestServer;
+use enrolld_tests::fixtures::{create_users, start_session, task_request};
 use reqwest::Method;
 use serde_json::{Value, json};
 
