@@ -72,6 +72,15 @@ pub fn rename(display_name: &str) -> types::UpdateUser {
     }
 }
 
+/// An item of a batch enrollment: `user`'s personal email at example.com.
+pub fn item(user: &str) -> types::BatchEnrollItem {
+    types::BatchEnrollItem {
+        user: user.into(),
+        service: "personal-email".into(),
+        address: format!("{user}@example.com"),
+    }
+}
+
 /// Creates Bob with a directory email and phone.
 pub async fn create_bob(client: &Client) -> types::User {
     let mut bob = new_user("bob");

@@ -320,6 +320,20 @@ pub fn new_user(username: &str) -> types::CreateUser {
     }
 }
 
+/// Every operation of the committed document (`openapi/openapi.json`): its method and its object.
+pub fn committed_operations() -> Vec<(String, serde_json::Value)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut found = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for (method, operation) in item.as_object().unwrap() {
+            found.push((method.clone(), operation.clone()));
+        }
+    }
+    found
+}
+
 /// The status of a failed client call (panics on success).
 pub fn status_of<T, E: std::fmt::Debug>(result: Result<T, enrolld_client::Error<E>>) -> u16 {
     match result {

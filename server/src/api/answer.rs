@@ -10,12 +10,12 @@ use crate::service::mutation::Answered;
 
 /// The answer to a create.
 pub fn created<T: Serialize>(answer: Answered<T>, dry_run: bool) -> HttpResponse {
-    let response = if dry_run {
-        HttpResponse::Ok()
-    } else {
-        HttpResponse::Created()
-    };
-    replayable(response, answer)
+    replayable(done_or_previewed(dry_run, HttpResponse::Created()), answer)
+}
+
+/// The status of a change's answer: `done` once carried out, 200 for a dry run (nothing was done).
+pub fn done_or_previewed(dry_run: bool, done: HttpResponseBuilder) -> HttpResponseBuilder {
+    if dry_run { HttpResponse::Ok() } else { done }
 }
 
 /// The answer to a request that takes an `Idempotency-Key`, with the status `response` has.

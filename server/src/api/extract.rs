@@ -272,13 +272,20 @@ impl FromRequest for IfMatch {
 /// The `Idempotency-Key` header, if sent (its form is checked when it is claimed).
 pub struct IdempotencyKey(pub Option<String>);
 
+/// A change asked for with the `dry_run` query parameter and nothing else.
+fn dry_run_of(query: ApiQuery<crate::model::users::DryRunQuery>) -> Mode {
+    Mode {
+        dry_run: query.0.dry_run.unwrap_or(false),
+        ..Mode::default()
+    }
+}
+
 impl IdempotencyKey {
     /// How the change is to be carried out: this key, and the `dry_run` query parameter.
     pub fn with(self, query: ApiQuery<crate::model::users::DryRunQuery>) -> Mode {
         Mode {
-            dry_run: query.0.dry_run.unwrap_or(false),
             idempotency_key: self.0,
-            if_match: None,
+            ..dry_run_of(query)
         }
     }
 }
@@ -287,9 +294,8 @@ impl IfMatch {
     /// How the change is to be carried out: only on this version, and the `dry_run` query parameter.
     pub fn with(self, query: ApiQuery<crate::model::users::DryRunQuery>) -> Mode {
         Mode {
-            dry_run: query.0.dry_run.unwrap_or(false),
-            idempotency_key: None,
             if_match: self.0,
+            ..dry_run_of(query)
         }
     }
 }

@@ -79,8 +79,8 @@ pub async fn update(
     let ctx = ctx.clone();
     let shown = config.clone();
     let row = write(db, Effect::of(mode.dry_run), move |tx| {
-        let current = to_model(&shown, find(tx, &id)?);
-        versions::require(mode.if_match.as_deref(), &versions::tag_of(&current))?;
+        let row = find(tx, &id)?;
+        versions::require_current(mode.if_match.as_deref(), || Ok(to_model(&shown, row)))?;
         let changes = IdentityServiceChanges {
             enabled: input.enabled,
             agent_can_enroll: input.agent_can_enroll,

@@ -355,8 +355,7 @@ pub async fn delete(deps: &Deps, ctx: &Context, id: String, mode: Mode) -> AppRe
     let ctx = ctx.clone();
     with_outbox(deps, Effect::of(mode.dry_run), move |tx| {
         let row = find(tx, &id)?;
-        let current = versions::tag_of(&to_model(row.clone(), now));
-        versions::require(mode.if_match.as_deref(), &current)?;
+        versions::require_current(mode.if_match.as_deref(), || Ok(to_model(row.clone(), now)))?;
         if rows::remove(tx, &row.id, now.naive_utc(), ctx.actor.id())? == 0 {
             return Err(not_pending(row.effective_status(now.naive_utc())));
         }

@@ -37,8 +37,7 @@ async fn store<T: Serialize + DeserializeOwned + Default + Send + 'static>(
     }
     let ctx = ctx.clone();
     write(db, Effect::of(mode.dry_run), move |tx| {
-        let current: T = load(tx, key)?;
-        versions::require(mode.if_match.as_deref(), &versions::tag_of(&current))?;
+        versions::require_current(mode.if_match.as_deref(), || load::<T>(tx, key))?;
         let text = serde_json::to_string(&value).map_err(AppError::internal)?;
         settings::put(tx, key, &text, now.naive_utc(), ctx.actor.id())?;
         let detail = serde_json::from_str(&text).unwrap_or(json!({}));

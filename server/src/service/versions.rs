@@ -14,6 +14,18 @@ pub fn tag_of(value: &impl Serialize) -> String {
     format!("\"{hex}\"")
 }
 
+/// Refuses (412) a change whose `If-Match` names another version than the representation `current`
+/// builds; `current` runs only when there is a version to compare with (not for no header or `*`).
+pub fn require_current<T: Serialize>(
+    if_match: Option<&str>,
+    current: impl FnOnce() -> AppResult<T>,
+) -> AppResult<()> {
+    match if_match {
+        None | Some("*") => Ok(()),
+        Some(_) => require(if_match, &tag_of(&current()?)),
+    }
+}
+
 /// Refuses (412) a change whose `If-Match` names none of `current`; `*` or no header passes.
 pub fn require(if_match: Option<&str>, current: &str) -> AppResult<()> {
     match if_match {
@@ -46,5 +58,11 @@ mod tests {
         assert!(require(Some(&format!("\"x\", {current}")), &current).is_ok());
         assert!(require(Some(&format!("W/{current}")), &current).is_err());
         assert!(require(Some("\"x\""), &current).is_err());
+        // The representation is built only when there is a version to compare it with.
+        let unbuilt = || -> AppResult<serde_json::Value> { panic!("built for nothing") };
+        assert!(require_current(None, unbuilt).is_ok());
+        assert!(require_current(Some("*"), unbuilt).is_ok());
+        let stale = require_current(Some("\"x\""), || Ok(serde_json::json!({"a": 1})));
+        assert!(stale.is_err());
     }
 }

@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use chrono::{Duration, Utc};
 use enrolld::clock::Clock;
 use enrolld_tests::fixtures::{
-    BOB_PHONE, create_bob, create_users, email_challenge, rename, sms_challenge, start_challenge,
-    start_email_verification, start_session, task_request,
+    BOB_PHONE, create_bob, create_users, email_challenge, item, rename, sms_challenge,
+    start_challenge, start_email_verification, start_session, task_request,
 };
-use enrolld_tests::{TestServer, new_user, types};
+use enrolld_tests::{TestServer, committed_operations, new_user, types};
 
 /// Operations that change something but take no `dry_run`, each saying why in its description.
 const WITHOUT_DRY_RUN: &[&str] = &[
@@ -52,15 +52,6 @@ macro_rules! dry_run {
         );
         $seen.insert($operation.to_owned());
     }};
-}
-
-/// An item of a batch: the user's personal email at example.com.
-fn item(user: &str) -> types::BatchEnrollItem {
-    types::BatchEnrollItem {
-        user: user.into(),
-        service: "personal-email".into(),
-        address: format!("{user}@example.com"),
-    }
 }
 
 /// What the dry runs act on.
@@ -363,32 +354,24 @@ async fn try_sessions_and_tasks(server: &TestServer, f: &Fixtures, seen: &mut BT
 /// Every operation of the committed document that changes something was tried above with
 /// `dry_run`, and documents it; the few without one say why.
 fn assert_every_change_was_tried(seen: &BTreeSet<String>) {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../openapi/openapi.json"
-    ))
-    .unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut changes = BTreeSet::new();
-    for item in doc["paths"].as_object().unwrap().values() {
-        for (method, operation) in item.as_object().unwrap() {
-            if !["post", "put", "patch", "delete"].contains(&method.as_str()) {
-                continue;
-            }
-            let id = operation["operationId"].as_str().unwrap().to_owned();
-            let takes_dry_run = operation["parameters"]
-                .as_array()
-                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "dry_run"));
-            if WITHOUT_DRY_RUN.contains(&id.as_str()) {
-                let description = operation["description"].as_str().unwrap_or_default();
-                assert!(
-                    description.contains("No `dry_run`"),
-                    "{id} must say why it has no dry_run"
-                );
-            } else if !NOT_CHANGES.contains(&id.as_str()) {
-                assert!(takes_dry_run, "{id} changes something but takes no dry_run");
-                changes.insert(id);
-            }
+    for (method, operation) in committed_operations() {
+        if !["post", "put", "patch", "delete"].contains(&method.as_str()) {
+            continue;
+        }
+        let id = operation["operationId"].as_str().unwrap().to_owned();
+        let takes_dry_run = operation["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "dry_run"));
+        if WITHOUT_DRY_RUN.contains(&id.as_str()) {
+            let description = operation["description"].as_str().unwrap_or_default();
+            assert!(
+                description.contains("No `dry_run`"),
+                "{id} must say why it has no dry_run"
+            );
+        } else if !NOT_CHANGES.contains(&id.as_str()) {
+            assert!(takes_dry_run, "{id} changes something but takes no dry_run");
+            changes.insert(id);
         }
     }
     assert_eq!(

@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use chrono::{Duration, Utc};
 use enrolld::clock::Clock;
 use enrolld_tests::fixtures::{
-    BOB_PHONE, create_bob, create_users, email_challenge, sms_challenge, start_challenge,
+    BOB_PHONE, create_bob, create_users, email_challenge, item, sms_challenge, start_challenge,
     task_request,
 };
-use enrolld_tests::{TestServer, new_user, problem_of, types};
+use enrolld_tests::{TestServer, committed_operations, new_user, problem_of, types};
 
 /// How many rows each table has (the relay may meanwhile mark messages sent, so not the rows).
 fn row_counts(server: &TestServer) -> Vec<String> {
@@ -88,11 +88,6 @@ async fn a_retried_create_answers_with_the_first_answer_and_creates_nothing_more
 /// Users and batch enrollments.
 async fn replay_directory(server: &TestServer, seen: &mut BTreeSet<String>) {
     let admin = server.admin();
-    let item = |user: &str| types::BatchEnrollItem {
-        user: user.into(),
-        service: "personal-email".into(),
-        address: format!("{user}@example.com"),
-    };
     replayed!(
         server,
         seen,
@@ -247,22 +242,14 @@ async fn replay_sessions_and_tasks(server: &TestServer, seen: &mut BTreeSet<Stri
 
 /// The operations of the committed document that take `Idempotency-Key` (from the shared parameter).
 fn operations_taking_a_key() -> BTreeSet<String> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../openapi/openapi.json"
-    ))
-    .unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut found = BTreeSet::new();
-    for item in doc["paths"].as_object().unwrap().values() {
-        for operation in item.as_object().unwrap().values() {
-            let takes_key = operation["parameters"].as_array().is_some_and(|ps| {
-                ps.iter()
-                    .any(|p| p["$ref"] == "#/components/parameters/IdempotencyKey")
-            });
-            if takes_key {
-                found.insert(operation["operationId"].as_str().unwrap().to_owned());
-            }
+    for (_, operation) in committed_operations() {
+        let takes_key = operation["parameters"].as_array().is_some_and(|ps| {
+            ps.iter()
+                .any(|p| p["$ref"] == "#/components/parameters/IdempotencyKey")
+        });
+        if takes_key {
+            found.insert(operation["operationId"].as_str().unwrap().to_owned());
         }
     }
     found

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, post, web};
 
-use crate::api::answer::replayable;
+use crate::api::answer::{done_or_previewed, replayable};
 use crate::api::extract::{ApiQuery, IdempotencyKey};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
@@ -39,11 +39,7 @@ pub async fn resend_enrollment_challenge(
     query: ApiQuery<DryRunQuery>,
 ) -> ApiResult<HttpResponse> {
     let mode = key.with(query);
-    let status = if mode.dry_run {
-        HttpResponse::Ok()
-    } else {
-        HttpResponse::Accepted()
-    };
+    let status = done_or_previewed(mode.dry_run, HttpResponse::Accepted());
     let resent = enrollment_challenges::resend(&state, &ctx, id.into_inner(), mode).await?;
     Ok(replayable(status, resent))
 }

@@ -1,5 +1,6 @@
 use actix_web::{HttpResponse, post, web};
 
+use crate::api::answer::done_or_previewed;
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
@@ -43,10 +44,5 @@ pub async fn verify_enrollment_challenge(
         Effect::of(dry_run),
     )
     .await?;
-    let mut response = if dry_run {
-        HttpResponse::Ok()
-    } else {
-        HttpResponse::Created()
-    };
-    Ok(response.json(enrolled))
+    Ok(done_or_previewed(dry_run, HttpResponse::Created()).json(enrolled))
 }

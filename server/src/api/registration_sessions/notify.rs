@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, post, web};
 
-use crate::api::answer::replayable;
+use crate::api::answer::{done_or_previewed, replayable};
 use crate::api::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::api::problem::ApiResult;
 use crate::api::state::AppState;
@@ -37,11 +37,7 @@ pub async fn send_registration_session_notifications(
     body: ApiJson<NotifyRegistrationSession>,
 ) -> ApiResult<HttpResponse> {
     let mode = key.with(query);
-    let status = if mode.dry_run {
-        HttpResponse::Ok()
-    } else {
-        HttpResponse::Accepted()
-    };
+    let status = done_or_previewed(mode.dry_run, HttpResponse::Accepted());
     let queued = registration_sessions::notify(&state, &ctx, id.into_inner(), body.0, mode).await?;
     Ok(replayable(status, queued))
 }

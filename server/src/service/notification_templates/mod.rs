@@ -115,8 +115,7 @@ pub async fn update(
     spec.check(&parts)?;
     let ctx = ctx.clone();
     write(db, Effect::of(mode.dry_run), move |tx| {
-        let current = load(tx, spec)?;
-        versions::require(mode.if_match.as_deref(), &versions::tag_of(&current))?;
+        versions::require_current(mode.if_match.as_deref(), || load(tx, spec))?;
         rows::put(
             tx,
             &NotificationTemplateRow {

@@ -67,10 +67,7 @@ fn require_version(
     if_match: Option<&str>,
 ) -> AppResult<TaskRow> {
     let row = find_task(tx, number)?;
-    if if_match.is_some() {
-        let current = task_model(tx, row.clone(), today)?;
-        versions::require(if_match, &versions::tag_of(&current))?;
-    }
+    versions::require_current(if_match, || task_model(tx, row.clone(), today))?;
     Ok(row)
 }
 
