@@ -16,14 +16,29 @@ fn main() {
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged);
-    let mut generator = progenitor::Generator::new(&settings);
-    let tokens = generator
+    // The `cli` feature (enrollctl): progenitor's clap command per operation, whose output hooks need
+    // `schemars::JsonSchema` on every type.
+    let cli = std::env::var_os("CARGO_FEATURE_CLI").is_some();
+    if cli {
+        settings.with_derive("schemars::JsonSchema");
+    }
+    let tokens = progenitor::Generator::new(&settings)
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("generate the client: {e}"));
+    write_out("codegen.rs", tokens);
+    if cli {
+        let tokens = progenitor::Generator::new(&settings)
+            .cli(&spec, "crate")
+            .unwrap_or_else(|e| panic!("generate the command line: {e}"));
+        write_out("cli.rs", tokens);
+    }
+}
+
+fn write_out(name: &str, tokens: proc_macro2::TokenStream) {
     let ast: syn::File =
-        syn::parse2(tokens).unwrap_or_else(|e| panic!("parse the generated client: {e}"));
+        syn::parse2(tokens).unwrap_or_else(|e| panic!("parse the generated {name}: {e}"));
     let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|e| panic!("OUT_DIR: {e}")))
-        .join("codegen.rs");
+        .join(name);
     std::fs::write(&out, prettyplease::unparse(&ast))
         .unwrap_or_else(|e| panic!("write {}: {e}", out.display()));
 }

@@ -14,6 +14,14 @@
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 
+/// One clap command per operation and the code that runs it (progenitor's `Generator::cli`), for the
+/// `enrollctl` binary.
+#[cfg(feature = "cli")]
+#[allow(unused, unreachable_code, clippy::all)]
+pub mod cli {
+    include!(concat!(env!("OUT_DIR"), "/cli.rs"));
+}
+
 impl Client {
     /// A client that sends `Authorization: Bearer <token>` with every request.
     pub fn with_token(
