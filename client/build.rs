@@ -37,8 +37,8 @@ fn main() {
 fn write_out(name: &str, tokens: proc_macro2::TokenStream) {
     let ast: syn::File =
         syn::parse2(tokens).unwrap_or_else(|e| panic!("parse the generated {name}: {e}"));
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|e| panic!("OUT_DIR: {e}")))
-        .join(name);
+    let out =
+        Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|e| panic!("OUT_DIR: {e}"))).join(name);
     std::fs::write(&out, prettyplease::unparse(&ast))
         .unwrap_or_else(|e| panic!("write {}: {e}", out.display()));
 }

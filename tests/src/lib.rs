@@ -8,7 +8,7 @@ use actix_web::web;
 use diesel::{Connection, RunQueryDsl};
 use enrolld::api::state::AppState;
 use enrolld::auth::jwt;
-use enrolld::auth::scopes::Scope;
+pub use enrolld::auth::scopes::Scope;
 use enrolld::clock::Clock;
 use enrolld::config::Config;
 

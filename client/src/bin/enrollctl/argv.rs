@@ -23,8 +23,18 @@ fn spellings(cmd: &Command) -> Vec<Spelling> {
             names.extend(arg.get_all_aliases().into_iter().flatten().map(squash));
             let switch = matches!(arg.get_action(), ArgAction::SetTrue | ArgAction::SetFalse);
             let optional_value = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
-            let values = arg.get_possible_values().iter().map(|v| v.get_name().to_owned()).collect();
-            Some(Spelling { long, names, switch, optional_value, values })
+            let values = arg
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            Some(Spelling {
+                long,
+                names,
+                switch,
+                optional_value,
+                values,
+            })
         })
         .collect()
 }
@@ -43,7 +53,9 @@ impl Normalised {
     /// Whether `--long` was given.
     pub fn gives(&self, long: &str) -> bool {
         let flag = format!("--{long}");
-        self.options.iter().any(|o| *o == flag || o.starts_with(&format!("{flag}=")))
+        self.options
+            .iter()
+            .any(|o| *o == flag || o.starts_with(&format!("{flag}=")))
     }
 }
 
@@ -56,7 +68,9 @@ pub fn normalise(cmd: &Command, argv: &[String]) -> Normalised {
             out.positionals.extend(tokens.by_ref().cloned());
             break;
         }
-        if matches!(token.as_str(), "-?" | "-h" | "--help" | "/?") || squash(token) == "help" && token.starts_with('-') {
+        if matches!(token.as_str(), "-?" | "-h" | "--help" | "/?")
+            || squash(token) == "help" && token.starts_with('-')
+        {
             out.help = true;
             continue;
         }
@@ -70,7 +84,8 @@ pub fn normalise(cmd: &Command, argv: &[String]) -> Normalised {
         };
         let Some(spelling) = spellings.iter().find(|s| s.names.contains(&squash(name))) else {
             // Left for clap, which names it and suggests the nearest argument.
-            out.options.push(format!("--{}", token.trim_start_matches('-')));
+            out.options
+                .push(format!("--{}", token.trim_start_matches('-')));
             continue;
         };
         let long = &spelling.long;
@@ -86,7 +101,9 @@ pub fn normalise(cmd: &Command, argv: &[String]) -> Normalised {
             None => tokens.next().cloned(),
         };
         match value {
-            Some(value) => out.options.push(format!("--{long}={}", canonical(spelling, &value))),
+            Some(value) => out
+                .options
+                .push(format!("--{long}={}", canonical(spelling, &value))),
             None => out.options.push(format!("--{long}")),
         }
     }
@@ -95,7 +112,9 @@ pub fn normalise(cmd: &Command, argv: &[String]) -> Normalised {
 
 /// `-Name`, `--name` (not `-5`, a negative number, nor `-`, standard input).
 fn option_name(token: &str) -> Option<&str> {
-    let name = token.strip_prefix("--").or_else(|| token.strip_prefix('-'))?;
+    let name = token
+        .strip_prefix("--")
+        .or_else(|| token.strip_prefix('-'))?;
     let first = name.chars().next()?;
     (first.is_alphabetic() || first == '_').then_some(name)
 }
@@ -117,7 +136,10 @@ fn canonical(spelling: &Spelling, value: &str) -> String {
     value
         .split(',')
         .map(|word| {
-            let found = spelling.values.iter().find(|v| squash(v) == squash(word.trim()));
+            let found = spelling
+                .values
+                .iter()
+                .find(|v| squash(v) == squash(word.trim()));
             found.map_or(word.to_owned(), Clone::clone)
         })
         .collect::<Vec<_>>()
@@ -143,27 +165,64 @@ mod tests {
     fn powershell_and_gnu_spellings_become_one() {
         let cmd = command("Add-RegistrationSession");
         for argv in [
-            &["-Identity", "bob", "-HoursToLive", "2", "-Force", "-Notify", "EMAIL,Sms"][..],
-            &["--identity=bob", "--hours_to_live", "2", "-force:$true", "--notify", "email,sms"],
-            &["-USERNAME:bob", "-hourstolive:2", "--Force", "-notify:Email,SMS"],
+            &[
+                "-Identity",
+                "bob",
+                "-HoursToLive",
+                "2",
+                "-Force",
+                "-Notify",
+                "EMAIL,Sms",
+            ][..],
+            &[
+                "--identity=bob",
+                "--hours_to_live",
+                "2",
+                "--FORCE",
+                "--notify",
+                "email,sms",
+            ],
+            &[
+                "-USERNAME:bob",
+                "-hourstolive:2",
+                "--Force",
+                "-notify:Email,SMS",
+            ],
         ] {
             let n = normalise(&cmd, &words(argv));
             assert_eq!(
                 n.options,
-                words(&["--user=bob", "--hours-to-live=2", "--force", "--notify=email,sms"]),
+                words(&[
+                    "--user=bob",
+                    "--hours-to-live=2",
+                    "--force",
+                    "--notify=email,sms"
+                ]),
                 "{argv:?}"
             );
         }
-        let n = normalise(&cmd, &words(&["-Force:$false", "-WhatIf", "-Confirm:$false", "-?"]));
-        assert_eq!(n.options, words(&["--force=false", "--what-if", "--confirm=false"]));
+        let n = normalise(
+            &cmd,
+            &words(&["-Force:$false", "-WhatIf", "-Confirm:$false", "-?"]),
+        );
+        assert_eq!(
+            n.options,
+            words(&["--force=false", "--what-if", "--confirm=false"])
+        );
         assert!(n.help);
     }
 
     #[test]
     fn bare_words_and_unknown_names_are_left_for_binding_and_for_clap() {
         let cmd = command("Get-User");
-        let n = normalise(&cmd, &words(&["bob", "-State", "ACTIVE", "-Bogus", "1", "-First", "-5"]));
+        let n = normalise(
+            &cmd,
+            &words(&["bob", "-State", "ACTIVE", "-Bogus", "1", "-First", "-5"]),
+        );
         assert_eq!(n.positionals, words(&["bob", "1"]));
-        assert_eq!(n.options, words(&["--state=active", "--Bogus", "--first=-5"]));
+        assert_eq!(
+            n.options,
+            words(&["--state=active", "--Bogus", "--first=-5"])
+        );
     }
 }

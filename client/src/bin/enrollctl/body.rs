@@ -16,18 +16,23 @@ pub fn build(op: &Operation, matches: &ArgMatches, rows: &[Row]) -> Result<Value
         let raw = matches.try_get_raw(&property.long).ok().flatten();
         if let (true, Some(raw)) = (given(matches, &property.long), raw) {
             let words: Vec<String> = raw.map(|w| w.to_string_lossy().into_owned()).collect();
-            body.insert(property.name.clone(), typed(&property.kind, &words).map_err(|e| {
-                format!("-{}: {e}", property.long)
-            })?);
+            body.insert(
+                property.name.clone(),
+                typed(&property.kind, &words).map_err(|e| format!("-{}: {e}", property.long))?,
+            );
         }
     }
     if let Some(collection) = op.collection().filter(|c| !body.contains_key(&c.name))
         && !rows.is_empty()
     {
-        let items = rows.iter().enumerate().map(|(i, row)| {
-            item(&collection.kind, row).map_err(|e| format!("row {}: {e}", i + 1))
-        });
-        body.insert(collection.name.clone(), Value::Array(items.collect::<Result<_, _>>()?));
+        let items = rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| item(&collection.kind, row).map_err(|e| format!("row {}: {e}", i + 1)));
+        body.insert(
+            collection.name.clone(),
+            Value::Array(items.collect::<Result<_, _>>()?),
+        );
     }
     for property in op.body.iter().flatten().filter(|p| p.required) {
         if !body.contains_key(&property.name) {
@@ -66,7 +71,10 @@ pub fn scalar(kind: &Kind, word: &str) -> Result<Value, String> {
     let bad = |what: &str| format!("`{word}` is not {what}");
     match kind {
         Kind::String => Ok(Value::String(word.to_owned())),
-        Kind::Integer => word.parse::<i64>().map(Value::from).map_err(|_| bad("a whole number")),
+        Kind::Integer => word
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| bad("a whole number")),
         Kind::Number => word
             .parse::<f64>()
             .ok()
@@ -84,14 +92,18 @@ pub fn scalar(kind: &Kind, word: &str) -> Result<Value, String> {
             .map(|v| Value::String(v.clone()))
             .ok_or_else(|| bad(&format!("one of {}", values.join(", ")))),
         Kind::Array(item) => typed(&Kind::Array(item.clone()), &[word.to_owned()]),
-        Kind::Object(_) | Kind::Other => serde_json::from_str(word).map_err(|e| bad(&format!("JSON ({e})"))),
+        Kind::Object(_) | Kind::Other => {
+            serde_json::from_str(word).map_err(|e| bad(&format!("JSON ({e})")))
+        }
     }
 }
 
 /// A piped row as one item of the collection: an object with the item's properties (other columns
 /// are left out), or for a list of names the row's user (`user`, `identity`, `username` or `id`).
 fn item(kind: &Kind, row: &Row) -> Result<Value, String> {
-    let Kind::Array(item) = kind else { return Err("not a list".into()) };
+    let Kind::Array(item) = kind else {
+        return Err("not a list".into());
+    };
     match &**item {
         Kind::Object(properties) => object(properties, row),
         other => {
@@ -108,7 +120,9 @@ fn item(kind: &Kind, row: &Row) -> Result<Value, String> {
 fn object(properties: &[Property], row: &Row) -> Result<Value, String> {
     let mut object = Map::new();
     for property in properties {
-        let Some(value) = row.value(&property.name) else { continue };
+        let Some(value) = row.value(&property.name) else {
+            continue;
+        };
         let value = match value {
             Value::String(word) if word.is_empty() => continue,
             Value::String(word) if property.kind != Kind::String => scalar(&property.kind, word)?,

@@ -12,7 +12,10 @@ use serde_json::Value;
 #[derive(Debug)]
 pub enum Outcome {
     /// A JSON answer.
-    Answer { replayed: bool, value: Value },
+    Answer {
+        replayed: bool,
+        value: Value,
+    },
     /// A success with no body (204), or a raw answer already written out.
     Done,
     Failed(Failure),
@@ -35,7 +38,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn of(message: impl Into<String>) -> Self {
-        Failure { message: message.into(), ..Failure::default() }
+        Failure {
+            message: message.into(),
+            ..Failure::default()
+        }
     }
 }
 
@@ -60,9 +66,15 @@ impl CliConfig for Capture {
     where
         T: schemars::JsonSchema + serde::Serialize + std::fmt::Debug,
     {
-        let replayed = value.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+        let replayed = value
+            .headers()
+            .get("idempotent-replayed")
+            .is_some_and(|v| v == "true");
         let body = serde_json::to_value(value.as_ref()).unwrap_or(Value::Null);
-        self.put(Outcome::Answer { replayed, value: body });
+        self.put(Outcome::Answer {
+            replayed,
+            value: body,
+        });
     }
 
     fn success_no_item(&self, _value: &ResponseValue<()>) {
@@ -150,7 +162,11 @@ impl Retry {
         if attempt >= self.attempts {
             return false;
         }
-        let code = failure.problem.as_ref().and_then(|p| p["code"].as_str()).unwrap_or_default();
+        let code = failure
+            .problem
+            .as_ref()
+            .and_then(|p| p["code"].as_str())
+            .unwrap_or_default();
         match failure.status {
             _ if failure.connect => true,
             None => failure.transport && self.safe,

@@ -16,7 +16,10 @@ pub fn ask(action: &str, target: &str) -> Result<Answer, String> {
         .read(true)
         .write(true)
         .open("/dev/tty")
-        .map_err(|_| "no terminal to ask on: pass -Confirm:$false (or --yes) to go on without asking".to_owned())?;
+        .map_err(|_| {
+            "no terminal to ask on: pass -Confirm:$false (or --yes) to go on without asking"
+                .to_owned()
+        })?;
     let mut writer = tty.try_clone().map_err(|e| e.to_string())?;
     let mut reader = BufReader::new(tty);
     loop {

@@ -26,12 +26,18 @@ pub fn of(outcome: &Outcome) -> u8 {
 
 /// A bulk answer with a failed item: `results` with an `error` status.
 fn failed_items(value: &Value) -> bool {
-    value["results"].as_array().is_some_and(|r| r.iter().any(|i| i["status"] == "error"))
+    value["results"]
+        .as_array()
+        .is_some_and(|r| r.iter().any(|i| i["status"] == "error"))
 }
 
 /// One code for many calls: all well, all failed alike (that code), or partly failed.
 pub fn fold(codes: &[u8]) -> u8 {
-    let failed: Vec<u8> = codes.iter().copied().filter(|c| *c != OK && *c != PARTLY).collect();
+    let failed: Vec<u8> = codes
+        .iter()
+        .copied()
+        .filter(|c| *c != OK && *c != PARTLY)
+        .collect();
     match (failed.first(), failed.len() == codes.len()) {
         (None, _) if codes.contains(&PARTLY) => PARTLY,
         (None, _) => OK,

@@ -41,14 +41,15 @@ enum Target<'a> {
 fn find<'a>(entries: &'a [Entry], args: &[String]) -> Option<(usize, Target<'a>)> {
     args.iter().enumerate().find_map(|(at, word)| {
         let word = squash(word);
-        let target = match word.as_str() {
-            w if w == squash(tree::CONNECT) => Target::Connect,
-            w if w == squash(tree::DISCONNECT) => Target::Disconnect,
-            w if w == squash(tree::COMPLETION) => Target::Completion,
-            w => Target::Operation(entries.iter().find(|e| {
-                squash(&e.name) == w || e.operations().any(|o| squash(&o.id) == w)
-            })?),
-        };
+        let target =
+            match word.as_str() {
+                w if w == squash(tree::CONNECT) => Target::Connect,
+                w if w == squash(tree::DISCONNECT) => Target::Disconnect,
+                w if w == squash(tree::COMPLETION) => Target::Completion,
+                w => Target::Operation(entries.iter().find(|e| {
+                    squash(&e.name) == w || e.operations().any(|o| squash(&o.id) == w)
+                })?),
+            };
         Some((at, target))
     })
 }

@@ -50,8 +50,13 @@ pub fn cmdlet(operation_id: &str) -> String {
     if let Some((_, name)) = RENAMED.iter().find(|(id, _)| *id == operation_id) {
         return (*name).to_owned();
     }
-    let (first, rest) = operation_id.split_once('_').unwrap_or(("invoke", operation_id));
-    let verb = VERBS.iter().find(|(w, _)| *w == first).map_or("Invoke", |(_, v)| v);
+    let (first, rest) = operation_id
+        .split_once('_')
+        .unwrap_or(("invoke", operation_id));
+    let verb = VERBS
+        .iter()
+        .find(|(w, _)| *w == first)
+        .map_or("Invoke", |(_, v)| v);
     format!("{verb}-{}", pascal(rest, true))
 }
 
@@ -118,7 +123,11 @@ pub fn entries(operations: Vec<Operation>) -> Vec<Entry> {
                 one: op,
                 list: None,
             }),
-            None => entries.push(Entry { name, one: op, list: None }),
+            None => entries.push(Entry {
+                name,
+                one: op,
+                list: None,
+            }),
         }
     }
     entries
@@ -127,7 +136,10 @@ pub fn entries(operations: Vec<Operation>) -> Vec<Entry> {
 /// Lower case without `-` and `_`: how command and parameter names are compared, so `get-user`,
 /// `Get-User`, `get_user` and `GetUser` are one name.
 pub fn squash(name: &str) -> String {
-    name.chars().filter(|c| *c != '-' && *c != '_').flat_map(char::to_lowercase).collect()
+    name.chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -143,12 +155,21 @@ mod tests {
             ("list_enrollments", "Get-Enrollment"),
             ("delete_enrollment", "Remove-Enrollment"),
             ("create_registration_session", "Add-RegistrationSession"),
-            ("send_registration_session_notifications", "Send-RegistrationSessionNotification"),
-            ("remove_provisioning_task_users", "Remove-ProvisioningTaskUser"),
+            (
+                "send_registration_session_notifications",
+                "Send-RegistrationSessionNotification",
+            ),
+            (
+                "remove_provisioning_task_users",
+                "Remove-ProvisioningTaskUser",
+            ),
             ("resend_provisioning_task", "Send-ProvisioningTask"),
             ("update_provisioning_task", "Set-ProvisioningTask"),
             ("verify_enrollment_challenge", "Confirm-EnrollmentChallenge"),
-            ("get_identity_verification_status", "Get-IdentityVerificationStatus"),
+            (
+                "get_identity_verification_status",
+                "Get-IdentityVerificationStatus",
+            ),
             ("list_audit_events", "Get-AuditEvent"),
         ];
         for (id, name) in cases {
@@ -165,7 +186,10 @@ mod tests {
         assert_eq!(names.len(), entries.len());
         let user = entries.iter().find(|e| e.name == "Get-User");
         let ids = user.map(|e| e.operations().map(|o| o.id.clone()).collect::<Vec<_>>());
-        assert_eq!(ids, Some(vec!["get_user".to_owned(), "list_users".to_owned()]));
+        assert_eq!(
+            ids,
+            Some(vec!["get_user".to_owned(), "list_users".to_owned()])
+        );
         let count: usize = entries.iter().map(|e| e.operations().count()).sum();
         assert_eq!(count, crate::spec::operations().len());
     }

@@ -74,7 +74,9 @@ impl Printer {
         let mut selected = Map::new();
         for wanted in properties {
             let found = map.iter().find(|(k, _)| squash(k) == squash(wanted));
-            let (key, value) = found.map_or((wanted.clone(), Value::Null), |(k, v)| (k.clone(), v.clone()));
+            let (key, value) = found.map_or((wanted.clone(), Value::Null), |(k, v)| {
+                (k.clone(), v.clone())
+            });
             selected.insert(key, value);
         }
         Value::Object(selected)
@@ -84,7 +86,8 @@ impl Printer {
         let mut columns: Vec<String> = Vec::new();
         for object in objects {
             for (key, value) in object.as_object().into_iter().flatten() {
-                let shown = self.properties.is_some() || self.format == Format::Csv || !nested(value);
+                let shown =
+                    self.properties.is_some() || self.format == Format::Csv || !nested(value);
                 if shown && !columns.contains(key) {
                     columns.push(key.clone());
                 }
@@ -127,19 +130,35 @@ fn clip(text: &str) -> String {
 }
 
 fn table(out: &mut impl Write, objects: &[Value], columns: &[String]) -> std::io::Result<()> {
-    let rows: Vec<Vec<String>> =
-        objects.iter().map(|o| columns.iter().map(|c| clip(&cell(o.get(c)))).collect()).collect();
+    let rows: Vec<Vec<String>> = objects
+        .iter()
+        .map(|o| columns.iter().map(|c| clip(&cell(o.get(c)))).collect())
+        .collect();
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| rows.iter().map(|r| r[i].chars().count()).chain([c.len()]).max().unwrap_or(0))
+        .map(|(i, c)| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([c.len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         padded.join("  ").trim_end().to_owned()
     };
     writeln!(out, "{}", line(columns.to_vec()))?;
-    writeln!(out, "{}", line(widths.iter().map(|w| "-".repeat(*w)).collect()))?;
+    writeln!(
+        out,
+        "{}",
+        line(widths.iter().map(|w| "-".repeat(*w)).collect())
+    )?;
     for row in rows {
         writeln!(out, "{}", line(row))?;
     }
@@ -147,7 +166,9 @@ fn table(out: &mut impl Write, objects: &[Value], columns: &[String]) -> std::io
 }
 
 fn list(out: &mut impl Write, object: &Value) -> std::io::Result<()> {
-    let Value::Object(map) = object else { return writeln!(out, "{}", cell(Some(object))) };
+    let Value::Object(map) = object else {
+        return writeln!(out, "{}", cell(Some(object)));
+    };
     let width = map.keys().map(String::len).max().unwrap_or(0);
     for (key, value) in map {
         writeln!(out, "{key:<width$} : {}", clip(&cell(Some(value))))?;
@@ -172,8 +193,14 @@ pub fn problem(printer: &Printer, command: &str, failure: &crate::call::Failure)
         None => eprintln!("{command}: {title}"),
     }
     for error in problem["errors"].as_array().into_iter().flatten() {
-        let field = error["field"].as_str().or(error["pointer"].as_str()).unwrap_or("");
-        let message = error["message"].as_str().or(error["detail"].as_str()).unwrap_or("");
+        let field = error["field"]
+            .as_str()
+            .or(error["pointer"].as_str())
+            .unwrap_or("");
+        let message = error["message"]
+            .as_str()
+            .or(error["detail"].as_str())
+            .unwrap_or("");
         eprintln!("  {field}: {message}");
     }
 }

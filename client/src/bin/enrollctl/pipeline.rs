@@ -20,7 +20,10 @@ impl Row {
     /// The value of the property whose name squashes to `name`'s.
     pub fn value(&self, name: &str) -> Option<&Value> {
         let wanted = squash(name);
-        self.0.iter().find(|(k, _)| squash(k) == wanted).map(|(_, v)| v)
+        self.0
+            .iter()
+            .find(|(k, _)| squash(k) == wanted)
+            .map(|(_, v)| v)
     }
 
     /// The property as a word, when it is a string, number or boolean (or a list of them).
@@ -69,7 +72,9 @@ pub fn piped() -> bool {
 /// The rows on standard input.
 pub fn read() -> Result<Vec<Row>, String> {
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).map_err(|e| format!("standard input: {e}"))?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| format!("standard input: {e}"))?;
     parse(&text)
 }
 
@@ -92,8 +97,13 @@ pub fn parse(text: &str) -> Result<Vec<Row>, String> {
         }
         return Ok(rows);
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(trimmed.as_bytes());
-    let headers = reader.headers().map_err(|e| format!("standard input (CSV): {e}"))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(trimmed.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("standard input (CSV): {e}"))?
+        .clone();
     reader
         .records()
         .map(|record| {
@@ -154,12 +164,17 @@ mod tests {
 
     #[test]
     fn reads_json_lines_arrays_and_csv() {
-        let rows = parse("{\"username\":\"a\"}\n{\"username\":\"b\",\"n\":2}\n[{\"username\":\"c\"}]")
-            .unwrap_or_default();
+        let rows =
+            parse("{\"username\":\"a\"}\n{\"username\":\"b\",\"n\":2}\n[{\"username\":\"c\"}]")
+                .unwrap_or_default();
         let names: Vec<_> = rows.iter().filter_map(|r| r.word("Username")).collect();
         assert_eq!(names, ["a", "b", "c"]);
-        let rows = parse("\u{feff}username,display_name\nann,\"Ann, the first\"\n").unwrap_or_default();
-        assert_eq!(rows[0].word("DisplayName").as_deref(), Some("Ann, the first"));
+        let rows =
+            parse("\u{feff}username,display_name\nann,\"Ann, the first\"\n").unwrap_or_default();
+        assert_eq!(
+            rows[0].word("DisplayName").as_deref(),
+            Some("Ann, the first")
+        );
         assert!(parse("{\"a\":").is_err());
         assert!(parse("a,b\n1,2,3\n").is_err());
     }

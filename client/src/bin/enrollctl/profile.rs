@@ -16,7 +16,11 @@ pub struct Connection {
 
 /// The profile file.
 pub fn path() -> Option<PathBuf> {
-    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     let dir = var("XDG_CONFIG_HOME")
         .or_else(|| var("HOME").map(|h| h.join(".config")))
         .or_else(|| var("APPDATA"))?;
@@ -40,13 +44,17 @@ pub fn resolve(server: Option<&String>, token: Option<&String>) -> Connection {
             .or_else(|| env("ENROLLD_URL"))
             .or_else(|| from_profile("server"))
             .unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
-        token: token.cloned().or_else(|| env("ENROLLD_TOKEN")).or_else(|| from_profile("token")),
+        token: token
+            .cloned()
+            .or_else(|| env("ENROLLD_TOKEN"))
+            .or_else(|| from_profile("token")),
     }
 }
 
 /// Saves the profile, readable by its owner only.
 pub fn save(connection: &Connection) -> std::io::Result<PathBuf> {
-    let path = path().ok_or_else(|| std::io::Error::other("no HOME or XDG_CONFIG_HOME to keep it in"))?;
+    let path =
+        path().ok_or_else(|| std::io::Error::other("no HOME or XDG_CONFIG_HOME to keep it in"))?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

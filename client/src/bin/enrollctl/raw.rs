@@ -60,7 +60,12 @@ async fn write_out(answer: ResponseValue<ByteStream>, file: Option<&String>) -> 
     while let Some(chunk) = stream.next().await {
         let written = match chunk {
             Ok(bytes) => out.write_all(&bytes),
-            Err(e) => return Outcome::Failed(Failure { transport: true, ..Failure::of(e.to_string()) }),
+            Err(e) => {
+                return Outcome::Failed(Failure {
+                    transport: true,
+                    ..Failure::of(e.to_string())
+                });
+            }
         };
         if let Err(e) = written {
             return Outcome::Failed(Failure::of(format!("writing the answer: {e}")));
@@ -76,8 +81,11 @@ async fn write_out(answer: ResponseValue<ByteStream>, file: Option<&String>) -> 
 mod tests {
     #[test]
     fn every_operation_that_answers_other_than_json_is_handled_here() {
-        let raw: Vec<String> =
-            crate::spec::operations().into_iter().filter(|o| o.raw).map(|o| o.id).collect();
+        let raw: Vec<String> = crate::spec::operations()
+            .into_iter()
+            .filter(|o| o.raw)
+            .map(|o| o.id)
+            .collect();
         // The arms of `run`.
         let mut handled = vec![
             "get_enroll_page",

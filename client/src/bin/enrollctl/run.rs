@@ -53,7 +53,11 @@ pub async fn entry(entry: &Entry, args: &[String]) -> u8 {
         .filter(|long| !normalised.gives(long))
         .collect();
     if normalised.positionals.len() > free.len() {
-        eprintln!("{}: unexpected `{}`", entry.name, normalised.positionals[free.len()]);
+        eprintln!(
+            "{}: unexpected `{}`",
+            entry.name,
+            normalised.positionals[free.len()]
+        );
         return exit::USAGE;
     }
     for (long, value) in free.iter().zip(std::mem::take(&mut normalised.positionals)) {
@@ -82,26 +86,39 @@ pub async fn entry(entry: &Entry, args: &[String]) -> u8 {
 
 fn gives(given: &[String], long: &str) -> bool {
     let flag = format!("--{long}");
-    given.iter().any(|o| *o == flag || o.starts_with(&format!("{flag}=")))
+    given
+        .iter()
+        .any(|o| *o == flag || o.starts_with(&format!("{flag}=")))
 }
 
 /// Whether piped rows have something to give: a required parameter or body property not on the
 /// command line, or the list that collects rows.
 fn wants_rows(entry: &Entry, given: &[String]) -> bool {
     entry.operations().any(|op| {
-        let required = op.parameters.iter().map(|p| &p.property).chain(op.body.iter().flatten());
-        let missing = required.filter(|p| p.required).any(|p| !gives(given, &p.long));
+        let required = op
+            .parameters
+            .iter()
+            .map(|p| &p.property)
+            .chain(op.body.iter().flatten());
+        let missing = required
+            .filter(|p| p.required)
+            .any(|p| !gives(given, &p.long));
         missing || op.collection().is_some_and(|c| !gives(given, &c.long))
     })
 }
 
 /// For a list/get pair: the get when its path parameters are given (or the row gives them).
 fn choose<'a>(entry: &'a Entry, given: &[String], row: Option<&Row>) -> &'a Operation {
-    let Some(list) = &entry.list else { return &entry.one };
+    let Some(list) = &entry.list else {
+        return &entry.one;
+    };
     let from_command_line = |long: &str| gives(given, long);
     let one = match row {
         Some(row) => pipeline::gives_path(&entry.one, from_command_line, row),
-        None => entry.one.path_parameters().all(|p| from_command_line(&p.property.long)),
+        None => entry
+            .one
+            .path_parameters()
+            .all(|p| from_command_line(&p.property.long)),
     };
     if one { &entry.one } else { list }
 }
@@ -123,7 +140,12 @@ fn plan<'a>(entry: &'a Entry, given: &[String], rows: Vec<Row>) -> Result<Vec<Pl
     let collects = op.collection().is_some_and(|c| !gives(given, &c.long));
     if rows.is_empty() || collects {
         let matches = parse(op, given, None)?;
-        return Ok(vec![Planned { op, matches, rows, label: None }]);
+        return Ok(vec![Planned {
+            op,
+            matches,
+            rows,
+            label: None,
+        }]);
     }
     let mut planned = Vec::new();
     for (i, row) in rows.into_iter().enumerate() {
@@ -132,7 +154,12 @@ fn plan<'a>(entry: &'a Entry, given: &[String], rows: Vec<Row>) -> Result<Vec<Pl
         argv.extend(pipeline::bind(op, |long| gives(given, long), &row));
         let label = format!("row {}", i + 1);
         let matches = parse(op, &argv, Some(label.clone()))?;
-        planned.push(Planned { op, matches, rows: Vec::new(), label: Some(label) });
+        planned.push(Planned {
+            op,
+            matches,
+            rows: Vec::new(),
+            label: Some(label),
+        });
     }
     Ok(planned)
 }
@@ -156,7 +183,10 @@ fn context(name: &str, matches: &ArgMatches) -> Option<Context> {
         cli: Cli::new(client.clone(), capture.clone()),
         client,
         capture,
-        printer: Printer::new(text("format").map(String::as_str), properties.map(|p| p.cloned().collect())),
+        printer: Printer::new(
+            text("format").map(String::as_str),
+            properties.map(|p| p.cloned().collect()),
+        ),
         what_if: flag("what-if").unwrap_or(false),
         confirm: match flag("yes") {
             Some(true) => Some(false),
@@ -175,10 +205,16 @@ async fn run_all(context: &Context, planned: Vec<Planned<'_>>) -> u8 {
         let outcome = execute(context, &call).await;
         codes.push(exit::of(&outcome));
         match outcome {
-            Outcome::Answer { value, replayed, .. } => {
+            Outcome::Answer {
+                value, replayed, ..
+            } => {
                 if replayed {
-                    eprintln!("{}: the answer of an earlier identical request (its Idempotency-Key): nothing was done again", context.name);
+                    eprintln!(
+                        "{}: the answer of an earlier identical request (its Idempotency-Key): nothing was done again",
+                        context.name
+                    );
                 }
+                failed_items(&context.name, &value);
                 let (items, is_list) = items_of(value);
                 listed |= is_list;
                 objects.extend(items);
@@ -201,6 +237,26 @@ async fn run_all(context: &Context, planned: Vec<Planned<'_>>) -> u8 {
         return exit::FAILED;
     }
     exit::fold(&codes)
+}
+
+/// The failed items of a bulk answer, on standard error (the answer itself goes to standard output).
+fn failed_items(name: &str, value: &Value) {
+    let results = value["results"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let failed: Vec<&Value> = results.iter().filter(|r| r["status"] == "error").collect();
+    if failed.is_empty() {
+        return;
+    }
+    eprintln!(
+        "{name}: {} of {} items failed:",
+        failed.len(),
+        results.len()
+    );
+    for item in failed {
+        eprintln!("  {item}");
+    }
 }
 
 fn report(context: &Context, label: Option<&str>, failure: &Failure) {
@@ -291,7 +347,11 @@ pub async fn execute(context: &Context, call: &Planned<'_>) -> Outcome {
     if context.what_if {
         args.retain(|a| !a.starts_with("--dry-run"));
         args.push("--dry-run=true".into());
-        eprintln!("What if: Performing the operation \"{}\" on target \"{}\".", context.name, target(call));
+        eprintln!(
+            "What if: Performing the operation \"{}\" on target \"{}\".",
+            context.name,
+            target(call)
+        );
     }
     let key_given = args.iter().any(|a| a.starts_with("--idempotency-key="));
     if call.op.keyed() && !context.what_if && !key_given {
@@ -305,7 +365,8 @@ pub async fn execute(context: &Context, call: &Planned<'_>) -> Outcome {
         Ok(None) => None,
         Err(problem) => return Outcome::Failed(Failure::of(problem)),
     };
-    let spinner = (call.rows.len() > 100).then(|| progress::spinner(&format!("{} rows", call.rows.len())));
+    let spinner =
+        (call.rows.len() > 100).then(|| progress::spinner(&format!("{} rows", call.rows.len())));
     let outcome = match wants_pages(&call.matches) {
         Some(first) if call.op.pages() => pages(context, call.op, args, first).await,
         _ => send(context, call.op, &args).await,
@@ -317,11 +378,18 @@ pub async fn execute(context: &Context, call: &Planned<'_>) -> Outcome {
 }
 
 /// The body in a temporary file for progenitor's `--json-body` (the file the user gave, if any).
-fn body_file(call: &Planned<'_>) -> Result<Option<(Option<tempfile::NamedTempFile>, String)>, String> {
+fn body_file(
+    call: &Planned<'_>,
+) -> Result<Option<(Option<tempfile::NamedTempFile>, String)>, String> {
     if call.op.body.is_none() {
         return Ok(None);
     }
-    if let Some(path) = call.matches.try_get_one::<std::path::PathBuf>("json-body").ok().flatten() {
+    if let Some(path) = call
+        .matches
+        .try_get_one::<std::path::PathBuf>("json-body")
+        .ok()
+        .flatten()
+    {
         return Ok(Some((None, format!("--json-body={}", path.display()))));
     }
     let body = body::build(call.op, &call.matches, &call.rows)?;
@@ -334,7 +402,12 @@ fn body_file(call: &Planned<'_>) -> Result<Option<(Option<tempfile::NamedTempFil
 /// `-First N` (`Some(Some(n))`) or `-All` (`Some(None)`).
 fn wants_pages(matches: &ArgMatches) -> Option<Option<u64>> {
     let first = matches.try_get_one::<u64>("first").ok().flatten().copied();
-    let all = matches.try_get_one::<bool>("all").ok().flatten().copied().unwrap_or(false);
+    let all = matches
+        .try_get_one::<bool>("all")
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false);
     match (first, all) {
         (Some(n), _) => Some(Some(n)),
         (None, true) => Some(None),
@@ -346,16 +419,27 @@ async fn send(context: &Context, op: &Operation, args: &[String]) -> Outcome {
     let Some(command) = tree::cli_command(op) else {
         return Outcome::Failed(Failure::of(format!("{} has no command", op.id)));
     };
-    let matches = match tree::generated(op).no_binary_name(true).try_get_matches_from(args) {
+    let matches = match tree::generated(op)
+        .no_binary_name(true)
+        .try_get_matches_from(args)
+    {
         Ok(m) => m,
         Err(e) => return Outcome::Failed(Failure::of(e.to_string())),
     };
-    let retry = Retry { safe: op.method == "GET" || op.keyed(), attempts: 4 };
+    let retry = Retry {
+        safe: op.method == "GET" || op.keyed(),
+        attempts: 4,
+    };
     call::send(&context.cli, &context.capture, command, &matches, retry).await
 }
 
 /// Follows `next_cursor` until `first` objects (or the last page), as one answer of them all.
-async fn pages(context: &Context, op: &Operation, mut args: Vec<String>, first: Option<u64>) -> Outcome {
+async fn pages(
+    context: &Context,
+    op: &Operation,
+    mut args: Vec<String>,
+    first: Option<u64>,
+) -> Outcome {
     let most = op.parameter("limit").and_then(|p| p.maximum).unwrap_or(100) as u64;
     args.retain(|a| !a.starts_with("--limit") && !a.starts_with("--cursor"));
     let spinner = progress::spinner("0 objects");
@@ -370,7 +454,9 @@ async fn pages(context: &Context, op: &Operation, mut args: Vec<String>, first: 
             Outcome::Answer { value, .. } => value,
             other => return other,
         };
-        let list = ["items", "entries"].iter().find_map(|k| value[*k].as_array().cloned());
+        let list = ["items", "entries"]
+            .iter()
+            .find_map(|k| value[*k].as_array().cloned());
         items.extend(list.unwrap_or_default());
         spinner.set_message(format!("{} objects", items.len()));
         cursor = value["next_cursor"].as_str().map(str::to_owned);
@@ -380,5 +466,8 @@ async fn pages(context: &Context, op: &Operation, mut args: Vec<String>, first: 
     }
     spinner.finish_and_clear();
     items.truncate(first.map_or(usize::MAX, |n| n as usize));
-    Outcome::Answer { replayed: false, value: json!({ "items": items }) }
+    Outcome::Answer {
+        replayed: false,
+        value: json!({ "items": items }),
+    }
 }

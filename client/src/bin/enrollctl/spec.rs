@@ -128,10 +128,16 @@ fn operation(document: &Value, id: &str, method: &str, path: &str, op: &Value) -
                 _ => Vec::new(),
             }
         });
-    let raw = op["responses"].as_object().into_iter().flatten().any(|(status, r)| {
-        status.starts_with('2')
-            && r["content"].as_object().is_some_and(|c| c.keys().any(|k| !k.contains("json")))
-    });
+    let raw = op["responses"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .any(|(status, r)| {
+            status.starts_with('2')
+                && r["content"]
+                    .as_object()
+                    .is_some_and(|c| c.keys().any(|k| !k.contains("json")))
+        });
     Operation {
         id: id.to_owned(),
         method: method.to_ascii_uppercase(),
@@ -171,7 +177,12 @@ fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
 fn kind(document: &Value, schema: &Value, depth: usize) -> Kind {
     let schema = resolve(document, schema);
     if let Some(values) = schema["enum"].as_array() {
-        return Kind::Enum(values.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect());
+        return Kind::Enum(
+            values
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+        );
     }
     match schema["type"].as_str() {
         Some("string") => Kind::String,
@@ -215,13 +226,22 @@ mod tests {
         let create = create.unwrap_or_else(|| panic!("create_registration_session"));
         assert_eq!(create.method, "POST");
         assert!(create.previewable() && create.keyed() && !create.raw);
-        let notify = create.body.iter().flatten().find(|p| p.name == "notify").map(|p| p.kind.clone());
+        let notify = create
+            .body
+            .iter()
+            .flatten()
+            .find(|p| p.name == "notify")
+            .map(|p| p.kind.clone());
         assert!(matches!(notify, Some(Kind::Array(item)) if matches!(*item, Kind::Enum(_))));
         assert!(create.collection().is_none(), "channels are not rows");
         let import = ops.iter().find(|o| o.id == "import_users");
-        let users = import.and_then(Operation::collection).map(|p| p.name.clone());
+        let users = import
+            .and_then(Operation::collection)
+            .map(|p| p.name.clone());
         assert_eq!(users.as_deref(), Some("users"));
-        let png = ops.iter().find(|o| o.id == "get_registration_session_qr_png");
+        let png = ops
+            .iter()
+            .find(|o| o.id == "get_registration_session_qr_png");
         assert!(png.is_some_and(|o| o.raw));
         let delete = ops.iter().find(|o| o.id == "delete_user");
         assert!(delete.is_some_and(|o| !o.raw), "204 answers nothing");

@@ -29,7 +29,10 @@ pub async fn connect(args: &[String]) -> u8 {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let server = matches.get_one::<String>("server").cloned().unwrap_or_default();
+    let server = matches
+        .get_one::<String>("server")
+        .cloned()
+        .unwrap_or_default();
     let token = matches.get_one::<String>("token").cloned().or_else(|| {
         if std::io::stdin().is_terminal() {
             eprint!("Token: ");
@@ -39,7 +42,10 @@ pub async fn connect(args: &[String]) -> u8 {
         Some(line.trim().to_owned()).filter(|t| !t.is_empty())
     });
     let Some(token) = token else {
-        eprintln!("{}: give -Token, or the token on standard input", tree::CONNECT);
+        eprintln!(
+            "{}: give -Token, or the token on standard input",
+            tree::CONNECT
+        );
         return exit::USAGE;
     };
     let Ok(client) = Client::with_token(&server, &token) else {
@@ -51,13 +57,22 @@ pub async fn connect(args: &[String]) -> u8 {
         // 403: the token is good, it only may not list identity services.
         if failure.status != Some(403) {
             let code = exit::of(&crate::call::Outcome::Failed(failure));
-            eprintln!("{}: {server} refused the connection or the token: {e}", tree::CONNECT);
+            eprintln!(
+                "{}: {server} refused the connection or the token: {e}",
+                tree::CONNECT
+            );
             return if code == exit::OK { exit::FAILED } else { code };
         }
     }
-    match profile::save(&Connection { server: server.clone(), token: Some(token) }) {
+    match profile::save(&Connection {
+        server: server.clone(),
+        token: Some(token),
+    }) {
         Ok(path) => {
-            eprintln!("Connected to {server}; the profile is in {}", path.display());
+            eprintln!(
+                "Connected to {server}; the profile is in {}",
+                path.display()
+            );
             exit::OK
         }
         Err(e) => {
@@ -83,13 +98,19 @@ pub fn disconnect(args: &[String]) -> u8 {
 }
 
 pub fn completion(entries: &[Entry], args: &[String]) -> u8 {
-    let matches = match parse(tree::completion(), args) {
+    let args: Vec<String> = args.iter().map(|a| a.to_ascii_lowercase()).collect();
+    let matches = match parse(tree::completion(), &args) {
         Ok(m) => m,
         Err(code) => return code,
     };
     let Some(shell) = matches.get_one::<clap_complete::Shell>("shell").copied() else {
         return exit::USAGE;
     };
-    clap_complete::generate(shell, &mut tree::tree(entries), "enrollctl", &mut std::io::stdout());
+    clap_complete::generate(
+        shell,
+        &mut tree::tree(entries),
+        "enrollctl",
+        &mut std::io::stdout(),
+    );
     exit::OK
 }

@@ -33,7 +33,10 @@ pub fn for_operation(name: &str, op: &Operation) -> Command {
     // progenitor's `about` is the summary and the description: listings show the summary only.
     let about = cmd.get_about().map(ToString::to_string).unwrap_or_default();
     let summary = about.split("\n\n").next().unwrap_or_default().to_owned();
-    cmd = cmd.about(summary).long_about(about).after_long_help(SPELLING);
+    cmd = cmd
+        .about(summary)
+        .long_about(about)
+        .after_long_help(SPELLING);
     let booleans = op
         .parameters
         .iter()
@@ -46,7 +49,9 @@ pub fn for_operation(name: &str, op: &Operation) -> Command {
     for long in &booleans {
         // `-Force` alone means true, and `-Force:$false` (normalised to `--force=false`) false.
         cmd = cmd.mut_arg(long, |a| {
-            a.num_args(0..=1).default_missing_value("true").require_equals(true)
+            a.num_args(0..=1)
+                .default_missing_value("true")
+                .require_equals(true)
         });
     }
     if has(&cmd, "user") {
@@ -72,7 +77,10 @@ pub fn for_operation(name: &str, op: &Operation) -> Command {
                 .num_args(1..)
                 .value_delimiter(',')
                 .action(ArgAction::Append)
-                .help(format!("`{}`: one or more values, separated by commas", property.name));
+                .help(format!(
+                    "`{}`: one or more values, separated by commas",
+                    property.name
+                ));
             if let Kind::Enum(values) = &**item {
                 arg = arg.value_parser(values.clone());
             }
@@ -94,8 +102,12 @@ fn common_options(mut cmd: Command, op: &Operation) -> Command {
             .value_delimiter(',')
             .action(ArgAction::Append)
             .help("Only these properties, in this order"),
-        Arg::new("server").long("server").help("The server's URL (else ENROLLD_URL, else the profile)"),
-        Arg::new("token").long("token").help("The bearer token (else ENROLLD_TOKEN, else the profile)"),
+        Arg::new("server")
+            .long("server")
+            .help("The server's URL (else ENROLLD_URL, else the profile)"),
+        Arg::new("token")
+            .long("token")
+            .help("The bearer token (else ENROLLD_TOKEN, else the profile)"),
     ];
     if op.previewable() {
         options.push(
@@ -114,7 +126,10 @@ fn common_options(mut cmd: Command, op: &Operation) -> Command {
                 .help("Ask before each change (-Confirm:$false never asks)"),
         );
         options.push(
-            Arg::new("yes").long("yes").action(ArgAction::SetTrue).help("Never ask (as -Confirm:$false)"),
+            Arg::new("yes")
+                .long("yes")
+                .action(ArgAction::SetTrue)
+                .help("Never ask (as -Confirm:$false)"),
         );
     }
     if op.pages() {
@@ -125,11 +140,18 @@ fn common_options(mut cmd: Command, op: &Operation) -> Command {
                 .help("Follow cursors until this many objects are out"),
         );
         options.push(
-            Arg::new("all").long("all").action(ArgAction::SetTrue).help("Follow cursors to the last page"),
+            Arg::new("all")
+                .long("all")
+                .action(ArgAction::SetTrue)
+                .help("Follow cursors to the last page"),
         );
     }
     if op.raw {
-        options.push(Arg::new("out-file").long("out-file").help("Write the answer to this file"));
+        options.push(
+            Arg::new("out-file")
+                .long("out-file")
+                .help("Write the answer to this file"),
+        );
     }
     for option in options {
         if !has(&cmd, option.get_id().as_str()) {
@@ -150,19 +172,35 @@ pub fn for_entry(entry: &Entry) -> Command {
         cmd = cmd.mut_arg(&p.property.long, |a| a.required(false));
     }
     let listing = for_operation(&entry.name, list);
-    let one_about = cmd.get_long_about().map(ToString::to_string).unwrap_or_default();
-    let list_about = listing.get_long_about().map(ToString::to_string).unwrap_or_default();
-    let summary = listing.get_about().map(ToString::to_string).unwrap_or_default();
-    let path: Vec<String> = entry.one.path_parameters().map(|p| format!("-{}", p.property.long)).collect();
+    let one_about = cmd
+        .get_long_about()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let list_about = listing
+        .get_long_about()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let summary = listing
+        .get_about()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let path: Vec<String> = entry
+        .one
+        .path_parameters()
+        .map(|p| format!("-{}", p.property.long))
+        .collect();
     for arg in listing.get_arguments() {
         if !has(&cmd, arg.get_id().as_str()) {
             cmd = cmd.arg(arg.clone().required(false));
         }
     }
-    cmd.alias(entry.one.id.clone()).alias(list.id.clone()).about(summary).long_about(format!(
-        "{list_about}\n\nWith {}: {one_about}",
-        path.join(" ")
-    ))
+    cmd.alias(entry.one.id.clone())
+        .alias(list.id.clone())
+        .about(summary)
+        .long_about(format!(
+            "{list_about}\n\nWith {}: {one_about}",
+            path.join(" ")
+        ))
 }
 
 /// Commands that are not operations.
@@ -174,12 +212,23 @@ pub fn connect() -> Command {
     Command::new(CONNECT)
         .no_binary_name(true)
         .about("Save the server and token for later commands (a profile only you can read)")
-        .arg(Arg::new("server").long("server").required(true).help("The server's URL"))
-        .arg(Arg::new("token").long("token").help("The bearer token (else read from standard input)"))
+        .arg(
+            Arg::new("server")
+                .long("server")
+                .required(true)
+                .help("The server's URL"),
+        )
+        .arg(
+            Arg::new("token")
+                .long("token")
+                .help("The bearer token (else read from standard input)"),
+        )
 }
 
 pub fn disconnect() -> Command {
-    Command::new(DISCONNECT).no_binary_name(true).about("Forget the saved server and token")
+    Command::new(DISCONNECT)
+        .no_binary_name(true)
+        .about("Forget the saved server and token")
 }
 
 pub fn completion() -> Command {
@@ -196,7 +245,9 @@ pub fn completion() -> Command {
 /// Every command, for the top-level help and for completions.
 pub fn tree(entries: &[Entry]) -> Command {
     Command::new("enrollctl")
-        .about("The Enrolld API as PowerShell-style commands: Verb-Noun, objects in and out, -WhatIf")
+        .about(
+            "The Enrolld API as PowerShell-style commands: Verb-Noun, objects in and out, -WhatIf",
+        )
         .version(env!("CARGO_PKG_VERSION"))
         .subcommand_required(true)
         .subcommands(entries.iter().map(for_entry))
