@@ -10,6 +10,24 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! The README's automation workflow (a session for `bob`, safe to retry, then removed):
+//!
+//! ```no_run
+//! # async fn demo(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use enrolld_client::types;
+//! let client = enrolld_client::Client::with_token("http://127.0.0.1:8080", token)?;
+//! let session = client
+//!     .create_registration_session()
+//!     .user("bob")
+//!     .idempotency_key(uuid::Uuid::new_v4().to_string())
+//!     .body(types::CreateRegistrationSession::builder().hours_to_live(24.0).force(true).notify(vec![types::NotifyChannel::Email]))
+//!     .send()
+//!     .await?
+//!     .into_inner();
+//! client.delete_registration_session().id(session.id).send().await?;
+//! # Ok(()) }
+//! ```
 #![allow(missing_docs, clippy::all, clippy::unwrap_used, clippy::expect_used)]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));

@@ -286,8 +286,8 @@ fn parameters(op: &Operation, matches: &ArgMatches) -> Vec<String> {
         .iter()
         .filter(|p| body::given(matches, &p.property.long))
         .filter_map(|p| {
-            let raw = matches.try_get_raw(&p.property.long).ok().flatten()?;
-            let value = raw.last()?.to_string_lossy().into_owned();
+            let mut raw = matches.try_get_raw(&p.property.long).ok().flatten()?;
+            let value = raw.next_back()?.to_string_lossy().into_owned();
             Some(format!("--{}={value}", p.property.long))
         })
         .collect()
