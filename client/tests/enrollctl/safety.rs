@@ -141,3 +141,82 @@ async fn a_create_whose_connection_drops_after_commit_is_retried_and_creates_onc
         .await;
     assert_eq!(audited.objects().len(), 1, "{}", audited.stdout);
 }
+
+/// Runs `enrollctl` on a terminal (util-linux `script` gives it one), typing `typed` there.
+async fn on_a_terminal(ctl: &Ctl, args: &str, typed: &str) -> String {
+    let line = format!("{} {args}", env!("CARGO_BIN_EXE_enrollctl"));
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", &line, "/dev/null"])
+        .env("ENROLLD_URL", &ctl.url);
+    command.env("ENROLLD_TOKEN", ctl.token.clone().unwrap_or_default());
+    command.env("XDG_CONFIG_HOME", ctl.home.join("config"));
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let typed = typed.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("script (util-linux): {e}"));
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(typed.as_bytes()).unwrap_or_default();
+        }
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("script: {e}"));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_lists_are_tables_and_removals_ask_first() {
+    let server = TestServer::start().await;
+    let ctl = Ctl::new(&server);
+    ctl.ok(
+        &["Import-User"],
+        Some("username,email\nann,ann@example.com\nben,ben@example.com\n"),
+    )
+    .await;
+    let table = on_a_terminal(&ctl, "Get-User -Property username,email", "").await;
+    let lines: Vec<&str> = table
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["username", "email"],
+        "{table}"
+    );
+    assert!(
+        lines[2].starts_with("ann ") && lines[3].starts_with("ben "),
+        "{table}"
+    );
+    let declined = on_a_terminal(&ctl, "Remove-User ann", "n\n").await;
+    assert!(
+        declined.contains("Performing the operation \"Remove-User\" on target \"ann\""),
+        "{declined}"
+    );
+    assert_eq!(
+        ctl.run(&["Get-User", "ann"]).await.code,
+        0,
+        "declined: ann stays"
+    );
+    on_a_terminal(&ctl, "Remove-User ann", "y\n").await;
+    assert_eq!(
+        ctl.run(&["Get-User", "ann"]).await.code,
+        4,
+        "confirmed: ann is gone"
+    );
+    let quiet = on_a_terminal(&ctl, "Remove-User ben -Confirm:false", "").await;
+    assert!(!quiet.contains("Are you sure"), "{quiet}");
+    assert_eq!(
+        ctl.run(&["Get-User", "ben"]).await.code,
+        4,
+        "-Confirm:false asks nothing"
+    );
+}

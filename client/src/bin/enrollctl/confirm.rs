@@ -29,7 +29,9 @@ pub fn ask(action: &str, target: &str) -> Result<Answer, String> {
         )
         .map_err(|e| e.to_string())?;
         let mut line = String::new();
-        reader.read_line(&mut line).map_err(|e| e.to_string())?;
+        if reader.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            return Err("no answer (the terminal closed): nothing was done".into());
+        }
         match line.trim().to_ascii_lowercase().as_str() {
             "" | "y" | "yes" => return Ok(Answer::Yes),
             "a" => return Ok(Answer::YesToAll),

@@ -171,6 +171,19 @@ mod tests {
                 "Get-IdentityVerificationStatus",
             ),
             ("list_audit_events", "Get-AuditEvent"),
+            ("create_enrollment_batch", "Add-Enrollment"),
+            ("create_identity_verification", "Start-IdentityVerification"),
+            (
+                "confirm_identity_verification",
+                "Confirm-IdentityVerification",
+            ),
+            ("create_enrollment_challenge", "New-EnrollmentChallenge"),
+            ("list_registration_sessions", "Get-RegistrationSession"),
+            ("delete_registration_session", "Remove-RegistrationSession"),
+            ("create_provisioning_task", "New-ProvisioningTask"),
+            ("get_provisioning_task", "Get-ProvisioningTask"),
+            ("delete_provisioning_task", "Remove-ProvisioningTask"),
+            ("get_provisioning_report", "Export-ProvisioningReport"),
         ];
         for (id, name) in cases {
             assert_eq!(cmdlet(id), name, "{id}");

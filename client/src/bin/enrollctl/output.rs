@@ -83,6 +83,22 @@ impl Printer {
     }
 
     fn columns(&self, objects: &[Value]) -> Vec<String> {
+        if let Some(properties) = &self.properties {
+            // In the order asked for, spelled as the objects spell them.
+            let keys = objects
+                .iter()
+                .filter_map(Value::as_object)
+                .flat_map(|o| o.keys());
+            let keys: Vec<&String> = keys.collect();
+            return properties
+                .iter()
+                .map(|p| {
+                    keys.iter()
+                        .find(|k| squash(k) == squash(p))
+                        .map_or(p.clone(), |k| (*k).clone())
+                })
+                .collect();
+        }
         let mut columns: Vec<String> = Vec::new();
         for object in objects {
             for (key, value) in object.as_object().into_iter().flatten() {
@@ -93,9 +109,15 @@ impl Printer {
                 }
             }
         }
+        // What names an object first (JSON objects come with their keys sorted).
+        columns.sort_by_key(|c| FIRST.iter().position(|f| f == c).unwrap_or(FIRST.len()));
         columns
     }
 }
+
+const FIRST: &[&str] = &[
+    "number", "username", "name", "service", "user", "id", "status", "state",
+];
 
 fn nested(value: &Value) -> bool {
     matches!(value, Value::Array(_) | Value::Object(_))
