@@ -34,6 +34,8 @@ pub struct Failure {
     pub transport: bool,
     /// The connection was never made: nothing reached the server.
     pub connect: bool,
+    /// The command line (or a piped row) was wrong: nothing was sent.
+    pub usage: bool,
 }
 
 impl Failure {
@@ -41,6 +43,14 @@ impl Failure {
         Failure {
             message: message.into(),
             ..Failure::default()
+        }
+    }
+
+    /// A usage problem (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            usage: true,
+            ..Failure::of(message)
         }
     }
 }

@@ -46,7 +46,8 @@ fn confirmed(context: &Context, call: &Planned<'_>) -> Result<bool, Failure> {
     if let Some(all) = context.answered_all.get() {
         return Ok(all);
     }
-    let removal = call.op.method == "DELETE" && confirm::terminal();
+    let removal =
+        (call.op.method == "DELETE" || context.name.starts_with("Remove-")) && confirm::terminal();
     if context.confirm != Some(true) && !removal {
         return Ok(true);
     }
@@ -84,6 +85,15 @@ pub async fn execute(context: &Context, call: &Planned<'_>) -> Outcome {
         );
     }
     let key_given = args.iter().any(|a| a.starts_with("--idempotency-key="));
+    // A key given for many piped rows: one key per row (`KEY-3`), so re-running the script replays each.
+    if let (Some(row), true) = (&call.label, key_given) {
+        for arg in args
+            .iter_mut()
+            .filter(|a| a.starts_with("--idempotency-key="))
+        {
+            arg.push_str(&format!("-{}", row.trim_start_matches("row ")));
+        }
+    }
     if call.op.keyed() && !context.what_if && !key_given {
         args.push(format!("--idempotency-key={}", uuid::Uuid::new_v4()));
     }
@@ -93,7 +103,7 @@ pub async fn execute(context: &Context, call: &Planned<'_>) -> Outcome {
             Some(file)
         }
         Ok(None) => None,
-        Err(problem) => return Outcome::Failed(Failure::of(problem)),
+        Err(problem) => return Outcome::Failed(Failure::usage(problem)),
     };
     let spinner =
         (call.rows.len() > 100).then(|| progress::spinner(&format!("{} rows", call.rows.len())));

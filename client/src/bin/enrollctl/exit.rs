@@ -16,6 +16,7 @@ pub fn of(outcome: &Outcome) -> u8 {
     match outcome {
         Outcome::Answer { value, .. } if failed_items(value) => PARTLY,
         Outcome::Answer { .. } | Outcome::Done | Outcome::Declined => OK,
+        Outcome::Failed(failure) if failure.usage => USAGE,
         Outcome::Failed(failure) => match failure.status {
             Some(404) => NOT_FOUND,
             Some(401 | 403) => DENIED,

@@ -25,9 +25,21 @@ fn gives(given: &[String], long: &str) -> bool {
 }
 
 /// Whether piped rows have something to give: a required parameter or body property not on the
-/// command line, or the list that collects rows.
+/// command line, or the list that collects rows. A list/get pair given a list's parameter lists and
+/// reads nothing (`Get-User -State active`); given nothing, piped objects get one each.
 pub fn wants_rows(entry: &Entry, given: &[String]) -> bool {
-    entry.operations().any(|op| {
+    let op = match &entry.list {
+        Some(list)
+            if list
+                .parameters
+                .iter()
+                .any(|p| gives(given, &p.property.long)) =>
+        {
+            list
+        }
+        _ => &entry.one,
+    };
+    {
         let required = op
             .parameters
             .iter()
@@ -37,7 +49,7 @@ pub fn wants_rows(entry: &Entry, given: &[String]) -> bool {
             .filter(|p| p.required)
             .any(|p| !gives(given, &p.long));
         missing || op.collection().is_some_and(|c| !gives(given, &c.long))
-    })
+    }
 }
 
 /// For a list/get pair: the get when its path parameters are given (or the row gives them).

@@ -38,16 +38,22 @@ pub fn resolve(server: Option<&String>, token: Option<&String>) -> Connection {
     let env = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
     let saved = saved();
     let from_profile = |key: &str| saved[key].as_str().map(str::to_owned);
+    let named = server.cloned().or_else(|| env("ENROLLD_URL"));
+    let profile_server = from_profile("server");
+    // The profile's token goes only to the profile's server, never to another one named here.
+    let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+    let profile_token = match (&named, &profile_server) {
+        (Some(named), Some(saved)) if !same(named, saved) => None,
+        _ => from_profile("token"),
+    };
     Connection {
-        server: server
-            .cloned()
-            .or_else(|| env("ENROLLD_URL"))
-            .or_else(|| from_profile("server"))
+        server: named
+            .or(profile_server)
             .unwrap_or_else(|| DEFAULT_SERVER.to_owned()),
         token: token
             .cloned()
             .or_else(|| env("ENROLLD_TOKEN"))
-            .or_else(|| from_profile("token")),
+            .or(profile_token),
     }
 }
 

@@ -124,6 +124,12 @@ async fn run_all(context: &Context, planned: Vec<Planned<'_>>) -> u8 {
                     );
                 }
                 failed_items(&context.name, &value);
+                if value.get("next_cursor").is_some_and(|c| !c.is_null()) {
+                    eprintln!(
+                        "{}: there is more than this page: -All (or -First N) follows the cursor",
+                        context.name
+                    );
+                }
                 let (items, is_list) = items_of(value);
                 listed |= is_list;
                 objects.extend(items);

@@ -190,8 +190,27 @@ pub fn for_entry(entry: &Entry) -> Command {
         .map(|p| format!("-{}", p.property.long))
         .collect();
     for arg in listing.get_arguments() {
-        if !has(&cmd, arg.get_id().as_str()) {
+        let id = arg.get_id().as_str();
+        if !has(&cmd, id) {
             cmd = cmd.arg(arg.clone().required(false));
+            continue;
+        }
+        // Both take it (`-Status`) with their own values: spelling and help know them all.
+        let mut values: Vec<String> = Vec::new();
+        for a in cmd
+            .get_arguments()
+            .filter(|a| a.get_id() == id)
+            .chain([arg])
+        {
+            values.extend(
+                a.get_possible_values()
+                    .iter()
+                    .map(|v| v.get_name().to_owned()),
+            );
+        }
+        values.dedup();
+        if !values.is_empty() {
+            cmd = cmd.mut_arg(id, |a| a.value_parser(values));
         }
     }
     cmd.alias(entry.one.id.clone())
@@ -254,4 +273,16 @@ pub fn tree(entries: &[Entry]) -> Command {
         .subcommand(connect().no_binary_name(false))
         .subcommand(disconnect().no_binary_name(false))
         .subcommand(completion().no_binary_name(false))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn progenitor_generated_a_command_for_every_operation_and_the_tree_is_valid() {
+        let operations = crate::spec::operations();
+        for op in &operations {
+            assert!(super::cli_command(op).is_some(), "{}", op.id);
+        }
+        super::tree(&crate::names::entries(operations)).debug_assert();
+    }
 }
