@@ -57,7 +57,6 @@ impl Ctl {
         let mut command = Command::new(env!("CARGO_BIN_EXE_enrollctl"));
         command
             .args(args)
-            .env_remove("ENROLLD_URL")
             .env_remove("ENROLLD_TOKEN")
             .env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join("config"))

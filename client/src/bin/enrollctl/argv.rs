@@ -52,11 +52,16 @@ pub struct Normalised {
 impl Normalised {
     /// Whether `--long` was given.
     pub fn gives(&self, long: &str) -> bool {
-        let flag = format!("--{long}");
-        self.options
-            .iter()
-            .any(|o| *o == flag || o.starts_with(&format!("{flag}=")))
+        gives(&self.options, long)
     }
+}
+
+/// Whether normalised options (`--long`, `--long=value`) give `--long`.
+pub fn gives(options: &[String], long: &str) -> bool {
+    let flag = format!("--{long}");
+    options
+        .iter()
+        .any(|o| *o == flag || o.starts_with(&format!("{flag}=")))
 }
 
 pub fn normalise(cmd: &Command, argv: &[String]) -> Normalised {

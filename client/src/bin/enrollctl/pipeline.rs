@@ -6,7 +6,7 @@ use std::io::Read;
 use serde_json::{Map, Value};
 
 use crate::names::squash;
-use crate::spec::{Kind, Operation};
+use crate::spec::Operation;
 
 /// One piped object.
 #[derive(Clone, Debug, Default)]
@@ -132,11 +132,7 @@ fn names_for(long: &str) -> Vec<&str> {
 /// does not.
 pub fn bind(op: &Operation, given: impl Fn(&str) -> bool, row: &Row) -> Vec<String> {
     let parameters = op.parameters.iter().map(|p| &p.property);
-    let body = op.body.iter().flatten().filter(|p| match &p.kind {
-        Kind::Array(item) => !matches!(**item, Kind::Object(_) | Kind::Other),
-        Kind::Object(_) | Kind::Other => false,
-        _ => true,
-    });
+    let body = op.body.iter().flatten().filter(|p| p.kind.given_as_words());
     let mut out = Vec::new();
     for property in parameters.chain(body) {
         let long = property.long.as_str();

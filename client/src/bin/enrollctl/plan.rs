@@ -3,6 +3,7 @@
 
 use clap::ArgMatches;
 
+use crate::argv::gives;
 use crate::names::Entry;
 use crate::pipeline::{self, Row};
 use crate::spec::Operation;
@@ -15,13 +16,6 @@ pub struct Planned<'a> {
     pub rows: Vec<Row>,
     /// `row 3` for a call made for a piped row.
     pub label: Option<String>,
-}
-
-fn gives(given: &[String], long: &str) -> bool {
-    let flag = format!("--{long}");
-    given
-        .iter()
-        .any(|o| *o == flag || o.starts_with(&format!("{flag}=")))
 }
 
 /// Whether piped rows have something to give: a required parameter or body property not on the

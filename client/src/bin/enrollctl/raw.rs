@@ -15,31 +15,26 @@ type Sent = Result<ResponseValue<ByteStream>, Error<types::Problem>>;
 pub async fn run(client: &Client, operation_id: &str, matches: &ArgMatches) -> Outcome {
     let text = |id: &str| matches.get_one::<String>(id).cloned().unwrap_or_default();
     let number = |id: &str| matches.get_one::<i32>(id).copied();
+    // The two QR builders are different types with the same setters.
+    macro_rules! qr {
+        ($builder:expr) => {{
+            let mut request = $builder.id(text("id"));
+            if let Some(size) = number("size") {
+                request = request.size(size);
+            }
+            if let Some(margin) = number("margin") {
+                request = request.margin(margin);
+            }
+            request.send().await
+        }};
+    }
     let sent: Sent = match operation_id {
         "get_enroll_page" => client.get_enroll_page().send().await,
         "get_self_enroll_page" => client.get_self_enroll_page().send().await,
         "get_metrics" => client.get_metrics().send().await,
         "get_provisioning_report" => client.get_provisioning_report().send().await,
-        "get_registration_session_qr_png" => {
-            let mut request = client.get_registration_session_qr_png().id(text("id"));
-            if let Some(size) = number("size") {
-                request = request.size(size);
-            }
-            if let Some(margin) = number("margin") {
-                request = request.margin(margin);
-            }
-            request.send().await
-        }
-        "get_registration_session_qr_svg" => {
-            let mut request = client.get_registration_session_qr_svg().id(text("id"));
-            if let Some(size) = number("size") {
-                request = request.size(size);
-            }
-            if let Some(margin) = number("margin") {
-                request = request.margin(margin);
-            }
-            request.send().await
-        }
+        "get_registration_session_qr_png" => qr!(client.get_registration_session_qr_png()),
+        "get_registration_session_qr_svg" => qr!(client.get_registration_session_qr_svg()),
         other => return Outcome::Failed(Failure::of(format!("{other} is not handled"))),
     };
     match sent {

@@ -23,6 +23,17 @@ pub enum Kind {
     Other,
 }
 
+impl Kind {
+    /// Whether typed or piped words give it: a scalar, or a list of scalars (`-Notify email,sms`).
+    pub fn given_as_words(&self) -> bool {
+        match self {
+            Kind::Array(item) => !matches!(**item, Kind::Object(_) | Kind::Other),
+            Kind::Object(_) | Kind::Other => false,
+            _ => true,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Property {
     /// The JSON name, e.g. `hours_to_live`.

@@ -69,7 +69,7 @@ pub fn for_operation(name: &str, op: &Operation) -> Command {
     }
     for property in op.body.iter().flatten() {
         if let Kind::Array(item) = &property.kind
-            && !matches!(**item, Kind::Object(_) | Kind::Other)
+            && property.kind.given_as_words()
             && !has(&cmd, &property.long)
         {
             let mut arg = Arg::new(property.long.clone())
@@ -202,13 +202,12 @@ pub fn for_entry(entry: &Entry) -> Command {
             .filter(|a| a.get_id() == id)
             .chain([arg])
         {
-            values.extend(
-                a.get_possible_values()
-                    .iter()
-                    .map(|v| v.get_name().to_owned()),
-            );
+            for value in a.get_possible_values() {
+                if !values.iter().any(|v| v == value.get_name()) {
+                    values.push(value.get_name().to_owned());
+                }
+            }
         }
-        values.dedup();
         if !values.is_empty() {
             cmd = cmd.mut_arg(id, |a| a.value_parser(values));
         }
