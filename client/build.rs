@@ -39,8 +39,11 @@ fn write_out(name: &str, tokens: proc_macro2::TokenStream) {
         syn::parse2(tokens).unwrap_or_else(|e| panic!("parse the generated {name}: {e}"));
     let out =
         Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|e| panic!("OUT_DIR: {e}"))).join(name);
-    std::fs::write(&out, prettyplease::unparse(&ast))
-        .unwrap_or_else(|e| panic!("write {}: {e}", out.display()));
+    // reqwest's `rustls-no-provider` panics when a client is built before a TLS provider is installed,
+    // so the generated `Client::new` takes its builder from `crate::http_builder`, which installs one.
+    let code = prettyplease::unparse(&ast)
+        .replace("reqwest::ClientBuilder::new()", "crate::http_builder()");
+    std::fs::write(&out, code).unwrap_or_else(|e| panic!("write {}: {e}", out.display()));
 }
 
 /// progenitor types only `application/json` bodies; error bodies are `application/problem+json` (JSON

@@ -40,6 +40,14 @@ pub mod cli {
     include!(concat!(env!("OUT_DIR"), "/cli.rs"));
 }
 
+/// A reqwest builder that can speak HTTPS: rustls with the `ring` provider (installed here unless the
+/// program installed one), checking server certificates against the system's trust store. Use it for a
+/// custom `reqwest::Client` given to `Client::new_with_client`.
+pub fn http_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::ClientBuilder::new()
+}
+
 impl Client {
     /// A client that sends `Authorization: Bearer <token>` with every request.
     pub fn with_token(
@@ -50,7 +58,7 @@ impl Client {
         let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))?;
         value.set_sensitive(true);
         headers.insert(reqwest::header::AUTHORIZATION, value);
-        let http = reqwest::ClientBuilder::new()
+        let http = http_builder()
             .default_headers(headers)
             .connect_timeout(std::time::Duration::from_secs(15))
             .timeout(std::time::Duration::from_secs(120))

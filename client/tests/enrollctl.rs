@@ -36,6 +36,8 @@ struct Ctl {
     url: String,
     token: Option<String>,
     home: PathBuf,
+    /// `SSL_CERT_FILE`: a private CA to trust besides the system's.
+    ca_file: Option<PathBuf>,
 }
 
 impl Ctl {
@@ -45,6 +47,7 @@ impl Ctl {
             url: server.url(""),
             token: Some(token),
             home: enrolld_tests::temp_dir(),
+            ca_file: None,
         }
     }
 
@@ -58,6 +61,7 @@ impl Ctl {
         command
             .args(args)
             .env_remove("ENROLLD_TOKEN")
+            .env_remove("SSL_CERT_FILE")
             .env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join("config"))
             .env("ENROLLD_URL", &self.url)
@@ -70,6 +74,9 @@ impl Ctl {
             .stderr(Stdio::piped());
         if let Some(token) = &self.token {
             command.env("ENROLLD_TOKEN", token);
+        }
+        if let Some(ca_file) = &self.ca_file {
+            command.env("SSL_CERT_FILE", ca_file);
         }
         let input = input.map(str::to_owned);
         tokio::task::spawn_blocking(move || {

@@ -18,6 +18,7 @@ pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod outbound;
 pub mod qr;
 pub mod server;
 pub mod service;

@@ -103,10 +103,7 @@ fn dev_mode_token_issue_and_graceful_sigterm() {
     let agent_token = token_issue_finds_the_dev_key(&database);
     key_generate_prints_a_32_byte_key();
     token_lifetimes_are_bounded(&database);
-    let http = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .unwrap();
+    let http = blocking_http();
     tokens_grant_their_scopes(&http, &base, &agent_token, &admin_token);
     a_verification_email_lands_in_the_outbox(&http, &base, &admin_token, &dir);
     sigterm_lets_a_long_import_finish(&http, &base, &admin_token, child);
@@ -292,7 +289,7 @@ fn a_killed_server_keeps_every_answered_write_and_a_sound_database() {
         .map(|writer| {
             let (base, token, answered) = (base.clone(), token.clone(), answered.clone());
             std::thread::spawn(move || {
-                let http = reqwest::blocking::Client::new();
+                let http = blocking_http();
                 for n in 0.. {
                     let username = format!("w{writer}-{n}");
                     let sent = http
@@ -327,7 +324,7 @@ fn a_killed_server_keeps_every_answered_write_and_a_sound_database() {
     let (mut child, lines) = start_dev(&database);
     let base = lines[0].rsplit(' ').next().unwrap().to_owned();
     let token = lines[4].clone();
-    let http = reqwest::blocking::Client::new();
+    let http = blocking_http();
     for username in &answered {
         let found = http
             .get(format!("{base}/v1/users/{username}"))
@@ -357,4 +354,13 @@ fn a_killed_server_keeps_every_answered_write_and_a_sound_database() {
     assert_eq!(check.len(), 1);
     assert_eq!(check[0].integrity_check, "ok");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A blocking HTTP client (HTTPS-capable, so the TLS provider goes in first).
+fn blocking_http() -> reqwest::blocking::Client {
+    enrolld::outbound::install_tls_provider();
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap()
 }

@@ -18,6 +18,7 @@ mod dump;
 pub mod fixtures;
 pub mod logs;
 pub mod sinks;
+pub mod tls;
 pub mod tokens;
 
 use sinks::{SmsSink, SmtpSink};
@@ -247,7 +248,7 @@ impl TestServer {
 
     /// A plain HTTP client, for what the generated client cannot send.
     pub fn http(&self) -> reqwest::Client {
-        reqwest::Client::new()
+        enrolld::outbound::http_builder().build().unwrap()
     }
 
     /// `base_url` + `path`.

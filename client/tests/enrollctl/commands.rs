@@ -183,6 +183,7 @@ async fn connect_keeps_a_private_profile_that_the_environment_overrides() {
         home: bare.home.clone(),
         url: server.url(""),
         token: None,
+        ca_file: None,
     };
     assert_eq!(
         refused
@@ -225,6 +226,7 @@ async fn connect_keeps_a_private_profile_that_the_environment_overrides() {
         token: Some("bad".into()),
         url: server.url(""),
         home: bare.home.clone(),
+        ca_file: None,
     };
     assert_eq!(other_token.run(&["Get-User"]).await.code, 5);
     let mut command = Command::new(env!("CARGO_BIN_EXE_enrollctl"));

@@ -1,4 +1,5 @@
-//! `-WhatIf` changes nothing; a create retried after its connection dropped creates once.
+//! `-WhatIf` changes nothing; a create retried after its connection dropped creates once; HTTPS
+//! checks the server's certificate.
 
 use super::*;
 
@@ -219,4 +220,38 @@ async fn on_a_terminal_lists_are_tables_and_removals_ask_first() {
         4,
         "-Confirm:false asks nothing"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_trusts_the_system_store_and_ssl_cert_file_and_never_retries_a_refused_certificate() {
+    let server = TestServer::start().await;
+    let ca = enrolld_tests::tls::TestCa::new(&enrolld_tests::temp_dir());
+    let upstream = server.url("").trim_start_matches("http://").to_owned();
+    let mut ctl = Ctl::new(&server);
+    ctl.url = enrolld_tests::tls::tls_front(&ca, upstream).await;
+
+    let refused = ctl.run(&["Get-User"]).await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("certificate was not accepted"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("SSL_CERT_FILE"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains("retrying"), "{}", refused.stderr);
+
+    ctl.ca_file = Some(ca.ca_file.clone());
+    let created = ctl
+        .ok(
+            &["New-User", "-Username", "tls-bob", "-DisplayName", "Bob"],
+            None,
+        )
+        .await;
+    assert_eq!(created.object()["username"], "tls-bob");
+    let got = ctl.ok(&["Get-User", "tls-bob"], None).await;
+    assert_eq!(got.object()["display_name"], "Bob");
 }

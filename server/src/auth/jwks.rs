@@ -54,7 +54,7 @@ impl JwksKeys {
     }
 
     fn new(keys: Vec<Jwk>, url: Option<String>, clock: &Clock) -> Self {
-        let http = reqwest::Client::builder()
+        let http = crate::outbound::http_builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())

@@ -93,7 +93,7 @@ impl Deliverer {
                     &config.sms_gateway_token,
                     &config.sms_gateway_token_file,
                 )?,
-                http: reqwest::Client::builder()
+                http: crate::outbound::http_builder()
                     .timeout(Duration::from_secs(20))
                     .build()
                     .map_err(|e| format!("sms_gateway_url: {e}"))?,

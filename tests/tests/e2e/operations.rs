@@ -57,7 +57,7 @@ async fn health_readiness_and_metrics() {
 async fn swagger_ui_and_the_document_are_served() {
     let server = TestServer::start().await;
     let http = server.http();
-    let redirect = reqwest::Client::builder()
+    let redirect = enrolld::outbound::http_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -132,6 +132,13 @@ pub fn failure<T: serde::Serialize + std::fmt::Debug>(error: &Error<T>) -> Failu
             message: format!("the server answered {}", answer.status()),
             ..Failure::default()
         },
+        Error::CommunicationError(e) | Error::ResponseBodyError(e) if tls_refused(e) => {
+            Failure::of(format!(
+                "{}\n(the server's certificate was not accepted: the system's trust store is used; \
+                 SSL_CERT_FILE=<ca.pem> adds a private CA)",
+                chain(e)
+            ))
+        }
         Error::CommunicationError(e) | Error::ResponseBodyError(e) => Failure {
             status: e.status().map(|s| s.as_u16()),
             message: chain(e),
@@ -157,6 +164,19 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Whether TLS refused the server (a certificate not trusted, a name that does not match): trying
+/// again will not help. rustls's error arrives inside `io::Error`s, whose `source` skips it.
+fn tls_refused(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.is::<rustls::Error>() {
+        return true;
+    }
+    let wrapped = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        .is_some_and(|inner| tls_refused(inner));
+    wrapped || error.source().is_some_and(tls_refused)
 }
 
 /// How a call may be retried: a read or a keyed create always (the key makes the retry answer the
