@@ -241,6 +241,10 @@ async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
                 .join("enrolld-outbox"),
         );
     }
+    if dev && config.source_files_dir.is_none() {
+        let state_dir = crate::server::database(&config)?.state_dir();
+        config.source_files_dir = Some(state_dir.join("enrolld-sources"));
+    }
     let outbox_dir = config.outbox_dir.clone();
     let dev_secret = if dev {
         crate::server::dev_secret(&config, true)?

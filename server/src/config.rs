@@ -85,6 +85,9 @@ pub struct Config {
     /// sent, for channels without an SMTP server or SMS gateway. `serve --dev` sets it to
     /// `enrolld-outbox` next to the database.
     pub outbox_dir: Option<PathBuf>,
+    /// The directory whose files identity sources may name (file sources, secret files, CA files);
+    /// unset, sources can name none. `serve --dev` sets it to `enrolld-sources` next to the database.
+    pub source_files_dir: Option<PathBuf>,
 }
 
 /// Twice the cores plus one: PostgreSQL's rule of thumb for connections that keep a server's cores
@@ -133,6 +136,7 @@ impl Default for Config {
             idempotency_retention_hours: 24,
             outbox_poll_ms: 1000,
             outbox_dir: None,
+            source_files_dir: None,
         }
     }
 }
@@ -185,6 +189,7 @@ pub const KEYS: &[&str] = &[
     "idempotency_retention_hours",
     "outbox_poll_ms",
     "outbox_dir",
+    "source_files_dir",
 ];
 
 /// The environment variable for a key.

@@ -76,6 +76,11 @@ error_codes! {
     TaskRemoved => "task_removed": "The provisioning task was removed.",
     IdempotencyKeyReused => "idempotency_key_reused": "The Idempotency-Key was used with a different request.",
     IdempotencyInProgress => "idempotency_in_progress": "A request with this Idempotency-Key is still running.",
+    SourceUnreachable => "source_unreachable": "The identity source could not be reached (refused, unknown host, TLS refused).",
+    SourceCredentialsRefused => "source_credentials_refused": "The identity source refused the configured credentials.",
+    SourceTimeout => "source_timeout": "The identity source did not answer within its timeout.",
+    SourceFailed => "source_failed": "The identity source answered with an error or with something that cannot be read.",
+    SourceMisconfigured => "source_misconfigured": "The identity source cannot be used as configured on this server (a secret or file is missing).",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -165,6 +170,9 @@ pub enum AppError {
         cause: String,
     },
     /// Something broke inside; the detail is logged, never shown.
+    /// A service this server depends on (an identity source) failed; `code` says how.
+    #[error("{message}")]
+    Upstream { code: ErrorCode, message: String },
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -22,6 +22,7 @@ pub mod outbound;
 pub mod qr;
 pub mod server;
 pub mod service;
+pub mod sources;
 pub mod states;
 pub mod text;
 pub mod totp;

@@ -123,6 +123,18 @@ stored_states! {
     }
 }
 
+stored_states! {
+    /// What kind of directory an identity source reads.
+    SourceKind {
+        /// LDAP or Active Directory.
+        Ldap = "ldap",
+        /// An HTTP endpoint answering JSON.
+        HttpJson = "http_json",
+        /// A CSV or JSON-lines file, read again when it changes.
+        File = "file",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +156,7 @@ mod tests {
         check(EntryStatus::ALL, EntryStatus::as_str);
         check(TaskStatus::ALL, TaskStatus::as_str);
         check(NotificationStatus::ALL, NotificationStatus::as_str);
+        check(SourceKind::ALL, SourceKind::as_str);
         assert!("Active".parse::<UserState>().is_err());
     }
 }

@@ -14,6 +14,7 @@ use enrolld::config::Config;
 
 pub use enrolld_client::{Client, types};
 
+pub mod directories;
 mod dump;
 pub mod fixtures;
 pub mod logs;
@@ -155,7 +156,10 @@ impl TestServer {
         let dir = temp_dir();
         let (smtp, smtp_addr) = SmtpSink::start("127.0.0.1:0").await;
         let (sms, sms_url) = SmsSink::start().await;
+        let sources = dir.join("sources");
+        std::fs::create_dir_all(&sources).unwrap_or_else(|e| panic!("{e}"));
         let mut config = Config {
+            source_files_dir: Some(sources),
             listen: "127.0.0.1:0".into(),
             database_url: fresh_database_url(&dir),
             jwt_secret: Some(SECRET.into()),
@@ -244,6 +248,18 @@ impl TestServer {
     /// A client that sends this bearer token.
     pub fn client(&self, token: &str) -> Client {
         Client::with_token(&self.base_url, token).unwrap()
+    }
+
+    /// Writes a file that identity sources may name (under `source_files_dir`); answers its path.
+    pub fn source_file(&self, name: &str, contents: &str) -> PathBuf {
+        let dir = self
+            .config
+            .source_files_dir
+            .clone()
+            .unwrap_or_else(|| self.dir.join("sources"));
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        path
     }
 
     /// A plain HTTP client, for what the generated client cannot send.

@@ -8,6 +8,7 @@ pub mod enrollment_challenges;
 pub mod enrollments;
 pub mod extract;
 pub mod identity_services;
+pub mod identity_sources;
 pub mod identity_verifications;
 pub mod middleware;
 pub mod notification_templates;
@@ -91,6 +92,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(provisioning_tasks::delete::delete_provisioning_task)
                 .service(provisioning_tasks::resend::resend_provisioning_task)
                 .service(provisioning_tasks::list_for_user::list_user_provisioning_tasks)
-                .service(reports::provisioning_tasks::get_provisioning_report),
+                .service(reports::provisioning_tasks::get_provisioning_report)
+                .service(identity_sources::list::list_identity_sources)
+                .service(identity_sources::create::create_identity_source)
+                .service(identity_sources::get::get_identity_source)
+                .service(identity_sources::update::update_identity_source)
+                .service(identity_sources::delete::delete_identity_source)
+                .service(identity_sources::test::test_identity_source),
         );
 }

@@ -50,6 +50,7 @@ id or username. Every change is recorded in the audit log together with the chan
         (name = "provisioning", description = "Provisioning tokens to many users at once; users self-enroll before a stop date."),
         (name = "app", description = "Public endpoints for the user's phone and the mobile app (no operator token)."),
         (name = "notifications", description = "Emails and SMS: delivery status and templates."),
+        (name = "identity-sources", description = "Connectors to the organization's directories (LDAP / Active Directory, HTTP JSON, files) that enrollment flows match people against."),
         (name = "settings", description = "Policies."),
         (name = "audit", description = "The append-only audit log of changes and security events."),
         (name = "operations", description = "Health, readiness, metrics and this document."),

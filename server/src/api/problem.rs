@@ -201,6 +201,14 @@ impl From<AppError> for ApiError {
                 )
                 .with_header(header::RETRY_AFTER, retry_after.to_string())
             },
+            AppError::Upstream { code, .. } => {
+                let status = if code == ErrorCode::SourceTimeout {
+                    StatusCode::GATEWAY_TIMEOUT
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
+                Self::new(status, code, detail)
+            }
             AppError::Internal(internal) => Self {
                 internal: Some(internal),
                 ..Self::new(

@@ -109,6 +109,12 @@ fn example(code: ErrorCode) -> ApiError {
         | C::EntryExists
         | C::TaskRemoved
         | C::IdempotencyInProgress => return conflict(code, code.meaning()),
+        C::SourceUnreachable | C::SourceCredentialsRefused | C::SourceTimeout | C::SourceFailed => {
+            AppError::Upstream {
+                code,
+                message: code.meaning().into(),
+            }
+        }
         C::AgentEnrollmentNotAllowed
         | C::ServiceDisabled
         | C::ServiceNotConfigured
@@ -119,7 +125,8 @@ fn example(code: ErrorCode) -> ApiError {
         | C::InvalidRegistrationSecret
         | C::InvalidSelfEnrollmentLink
         | C::InvalidOtp
-        | C::IdempotencyKeyReused => return unprocessable(code, code.meaning()),
+        | C::IdempotencyKeyReused
+        | C::SourceMisconfigured => return unprocessable(code, code.meaning()),
         C::InvalidQuery
         | C::InvalidHeader
         | C::MalformedJson

@@ -54,6 +54,8 @@ scopes! {
     SettingsRead => "settings:read": "Read settings (the identity-verification policy).",
     SettingsWrite => "settings:write": "Change identity services and policies.",
     AuditRead => "audit:read": "Read the audit log.",
+    SourcesRead => "sources:read": "See identity sources and query them (`test`).",
+    SourcesWrite => "sources:write": "Create, change and delete identity sources.",
     MetricsRead => "metrics:read": "Read /metrics when the server requires a token for it (metrics_require_token).",
 }
 

@@ -7,6 +7,7 @@ pub mod code_challenges;
 pub mod enrollments;
 pub mod idempotency;
 pub mod identity_services;
+pub mod identity_sources;
 pub mod notification_templates;
 pub mod notifications;
 mod pool;

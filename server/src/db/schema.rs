@@ -201,6 +201,19 @@ diesel::joinable!(enrollments -> users (user_id));
 diesel::joinable!(task_entries -> users (user_id));
 diesel::joinable!(task_entries -> provisioning_tasks (task_number));
 
+diesel::table! {
+    identity_sources (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        kind -> Text,
+        settings -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     identity_services,

@@ -6,7 +6,9 @@ use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::states::{EntryStatus, NotificationStatus, SessionStatus, TaskStatus, UserState};
+use crate::states::{
+    EntryStatus, NotificationStatus, SessionStatus, SourceKind, TaskStatus, UserState,
+};
 
 macro_rules! text_column {
     ($($state:ty),+) => {$(
@@ -35,5 +37,6 @@ text_column!(
     SessionStatus,
     EntryStatus,
     TaskStatus,
-    NotificationStatus
+    NotificationStatus,
+    SourceKind
 );

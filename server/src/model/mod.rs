@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod enrollments;
 pub mod identity_services;
+pub mod identity_sources;
 pub mod messages;
 pub mod notifications;
 pub mod provisioning;

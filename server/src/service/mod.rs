@@ -10,6 +10,7 @@ pub mod enrollments;
 pub mod health;
 pub mod idempotency;
 pub mod identity_services;
+pub mod identity_sources;
 pub mod identity_verifications;
 pub mod mutation;
 pub mod notification_templates;

@@ -26,6 +26,7 @@ fn keys_list_every_config_field_and_the_example_documents_each() {
         sms_gateway_token_file: Some("x".into()),
         workers: Some(1),
         outbox_dir: Some("x".into()),
+        source_files_dir: Some("x".into()),
         ..Config::default()
     };
     let table = toml::Table::try_from(&full).unwrap();

@@ -18,8 +18,8 @@ const WITHOUT_DRY_RUN: &[&str] = &[
     "complete_self_enrollment",
 ];
 
-/// POST operations that change nothing.
-const NOT_CHANGES: &[&str] = &["preview_notification_template"];
+/// POST operations that change nothing (testing a source only adds the query to the audit log).
+const NOT_CHANGES: &[&str] = &["preview_notification_template", "test_identity_source"];
 
 /// The lines one dump has and the other lacks.
 fn difference(before: &str, after: &str) -> String {
@@ -70,6 +70,7 @@ async fn a_dry_run_of_any_operation_changes_nothing_in_the_database() {
     try_directory(&server, &mut seen).await;
     try_codes_and_settings(&server, &f, &mut seen).await;
     try_sessions_and_tasks(&server, &f, &mut seen).await;
+    try_sources(&server, &mut seen).await;
     assert_every_change_was_tried(&seen);
 }
 
@@ -158,6 +159,42 @@ async fn try_directory(server: &TestServer, seen: &mut BTreeSet<String>) {
                 agent_can_enroll: None,
                 removable: None,
             })
+    );
+}
+
+/// Identity sources (one made for real first, to change and delete).
+async fn try_sources(server: &TestServer, seen: &mut BTreeSet<String>) {
+    let admin = server.admin();
+    let source = |name: &str| -> types::CreateIdentitySource {
+        serde_json::from_value(serde_json::json!({"name": name, "kind": "file",
+            "file": {"path": "people.csv"}}))
+        .unwrap()
+    };
+    admin
+        .create_identity_source()
+        .body(source("pilot"))
+        .send()
+        .await
+        .unwrap();
+    dry_run!(
+        server,
+        seen,
+        "create_identity_source",
+        admin.create_identity_source().body(source("other"))
+    );
+    dry_run!(
+        server,
+        seen,
+        "update_identity_source",
+        admin.update_identity_source().source("pilot").body(
+            types::UpdateIdentitySource::builder().timeout_seconds(std::num::NonZeroU32::new(3))
+        )
+    );
+    dry_run!(
+        server,
+        seen,
+        "delete_identity_source",
+        admin.delete_identity_source().source("pilot")
     );
 }
 

@@ -116,6 +116,18 @@ async fn replay_directory(server: &TestServer, seen: &mut BTreeSet<String>) {
             items: vec![item("erin")]
         })
     );
+    let source = |name: &str| -> types::CreateIdentitySource {
+        serde_json::from_value(serde_json::json!({"name": name, "kind": "file",
+            "file": {"path": "people.csv"}}))
+        .unwrap()
+    };
+    replayed!(
+        server,
+        seen,
+        "create_identity_source",
+        admin.create_identity_source().body(source("pilot")),
+        admin.create_identity_source().body(source("other"))
+    );
 }
 
 /// Identity verifications and enrollment challenges.

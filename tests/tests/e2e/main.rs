@@ -14,6 +14,7 @@ mod hardening;
 mod hostile_text;
 mod idempotency;
 mod identity_services;
+mod identity_sources;
 mod jwks;
 mod jwt;
 mod openapi_document;

@@ -68,6 +68,15 @@ async fn resources(server: &TestServer) -> Vec<Resource> {
         .unwrap()
         .into_inner();
     let session = start_session(&admin, "carol").await;
+    let source = json!({"name": "pilot", "kind": "file", "file": {"path": "people.csv"}});
+    let source: enrolld_tests::types::CreateIdentitySource =
+        serde_json::from_value(source).unwrap();
+    admin
+        .create_identity_source()
+        .body(source)
+        .send()
+        .await
+        .unwrap();
     let later = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
     let task_path = format!("/v1/provisioning-tasks/{}", task.number);
     vec![
@@ -92,6 +101,11 @@ async fn resources(server: &TestServer) -> Vec<Resource> {
             Some(json!({"validity_days": 9, "max_attempts": 4})),
         ),
         Resource::new(&task_path, Method::PATCH, Some(json!({"stop_date": later}))),
+        Resource::new(
+            "/v1/identity-sources/pilot",
+            Method::PATCH,
+            Some(json!({"timeout_seconds": 7})),
+        ),
         Resource::new(&task_path, Method::DELETE, None),
         Resource::new(
             &format!("/v1/registration-sessions/{}", session.id),

@@ -12,6 +12,7 @@
 //! | `verify_`, `confirm_` | `Confirm` |
 //! | `start_`, `complete_`, `register_` | `Start`, `Complete`, `Register` |
 //! | `preview_` | `Show` |
+//! | `test_` | `Test` |
 //!
 //! The noun is the rest of the operationId in PascalCase and singular. A `list_x` and a `get_x` share
 //! one command (`Get-User` lists users, `Get-User -Identity bob` gets one), as PowerShell's do.
@@ -34,6 +35,7 @@ const VERBS: &[(&str, &str)] = &[
     ("complete", "Complete"),
     ("register", "Register"),
     ("preview", "Show"),
+    ("test", "Test"),
 ];
 
 /// Where the rule above does not give the name users know (Specops' `Add-…Session`, for example).
