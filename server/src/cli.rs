@@ -242,10 +242,14 @@ async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
         );
     }
     if dev && config.source_files_dir.is_none() {
-        let state_dir = crate::server::database(&config)?.state_dir();
-        config.source_files_dir = Some(state_dir.join("enrolld-sources"));
+        let sources = crate::server::database(&config)?
+            .state_dir()
+            .join("enrolld-sources");
+        std::fs::create_dir_all(&sources).map_err(|e| format!("{}: {e}", sources.display()))?;
+        config.source_files_dir = Some(sources);
     }
     let outbox_dir = config.outbox_dir.clone();
+    let sources_dir = config.source_files_dir.clone();
     let dev_secret = if dev {
         crate::server::dev_secret(&config, true)?
     } else {
@@ -281,6 +285,12 @@ async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
             println!("Administrator token (12 h; paste it into Swagger UI's Authorize):\n{token}");
         } else {
             println!("(tokens come from the configured identity provider)");
+        }
+        if let Some(dir) = &sources_dir {
+            println!(
+                "Files for identity sources (secrets, CSV, CA) go in {}/",
+                dir.display()
+            );
         }
     }
     running

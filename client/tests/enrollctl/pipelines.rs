@@ -147,3 +147,39 @@ async fn first_and_all_follow_cursors() {
         all.iter().filter_map(|u| u["username"].as_str()).collect();
     assert_eq!(names.len(), 1203, "no page twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nested_settings_objects_come_in_with_piped_json_lines_and_csv() {
+    let server = TestServer::start().await;
+    let ctl = Ctl::new(&server);
+    server.source_file(
+        "a.csv",
+        "id,given_name,family_name,email\n1,Ann,Lee,ann@example.org\n",
+    );
+    let lines = "{\"name\": \"pilot-a\", \"kind\": \"file\", \"file\": {\"path\": \"a.csv\"}}\n\
+        {\"name\": \"pilot-b\", \"kind\": \"file\", \"file\": {\"path\": \"a.csv\"}, \"timeout_seconds\": 3}\n";
+    let created = ctl.ok(&["New-IdentitySource"], Some(lines)).await.objects();
+    assert_eq!(created.len(), 2);
+    assert_eq!(created[1]["file"]["path"], "a.csv");
+    assert_eq!(created[1]["timeout_seconds"], 3);
+    // A CSV cell holding JSON gives an object too.
+    let csv = "name,kind,file\npilot-c,file,\"{\"\"path\"\": \"\"a.csv\"\"}\"\n";
+    let from_csv = ctl.ok(&["New-IdentitySource"], Some(csv)).await.object();
+    assert_eq!(from_csv["file"]["path"], "a.csv");
+    // The sources piped on to a test each: the name binds to -Source.
+    let sources = ctl.ok(&["Get-IdentitySource"], None).await;
+    let tested = ctl
+        .ok(
+            &["Test-IdentitySource", "-Email", "ann@example.org"],
+            Some(&sources.stdout),
+        )
+        .await
+        .objects();
+    assert_eq!(tested.len(), 3);
+    assert!(
+        tested
+            .iter()
+            .all(|t| t["records"][0]["family_name"] == "Lee"),
+        "{tested:?}"
+    );
+}

@@ -50,7 +50,11 @@ pub struct LdapSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind_dn: Option<String>,
     /// The bind password (needed with `bind_dn`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::object_only",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub bind_password: Option<SecretRef>,
     /// Where the search starts (subtree).
     pub base_dn: String,
@@ -75,7 +79,11 @@ pub struct HttpJsonSettings {
     /// GET URL of one record; `{key}` is replaced (percent-encoded). A 404 means no such record.
     pub record_url: String,
     /// Sent as `Authorization: Bearer <token>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::object_only",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub token: Option<SecretRef>,
     /// JSON pointer to the array of records in the search answer; empty (the default) means the
     /// answer is the array.
@@ -156,16 +164,16 @@ pub struct CreateIdentitySource {
     /// `ldap`, `http_json` or `file`.
     pub kind: SourceKind,
     /// For `kind: ldap`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_only")]
     pub ldap: Option<LdapSettings>,
     /// For `kind: http_json`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_only")]
     pub http_json: Option<HttpJsonSettings>,
     /// For `kind: file`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_only")]
     pub file: Option<FileSettings>,
     /// Where the fields are; default by kind.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_only")]
     pub mapping: Option<SourceMapping>,
     /// How long one query may take, 1–60 seconds; default 10.
     #[serde(default)]
@@ -182,16 +190,16 @@ pub struct UpdateIdentitySource {
     #[serde(default)]
     pub description: Option<String>,
     /// New LDAP settings (an `ldap` source).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_only")]
     pub ldap: Option<LdapSettings>,
     /// New HTTP JSON settings (an `http_json` source).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_only")]
     pub http_json: Option<HttpJsonSettings>,
     /// New file settings (a `file` source).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_only")]
     pub file: Option<FileSettings>,
     /// New mapping.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object_only")]
     pub mapping: Option<SourceMapping>,
     /// New timeout, 1–60 seconds.
     #[serde(default)]
@@ -227,13 +235,25 @@ pub struct IdentitySource {
     /// `ldap`, `http_json` or `file`.
     pub kind: SourceKind,
     /// LDAP settings (an `ldap` source).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::object_only",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ldap: Option<LdapSettings>,
     /// HTTP JSON settings (an `http_json` source).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::object_only",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub http_json: Option<HttpJsonSettings>,
     /// File settings (a `file` source).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::object_only",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub file: Option<FileSettings>,
     /// The fields in use (defaults filled in).
     pub mapping: SourceMapping,

@@ -34,6 +34,9 @@ pub fn build(op: &Operation, matches: &ArgMatches, rows: &[Row]) -> Result<Value
             Value::Array(items.collect::<Result<_, _>>()?),
         );
     }
+    if let (None, [row]) = (op.collection(), rows) {
+        objects_of(op, row, &mut body)?;
+    }
     for property in op.body.iter().flatten().filter(|p| p.required) {
         if !body.contains_key(&property.name) {
             let how = match op.collection() {
@@ -44,6 +47,31 @@ pub fn build(op: &Operation, matches: &ArgMatches, rows: &[Row]) -> Result<Value
         }
     }
     Ok(Value::Object(body))
+}
+
+/// The body properties that are objects (no argument gives them), from a piped row: a JSON line's
+/// object as it is, a CSV cell as JSON text.
+fn objects_of(op: &Operation, row: &Row, body: &mut Map<String, Value>) -> Result<(), String> {
+    for property in op
+        .body
+        .iter()
+        .flatten()
+        .filter(|p| !p.kind.given_as_words())
+    {
+        if body.contains_key(&property.name) {
+            continue;
+        }
+        let value = match row.value(&property.name) {
+            None | Some(Value::Null) => continue,
+            Some(Value::String(text)) if text.trim().is_empty() => continue,
+            Some(Value::String(text)) => {
+                scalar(&property.kind, text).map_err(|e| format!("{}: {e}", property.name))?
+            }
+            Some(other) => other.clone(),
+        };
+        body.insert(property.name.clone(), value);
+    }
+    Ok(())
 }
 
 /// Whether the argument exists and was given on the command line (not a default).

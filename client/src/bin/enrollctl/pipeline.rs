@@ -120,10 +120,12 @@ pub fn parse(text: &str) -> Result<Vec<Row>, String> {
 /// Parameters a row never sets: the call's own controls.
 const NOT_FROM_ROWS: &[&str] = &["dry-run", "limit", "cursor", "idempotency-key", "if-match"];
 
-/// The names a parameter is bound from: its own, and for a user the names a user object has.
-fn names_for(long: &str) -> Vec<&str> {
+/// The names a parameter is bound from: its own; for a user the names a user object has; for another
+/// path parameter also `id` (an identity source, a session or a service piped in by itself).
+fn names_for(long: &str, path: bool) -> Vec<&str> {
     match long {
         "user" => vec!["user", "identity", "username"],
+        other if path => vec![other, "id"],
         other => vec![other],
     }
 }
@@ -131,15 +133,23 @@ fn names_for(long: &str) -> Vec<&str> {
 /// `--long=value` for each parameter and body property of `op` that the row has and the command line
 /// does not.
 pub fn bind(op: &Operation, given: impl Fn(&str) -> bool, row: &Row) -> Vec<String> {
-    let parameters = op.parameters.iter().map(|p| &p.property);
-    let body = op.body.iter().flatten().filter(|p| p.kind.given_as_words());
+    let parameters = op
+        .parameters
+        .iter()
+        .map(|p| (&p.property, p.location == "path"));
+    let body = op
+        .body
+        .iter()
+        .flatten()
+        .filter(|p| p.kind.given_as_words())
+        .map(|p| (p, false));
     let mut out = Vec::new();
-    for property in parameters.chain(body) {
+    for (property, path) in parameters.chain(body) {
         let long = property.long.as_str();
         if NOT_FROM_ROWS.contains(&long) || given(long) {
             continue;
         }
-        if let Some(value) = names_for(long).iter().find_map(|n| row.word(n)) {
+        if let Some(value) = names_for(long, path).iter().find_map(|n| row.word(n)) {
             out.push(format!("--{long}={value}"));
         }
     }
@@ -150,7 +160,7 @@ pub fn bind(op: &Operation, given: impl Fn(&str) -> bool, row: &Row) -> Vec<Stri
 pub fn gives_path(op: &Operation, given: impl Fn(&str) -> bool, row: &Row) -> bool {
     op.path_parameters().all(|p| {
         let long = p.property.long.as_str();
-        given(long) || names_for(long).iter().any(|n| row.word(n).is_some())
+        given(long) || names_for(long, true).iter().any(|n| row.word(n).is_some())
     })
 }
 

@@ -100,7 +100,8 @@ pub fn plan<'a>(
         planned.push(Planned {
             op,
             matches,
-            rows: Vec::new(),
+            // The row's objects (`-Ldap`'s settings, say) go into the body as they are.
+            rows: vec![row],
             label: Some(label),
         });
     }
