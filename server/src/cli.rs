@@ -230,23 +230,26 @@ fn init_logging(config: &Config) {
     }
 }
 
-async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
-    if dev
-        && config.outbox_dir.is_none()
+/// `serve --dev`'s directories next to the database, unless configured: the outbox files (for channels
+/// without a server) and the files identity sources may name (made here, so it is there to use).
+fn dev_directories(config: &mut Config) -> Result<(), String> {
+    let state_dir = crate::server::database(config)?.state_dir();
+    if config.outbox_dir.is_none()
         && (config.smtp_url.is_none() || config.sms_gateway_url.is_none())
     {
-        config.outbox_dir = Some(
-            crate::server::database(&config)?
-                .state_dir()
-                .join("enrolld-outbox"),
-        );
+        config.outbox_dir = Some(state_dir.join("enrolld-outbox"));
     }
-    if dev && config.source_files_dir.is_none() {
-        let sources = crate::server::database(&config)?
-            .state_dir()
-            .join("enrolld-sources");
+    if config.source_files_dir.is_none() {
+        let sources = state_dir.join("enrolld-sources");
         std::fs::create_dir_all(&sources).map_err(|e| format!("{}: {e}", sources.display()))?;
         config.source_files_dir = Some(sources);
+    }
+    Ok(())
+}
+
+async fn serve(mut config: Config, dev: bool) -> Result<(), String> {
+    if dev {
+        dev_directories(&mut config)?;
     }
     let outbox_dir = config.outbox_dir.clone();
     let sources_dir = config.source_files_dir.clone();
