@@ -55,7 +55,6 @@ pub struct LdapSettings {
         deserialize_with = "super::object_only",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(nullable = false)]
     pub bind_password: Option<SecretRef>,
     /// Where the search starts (subtree).
     pub base_dn: String,
@@ -85,7 +84,6 @@ pub struct HttpJsonSettings {
         deserialize_with = "super::object_only",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(nullable = false)]
     pub token: Option<SecretRef>,
     /// JSON pointer to the array of records in the search answer; empty (the default) means the
     /// answer is the array.
@@ -167,19 +165,15 @@ pub struct CreateIdentitySource {
     pub kind: SourceKind,
     /// For `kind: ldap`.
     #[serde(default, deserialize_with = "super::object_only")]
-    #[schema(nullable = false)]
     pub ldap: Option<LdapSettings>,
     /// For `kind: http_json`.
     #[serde(default, deserialize_with = "super::object_only")]
-    #[schema(nullable = false)]
     pub http_json: Option<HttpJsonSettings>,
     /// For `kind: file`.
     #[serde(default, deserialize_with = "super::object_only")]
-    #[schema(nullable = false)]
     pub file: Option<FileSettings>,
     /// Where the fields are; default by kind.
     #[serde(default, deserialize_with = "super::object_only")]
-    #[schema(nullable = false)]
     pub mapping: Option<SourceMapping>,
     /// How long one query may take, 1–60 seconds; default 10.
     #[serde(default)]
@@ -197,19 +191,15 @@ pub struct UpdateIdentitySource {
     pub description: Option<String>,
     /// New LDAP settings (an `ldap` source).
     #[serde(default, deserialize_with = "super::object_only")]
-    #[schema(nullable = false)]
     pub ldap: Option<LdapSettings>,
     /// New HTTP JSON settings (an `http_json` source).
     #[serde(default, deserialize_with = "super::object_only")]
-    #[schema(nullable = false)]
     pub http_json: Option<HttpJsonSettings>,
     /// New file settings (a `file` source).
     #[serde(default, deserialize_with = "super::object_only")]
-    #[schema(nullable = false)]
     pub file: Option<FileSettings>,
     /// New mapping.
     #[serde(default, deserialize_with = "super::object_only")]
-    #[schema(nullable = false)]
     pub mapping: Option<SourceMapping>,
     /// New timeout, 1–60 seconds.
     #[serde(default)]
@@ -250,7 +240,6 @@ pub struct IdentitySource {
         deserialize_with = "super::object_only",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(nullable = false)]
     pub ldap: Option<LdapSettings>,
     /// HTTP JSON settings (an `http_json` source).
     #[serde(
@@ -258,7 +247,6 @@ pub struct IdentitySource {
         deserialize_with = "super::object_only",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(nullable = false)]
     pub http_json: Option<HttpJsonSettings>,
     /// File settings (a `file` source).
     #[serde(
@@ -266,7 +254,6 @@ pub struct IdentitySource {
         deserialize_with = "super::object_only",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(nullable = false)]
     pub file: Option<FileSettings>,
     /// The fields in use (defaults filled in).
     pub mapping: SourceMapping,

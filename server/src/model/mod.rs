@@ -22,20 +22,18 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// Deserializes an optional object that, when present, must be a JSON object (the document gives it
-/// as a plain, non-nullable object: leave it out instead of sending `null`); serde would otherwise
-/// also read a struct from an array of its fields (`[null, null]`).
+/// Deserializes an optional object that must be written as a JSON object: serde would otherwise
+/// also read a struct from an array of its fields (`[null, null]`), which the document does not allow.
 pub fn object_only<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: serde::de::DeserializeOwned,
 {
-    match serde_json::Value::deserialize(deserializer)? {
-        value @ serde_json::Value::Object(_) => serde_json::from_value(value)
+    match Option::<serde_json::Value>::deserialize(deserializer)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(value @ serde_json::Value::Object(_)) => serde_json::from_value(value)
             .map(Some)
             .map_err(serde::de::Error::custom),
-        _ => Err(serde::de::Error::custom(
-            "expected an object (leave the field out for none)",
-        )),
+        Some(_) => Err(serde::de::Error::custom("expected an object")),
     }
 }
