@@ -98,7 +98,7 @@ impl Slapd {
             Some(tls) => format!("{url}/ ldaps://127.0.0.1:{tls}/"),
             None => format!("{url}/"),
         };
-        let child = Command::new(slapd_binary())
+        let child = Command::new(sbin("slapd"))
             .args(["-h", &listen, "-F", path(&config), "-d", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -118,21 +118,18 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap_or_default()
 }
 
-fn slapd_binary() -> &'static str {
-    if Path::new("/usr/sbin/slapd").exists() {
-        "/usr/sbin/slapd"
+/// An OpenLDAP program: in /usr/sbin (Debian's place, often not on root's PATH here), else on PATH.
+fn sbin(name: &str) -> String {
+    let debian = format!("/usr/sbin/{name}");
+    if Path::new(&debian).exists() {
+        debian
     } else {
-        "slapd"
+        name.to_owned()
     }
 }
 
 fn slapadd(args: &[&str]) {
-    let binary = if Path::new("/usr/sbin/slapadd").exists() {
-        "/usr/sbin/slapadd"
-    } else {
-        "slapadd"
-    };
-    let out = Command::new(binary)
+    let out = Command::new(sbin("slapadd"))
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("slapadd (Debian package slapd): {e}"));

@@ -56,9 +56,7 @@ pub async fn register(
             .ok(),
         None => None,
     };
-    if !checks.errors.is_empty() {
-        return Err(AppError::Invalid(checks.errors));
-    }
+    checks.finish()?;
     let now = deps.clock.now();
     let Some(session_id) = session_of_secret(&deps.key, &input.secret) else {
         let detail = json!({"reason": "invalid registration secret"});

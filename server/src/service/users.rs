@@ -316,9 +316,7 @@ fn checked_changes(input: &UpdateUser, now: DateTime<Utc>) -> AppResult<UserChan
         username_skeleton: None,
         search_text: None,
     };
-    if !checks.errors.is_empty() {
-        return Err(AppError::Invalid(checks.errors));
-    }
+    checks.finish()?;
     Ok(changes)
 }
 

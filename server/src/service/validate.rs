@@ -19,6 +19,15 @@ impl Checks {
         }
     }
 
+    /// Ends the checks: 422 naming every invalid field, if any failed.
+    pub fn finish(self) -> crate::error::AppResult<()> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::error::AppError::Invalid(self.errors))
+        }
+    }
+
     /// Records an error.
     pub fn fail(&mut self, field: &str, message: impl Into<String>) {
         let field = if self.prefix.is_empty() {

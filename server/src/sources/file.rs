@@ -53,17 +53,20 @@ fn current(
         )));
     }
     let version = (meta.len(), meta.modified().ok());
-    let mut parsed = PARSED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(known) = parsed.get(path)
-        && known.version == version
-        && known.mapping == *mapping
-    {
-        return Ok(known.records.clone());
+    let known = PARSED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(path)
+        .filter(|known| known.version == version && known.mapping == *mapping)
+        .map(|known| known.records.clone());
+    if let Some(records) = known {
+        return Ok(records);
     }
+    // Read and parsed outside the lock, so one large file does not hold up queries of the others.
     let text = std::fs::read_to_string(path)
         .map_err(|e| SourceError::Failed(format!("cannot read {:?}: {e}", file.path)))?;
     let records = Arc::new(parse(&text, format_of(file), mapping, &file.path)?);
-    parsed.insert(
+    PARSED.lock().unwrap_or_else(|e| e.into_inner()).insert(
         path.to_owned(),
         Parsed {
             version,

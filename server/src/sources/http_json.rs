@@ -81,7 +81,7 @@ fn listed(http: &HttpJsonSettings, value: Value, url: &str) -> Result<Vec<Value>
 
 fn send_error(url: &str, error: reqwest::Error) -> SourceError {
     if error.is_timeout() {
-        SourceError::Timeout(0)
+        SourceError::Timeout
     } else if error.is_connect() {
         SourceError::Unreachable(format!("cannot connect to {url}: {}", chain(&error)))
     } else {

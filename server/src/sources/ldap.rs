@@ -24,6 +24,7 @@ pub async fn query(
     timeout: Duration,
 ) -> Result<Vec<SourceRecord>, SourceError> {
     let ldap = settings(source.ldap.as_ref(), "ldap")?;
+    crate::outbound::install_tls_provider();
     let password = match &ldap.bind_password {
         Some(secret) => secrets::read(files_dir, secret)?,
         None => String::new(),
@@ -35,7 +36,6 @@ pub async fn query(
         conn_settings =
             conn_settings.set_config(tls_config(&secrets::resolve(files_dir, ca_file)?)?);
     }
-    crate::outbound::install_tls_provider();
     let (conn, mut client) = LdapConnAsync::with_settings(conn_settings, &ldap.url)
         .await
         .map_err(|e| connect_error(&ldap.url, e))?;
@@ -140,7 +140,6 @@ fn values(entry: &SearchEntry, name: &str) -> Vec<String> {
 fn tls_config(ca_file: &Path) -> Result<Arc<rustls::ClientConfig>, SourceError> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
-    crate::outbound::install_tls_provider();
     let mut roots = rustls::RootCertStore::empty();
     roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
     let extra: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca_file)
@@ -174,8 +173,7 @@ fn connect_error(url: &str, error: LdapError) -> SourceError {
 /// Why an operation on an open connection failed.
 fn op_error(error: LdapError) -> SourceError {
     match error {
-        // The operation's own timeout is the source's: the same as the query's.
-        LdapError::Timeout { .. } => SourceError::Timeout(0),
+        LdapError::Timeout { .. } => SourceError::Timeout,
         LdapError::LdapResult { result } => SourceError::Failed(format!(
             "the directory answered {} {}",
             result.rc,

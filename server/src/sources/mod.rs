@@ -62,9 +62,9 @@ pub enum SourceError {
     /// The directory refused the credentials.
     #[error("{0}")]
     Credentials(String),
-    /// No answer within the source's timeout.
-    #[error("no answer within {0} seconds")]
-    Timeout(u32),
+    /// No answer within the source's timeout (the connectors' own timeouts are set to the same).
+    #[error("no answer within the source's timeout")]
+    Timeout,
     /// The source answered, but not with records (an error, or an answer that cannot be read).
     #[error("{0}")]
     Failed(String),
@@ -89,14 +89,9 @@ pub async fn query(
             SourceKind::File => file::query(source, files_dir, lookup).await,
         }
     };
-    // A connector's own timeouts (set to the same length) report 0: the source's is the one to name.
     let records = tokio::time::timeout(timeout, asked)
         .await
-        .map_err(|_| SourceError::Timeout(source.timeout_seconds))?
-        .map_err(|e| match e {
-            SourceError::Timeout(_) => SourceError::Timeout(source.timeout_seconds),
-            other => other,
-        })?;
+        .map_err(|_| SourceError::Timeout)??;
     let records = records
         .into_iter()
         .filter(|r| lookup.matches(r))

@@ -33,17 +33,15 @@ pub fn wants_rows(entry: &Entry, given: &[String]) -> bool {
         }
         _ => &entry.one,
     };
-    {
-        let required = op
-            .parameters
-            .iter()
-            .map(|p| &p.property)
-            .chain(op.body.iter().flatten());
-        let missing = required
-            .filter(|p| p.required)
-            .any(|p| !gives(given, &p.long));
-        missing || op.collection().is_some_and(|c| !gives(given, &c.long))
-    }
+    let required = op
+        .parameters
+        .iter()
+        .map(|p| &p.property)
+        .chain(op.body.iter().flatten());
+    let missing = required
+        .filter(|p| p.required)
+        .any(|p| !gives(given, &p.long));
+    missing || op.collection().is_some_and(|c| !gives(given, &c.long))
 }
 
 /// For a list/get pair: the get when its path parameters are given (or the row gives them).
@@ -100,7 +98,7 @@ pub fn plan<'a>(
         planned.push(Planned {
             op,
             matches,
-            // The row's objects (`-Ldap`'s settings, say) go into the body as they are.
+            // The row's objects (an identity source's `ldap` settings, say) go into the body as they are.
             rows: vec![row],
             label: Some(label),
         });

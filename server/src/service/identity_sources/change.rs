@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::check::{self, DEFAULT_TIMEOUT};
-use super::{Stored, Versioned, find_required, versioned};
+use super::{Stored, Versioned, find_required, to_model, versioned};
 use crate::db::identity_sources::{self as rows, SourceRow};
 use crate::error::{AppError, AppResult};
 use crate::model::identity_sources::{CreateIdentitySource, UpdateIdentitySource};
@@ -34,7 +34,7 @@ pub async fn create(
         timeout_seconds: input.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT),
     };
     check::settings(&mut checks, input.kind, &stored);
-    check::all(checks)?;
+    checks.finish()?;
     let row = SourceRow {
         id: uuid::Uuid::now_v7().to_string(),
         name,
@@ -78,7 +78,7 @@ pub async fn update(
     let ctx = ctx.clone();
     write(&deps.db, Effect::of(mode.dry_run), move |tx| {
         let current = find_required(tx, &source)?;
-        versions::require(mode.if_match.as_deref(), &versioned(current.clone())?.etag)?;
+        versions::require_current(mode.if_match.as_deref(), || to_model(current.clone()))?;
         let mut stored: Stored = serde_json::from_str(&current.settings)
             .map_err(|e| AppError::internal(format!("settings: {e}")))?;
         let mut checks = Checks::default();
@@ -88,7 +88,7 @@ pub async fn update(
         }
         let changed = merge(&mut stored, &input);
         check::settings(&mut checks, row.kind, &stored);
-        check::all(checks)?;
+        checks.finish()?;
         row.settings = settings_text(&stored)?;
         row.updated_at = now.naive_utc();
         rows::update(tx, &row)?;
@@ -139,7 +139,7 @@ pub async fn delete(deps: &Deps, ctx: &Context, source: String, mode: Mode) -> A
     let ctx = ctx.clone();
     write(&deps.db, Effect::of(mode.dry_run), move |tx| {
         let current = find_required(tx, &source)?;
-        versions::require(mode.if_match.as_deref(), &versioned(current.clone())?.etag)?;
+        versions::require_current(mode.if_match.as_deref(), || to_model(current.clone()))?;
         rows::delete(tx, &current.id)?;
         let detail = json!({"name": current.name});
         audit::record(

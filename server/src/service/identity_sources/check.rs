@@ -1,7 +1,6 @@
 //! Checks on a source's settings, each failure naming its field.
 
 use super::Stored;
-use crate::error::{AppError, AppResult};
 use crate::model::identity_sources::{
     HttpJsonSettings, LdapSettings, SecretRef, SourceKind, SourceMapping,
 };
@@ -173,14 +172,5 @@ fn check_mapping(checks: &mut Checks, kind: SourceKind, mapping: &SourceMapping)
     }
     if mapping.attributes.len() > 50 {
         checks.fail("mapping.attributes", "at most 50");
-    }
-}
-
-/// All checks at once: 422 naming every invalid field.
-pub fn all(checks: Checks) -> AppResult<()> {
-    if checks.errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(checks.errors))
     }
 }

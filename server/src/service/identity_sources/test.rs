@@ -73,7 +73,7 @@ async fn lookup_in(
             false,
         ),
         Err(e) => (
-            json!({"lookup": lookup.kind(), "error": e.to_string()}),
+            json!({"lookup": lookup.kind(), "error": describe(source, e)}),
             true,
         ),
     };
@@ -87,25 +87,34 @@ async fn lookup_in(
         audit::record(tx, &ctx, now, entry)
     })
     .await?;
-    answer.map_err(|e| problem(&source.name, e))
+    answer.map_err(|e| problem(source, e))
+}
+
+/// What went wrong, in words (a timeout with the source's seconds).
+fn describe(source: &IdentitySource, error: &SourceError) -> String {
+    match error {
+        SourceError::Timeout => format!("no answer within {} seconds", source.timeout_seconds),
+        other => other.to_string(),
+    }
 }
 
 /// The problem for a failed query.
-fn problem(name: &str, error: SourceError) -> AppError {
+fn problem(source: &IdentitySource, error: SourceError) -> AppError {
+    let (name, described) = (&source.name, describe(source, &error));
     let code = match &error {
         SourceError::Unreachable(_) => ErrorCode::SourceUnreachable,
         SourceError::Credentials(_) => ErrorCode::SourceCredentialsRefused,
-        SourceError::Timeout(_) => ErrorCode::SourceTimeout,
+        SourceError::Timeout => ErrorCode::SourceTimeout,
         SourceError::Failed(_) => ErrorCode::SourceFailed,
         SourceError::Misconfigured(_) => {
             return AppError::Unprocessable {
                 code: ErrorCode::SourceMisconfigured,
-                message: format!("identity source {name:?}: {error}"),
+                message: format!("identity source {name:?}: {described}"),
             };
         }
     };
     AppError::Upstream {
         code,
-        message: format!("identity source {name:?}: {error}"),
+        message: format!("identity source {name:?}: {described}"),
     }
 }
