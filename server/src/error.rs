@@ -81,6 +81,12 @@ error_codes! {
     SourceTimeout => "source_timeout": "The identity source did not answer within its timeout.",
     SourceFailed => "source_failed": "The identity source answered with an error or with something that cannot be read.",
     SourceMisconfigured => "source_misconfigured": "The identity source cannot be used as configured on this server (a secret or file is missing).",
+    SourceInUse => "source_in_use": "The identity source is attached to enrollment flows or has linked identities.",
+    FlowInUse => "flow_in_use": "The enrollment flow has petitions; disable it instead.",
+    FlowDisabled => "flow_disabled": "The enrollment flow is switched off, or does not start petitions this way.",
+    PetitionDecided => "petition_decided": "The petition is no longer waiting for this step (approved, denied or otherwise decided).",
+    RecordLinked => "record_linked": "The source record is already linked to a user or another petition.",
+    InvalidJoinLink => "invalid_join_link": "The join link or code does not work (wrong, used, declined or expired).",
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -135,6 +135,86 @@ stored_states! {
     }
 }
 
+stored_states! {
+    /// Who may start a petition in an enrollment flow.
+    FlowAuthorization {
+        /// Anyone, at the flow's public page (self-signup).
+        SelfSignup = "self_signup",
+        /// A person an operator invited by email.
+        Invitation = "invitation",
+        /// An administrator, on the person's behalf.
+        Administrator = "administrator",
+    }
+}
+
+stored_states! {
+    /// How a flow uses an attached identity source.
+    SourceMode {
+        /// The petitioner signs in to the source (OIDC) at the start.
+        Authenticate = "authenticate",
+        /// After email confirmation, some source must match or the petition cannot go on.
+        Claim = "claim",
+        /// Like authenticate, after email confirmation.
+        Identify = "identify",
+        /// After email confirmation, each matching record is linked.
+        Search = "search",
+        /// As search; a source in this mode that does not match denies the petition.
+        SearchRequired = "search_required",
+        /// An administrator picks the record (administrator flows only).
+        Select = "select",
+        /// Attached but not used.
+        None = "none",
+    }
+}
+
+stored_states! {
+    /// A petition's state: `created → pending_confirmation → (pending_approval →) approved →
+    /// finalized`, or one of the ends `denied`, `declined`, `duplicate`, `failed`.
+    PetitionStatus {
+        /// Just made; the email is not yet on its way.
+        Created = "created",
+        /// Waiting for the petitioner to confirm the email address.
+        PendingConfirmation = "pending_confirmation",
+        /// Confirmed and matched; waiting for an approver.
+        PendingApproval = "pending_approval",
+        /// Approved (or needing no approval); finalized in the same step.
+        Approved = "approved",
+        /// The person is in the directory: the end of the road.
+        Finalized = "finalized",
+        /// An approver or a required source said no.
+        Denied = "denied",
+        /// The petitioner declined the invitation.
+        Declined = "declined",
+        /// The email or a linked identity already belongs to a user.
+        Duplicate = "duplicate",
+        /// Too many wrong codes, or no source matched a claim.
+        Failed = "failed",
+    }
+}
+
+impl PetitionStatus {
+    /// Whether nothing more can happen to a petition in this state.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Finalized | Self::Denied | Self::Declined | Self::Duplicate | Self::Failed
+        )
+    }
+
+    /// Whether a petition may move from this state to `to` (the transition table).
+    pub fn can_go(self, to: Self) -> bool {
+        use PetitionStatus::*;
+        match (self, to) {
+            (Created, PendingConfirmation)
+            | (PendingConfirmation, PendingApproval | Approved)
+            | (PendingApproval, Approved)
+            | (Approved, Finalized) => true,
+            (from, Denied | Declined | Duplicate | Failed) => !from.is_final() && from != Approved,
+            _ => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +237,34 @@ mod tests {
         check(TaskStatus::ALL, TaskStatus::as_str);
         check(NotificationStatus::ALL, NotificationStatus::as_str);
         check(SourceKind::ALL, SourceKind::as_str);
+        check(FlowAuthorization::ALL, FlowAuthorization::as_str);
+        check(SourceMode::ALL, SourceMode::as_str);
+        check(PetitionStatus::ALL, PetitionStatus::as_str);
         assert!("Active".parse::<UserState>().is_err());
+    }
+
+    #[test]
+    fn petitions_move_only_along_the_transition_table() {
+        use PetitionStatus::*;
+        let allowed = [
+            (Created, PendingConfirmation),
+            (PendingConfirmation, PendingApproval),
+            (PendingConfirmation, Approved),
+            (PendingApproval, Approved),
+            (Approved, Finalized),
+        ];
+        let ends = [Denied, Declined, Duplicate, Failed];
+        for &from in PetitionStatus::ALL {
+            for &to in PetitionStatus::ALL {
+                let expected = allowed.contains(&(from, to))
+                    || (ends.contains(&to)
+                        && matches!(from, Created | PendingConfirmation | PendingApproval));
+                assert_eq!(from.can_go(to), expected, "{from} -> {to}");
+            }
+        }
+        for &end in &[Finalized, Denied, Declined, Duplicate, Failed] {
+            assert!(end.is_final());
+            assert!(PetitionStatus::ALL.iter().all(|&to| !end.can_go(to)));
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod directories;
 mod dump;
 pub mod fixtures;
 pub mod logs;
+pub mod petitions;
 pub mod sinks;
 pub mod tls;
 pub mod tokens;

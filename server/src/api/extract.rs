@@ -273,7 +273,7 @@ impl FromRequest for IfMatch {
 pub struct IdempotencyKey(pub Option<String>);
 
 /// A change asked for with the `dry_run` query parameter and nothing else.
-fn dry_run_of(query: ApiQuery<crate::model::users::DryRunQuery>) -> Mode {
+pub fn dry_run_of(query: ApiQuery<crate::model::users::DryRunQuery>) -> Mode {
     Mode {
         dry_run: query.0.dry_run.unwrap_or(false),
         ..Mode::default()

@@ -5,11 +5,13 @@ pub mod answer;
 pub mod app;
 pub mod audit_events;
 pub mod enrollment_challenges;
+pub mod enrollment_flows;
 pub mod enrollments;
 pub mod extract;
 pub mod identity_services;
 pub mod identity_sources;
 pub mod identity_verifications;
+pub mod join;
 pub mod middleware;
 pub mod notification_templates;
 pub mod notifications;
@@ -17,6 +19,7 @@ pub mod openapi;
 pub mod openapi30;
 mod openapi_headers;
 pub mod operations;
+pub mod petitions;
 pub mod problem;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -93,11 +96,35 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(provisioning_tasks::resend::resend_provisioning_task)
                 .service(provisioning_tasks::list_for_user::list_user_provisioning_tasks)
                 .service(reports::provisioning_tasks::get_provisioning_report)
-                .service(identity_sources::list::list_identity_sources)
-                .service(identity_sources::create::create_identity_source)
-                .service(identity_sources::get::get_identity_source)
-                .service(identity_sources::update::update_identity_source)
-                .service(identity_sources::delete::delete_identity_source)
-                .service(identity_sources::test::test_identity_source),
+                .configure(onboarding_routes),
         );
+}
+
+/// Identity sources, enrollment flows, petitions and their public steps, and users' linked
+/// identities: how people come into the directory.
+fn onboarding_routes(cfg: &mut ServiceConfig) {
+    cfg.service(identity_sources::list::list_identity_sources)
+        .service(identity_sources::create::create_identity_source)
+        .service(identity_sources::get::get_identity_source)
+        .service(identity_sources::update::update_identity_source)
+        .service(identity_sources::delete::delete_identity_source)
+        .service(identity_sources::test::test_identity_source)
+        .service(enrollment_flows::list::list_enrollment_flows)
+        .service(enrollment_flows::create::create_enrollment_flow)
+        .service(enrollment_flows::get::get_enrollment_flow)
+        .service(enrollment_flows::update::update_enrollment_flow)
+        .service(enrollment_flows::delete::delete_enrollment_flow)
+        .service(petitions::invite::create_invitation)
+        .service(petitions::create::create_petition)
+        .service(petitions::list::list_petitions)
+        .service(petitions::get::get_petition)
+        .service(petitions::confirm::confirm_petition)
+        .service(petitions::approve::approve_petition)
+        .service(petitions::deny::deny_petition)
+        .service(join::start::start_join)
+        .service(join::view::view_join)
+        .service(join::confirm::confirm_join)
+        .service(join::decline::decline_join)
+        .service(users::identities::list_user_identities)
+        .service(users::refresh_identities::refresh_user_identities);
 }

@@ -108,7 +108,12 @@ fn example(code: ErrorCode) -> ApiError {
         | C::SessionNotPending
         | C::EntryExists
         | C::TaskRemoved
-        | C::IdempotencyInProgress => return conflict(code, code.meaning()),
+        | C::IdempotencyInProgress
+        | C::SourceInUse
+        | C::FlowInUse
+        | C::FlowDisabled
+        | C::PetitionDecided
+        | C::RecordLinked => return conflict(code, code.meaning()),
         C::SourceUnreachable | C::SourceCredentialsRefused | C::SourceTimeout | C::SourceFailed => {
             AppError::Upstream {
                 code,
@@ -126,7 +131,8 @@ fn example(code: ErrorCode) -> ApiError {
         | C::InvalidSelfEnrollmentLink
         | C::InvalidOtp
         | C::IdempotencyKeyReused
-        | C::SourceMisconfigured => return unprocessable(code, code.meaning()),
+        | C::SourceMisconfigured
+        | C::InvalidJoinLink => return unprocessable(code, code.meaning()),
         C::InvalidQuery
         | C::InvalidHeader
         | C::MalformedJson

@@ -56,6 +56,10 @@ scopes! {
     AuditRead => "audit:read": "Read the audit log.",
     SourcesRead => "sources:read": "See identity sources and query them (`test`).",
     SourcesWrite => "sources:write": "Create, change and delete identity sources.",
+    FlowsRead => "flows:read": "See enrollment flows.",
+    FlowsWrite => "flows:write": "Create, change and delete enrollment flows.",
+    PetitionsRead => "petitions:read": "See petitions, their histories and linked identities.",
+    PetitionsApprove => "petitions:approve": "Start petitions for people (invitations, administrator flows), confirm them, and approve or deny them.",
     MetricsRead => "metrics:read": "Read /metrics when the server requires a token for it (metrics_require_token).",
 }
 

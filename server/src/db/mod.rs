@@ -4,12 +4,15 @@
 
 pub mod audit_events;
 pub mod code_challenges;
+pub mod enrollment_flows;
 pub mod enrollments;
 pub mod idempotency;
 pub mod identity_services;
 pub mod identity_sources;
 pub mod notification_templates;
 pub mod notifications;
+pub mod org_identities;
+pub mod petitions;
 mod pool;
 pub mod provisioning_tasks;
 pub mod rate_limits;

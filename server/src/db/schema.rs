@@ -214,6 +214,86 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    enrollment_flows (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        authorization_kind -> Text,
+        settings -> Text,
+        enabled -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    flow_sources (flow_id, position) {
+        flow_id -> Text,
+        position -> Integer,
+        source_id -> Text,
+        mode -> Text,
+        verify_family_name -> Bool,
+    }
+}
+
+diesel::table! {
+    petitions (id) {
+        id -> Text,
+        flow_id -> Text,
+        status -> Text,
+        email -> Text,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        email_confirmed_at -> Nullable<Timestamp>,
+        code_hash -> Nullable<Text>,
+        failed_attempts -> Integer,
+        expires_at -> Timestamp,
+        user_id -> Nullable<Text>,
+        link_user_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    petition_history (id) {
+        id -> Text,
+        petition_id -> Text,
+        event -> Text,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        actor_name -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    org_identities (id) {
+        id -> Text,
+        source_id -> Text,
+        source_key -> Text,
+        petition_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        enrollee -> Bool,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        emails -> Text,
+        attributes -> Text,
+        fetched_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(flow_sources -> enrollment_flows (flow_id));
+diesel::joinable!(flow_sources -> identity_sources (source_id));
+diesel::joinable!(org_identities -> identity_sources (source_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     identity_services,
@@ -228,4 +308,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     provisioning_tasks,
     task_entries,
     idempotency_keys,
+    identity_sources,
+    enrollment_flows,
+    flow_sources,
+    petitions,
+    petition_history,
+    org_identities,
 );

@@ -7,7 +7,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::states::{
-    EntryStatus, NotificationStatus, SessionStatus, SourceKind, TaskStatus, UserState,
+    EntryStatus, FlowAuthorization, NotificationStatus, PetitionStatus, SessionStatus, SourceKind,
+    SourceMode, TaskStatus, UserState,
 };
 
 macro_rules! text_column {
@@ -38,5 +39,8 @@ text_column!(
     EntryStatus,
     TaskStatus,
     NotificationStatus,
-    SourceKind
+    SourceKind,
+    FlowAuthorization,
+    SourceMode,
+    PetitionStatus
 );

@@ -70,6 +70,18 @@ pub fn find(conn: &mut DbConn, id_or_username: &str) -> QueryResult<Option<UserR
     }
 }
 
+// SQL `lower()`.
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+/// The user with this email address (compared without regard to ASCII case), if any.
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(lower(users::email).eq(email.to_lowercase()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The user whose username has this confusable skeleton, if any.
 pub fn find_by_skeleton(conn: &mut DbConn, skeleton: &str) -> QueryResult<Option<UserRow>> {
     users::table

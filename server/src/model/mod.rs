@@ -1,11 +1,13 @@
 //! The shapes the API reads and writes (documented for OpenAPI), shared by handlers and services.
 
 pub mod audit;
+pub mod enrollment_flows;
 pub mod enrollments;
 pub mod identity_services;
 pub mod identity_sources;
 pub mod messages;
 pub mod notifications;
+pub mod petitions;
 pub mod provisioning;
 pub mod registration_sessions;
 pub mod templates;

@@ -18,6 +18,13 @@ pub enum Actor {
         /// The user's display name.
         name: String,
     },
+    /// A person petitioning through an enrollment flow, through the secret of its link.
+    Petitioner {
+        /// The petition's id.
+        petition: String,
+        /// The email address being confirmed, masked.
+        email: String,
+    },
     /// The server itself; the name says which part (`expiry sweep`).
     System(&'static str),
 }
@@ -28,6 +35,7 @@ impl Actor {
         match self {
             Self::Operator(_) => "operator",
             Self::User { .. } => "user",
+            Self::Petitioner { .. } => "petitioner",
             Self::System(_) => "system",
         }
     }
@@ -37,6 +45,7 @@ impl Actor {
         match self {
             Self::Operator(operator) => &operator.id,
             Self::User { id, .. } => id,
+            Self::Petitioner { petition, .. } => petition,
             Self::System(name) => name,
         }
     }
@@ -54,6 +63,7 @@ impl Actor {
         match self {
             Self::Operator(operator) => operator.name.as_deref(),
             Self::User { name, .. } => Some(name),
+            Self::Petitioner { email, .. } => Some(email),
             Self::System(name) => Some(name),
         }
     }

@@ -227,39 +227,12 @@ pub async fn create(
     mutation::create_once(deps, ctx, &mode, request, move |tx, (user, input)| {
         let (deps, ctx) = (&owned, &ctx_owned);
         let user = users::find_required(tx, &user)?;
-        users::require_active(&user)?;
-        let service = enrollments::find_service(tx, "mobile-app")?;
-        enrollments::require_usable(&deps.config, &service)?;
-        if crate::db::enrollments::active(tx, &user.id, "mobile-app")?.is_some() {
-            return Err(AppError::Conflict {
-                code: ErrorCode::AlreadyEnrolled,
-                message: "the user is already enrolled in mobile-app".into(),
-            });
-        }
-        // The replaced session's audit row and the new one's go in in one statement.
-        let mut audit_rows = Vec::with_capacity(2);
-        audit_rows.extend(clear_pending(tx, ctx, now, &user.id, input.force)?);
-        let row = SessionRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            user_id: user.id.clone(),
-            status: SessionStatus::Pending,
-            created_at: now.naive_utc(),
-            created_by: ctx.actor.id().to_owned(),
-            created_by_name: ctx.actor.name().map(str::to_owned),
-            expires_at: (now + Duration::minutes(minutes)).naive_utc(),
-            consumed_at: None,
-            removed_at: None,
-            removed_by: None,
-            enrollment_id: None,
+        let opening = Opening {
+            minutes,
+            force: input.force,
+            channels: &channels,
         };
-        rows::insert(tx, &row)?;
-        for channel in &channels {
-            queue_message(tx, deps, ctx, now, &user, &row, *channel)?;
-        }
-        let detail =
-            json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
-        audit_rows.push(audit::user_row(ctx, now, &user.id, detail));
-        audit::insert(tx, &audit_rows)?;
+        let row = open_session(tx, deps, ctx, now, &user, opening)?;
         let shown = identity_verifications::is_verified(tx, ctx, &user.id, now)?;
         let url = enroll_url(&deps.public_url, &secret_for(&deps.key, &row.id));
         let mut session = to_model(row, now);
@@ -279,6 +252,63 @@ pub async fn create(
         Ok(session)
     })
     .await
+}
+
+/// How a new session is opened.
+pub struct Opening<'a> {
+    /// Its lifetime.
+    pub minutes: i64,
+    /// Replace a pending session.
+    pub force: bool,
+    /// Where to send it.
+    pub channels: &'a [NotifyChannel],
+}
+
+/// Opens a session for an active user not yet enrolled in the mobile app, inside a change's
+/// transaction: the replaced session (with `force`), the new one, its messages and audit rows.
+pub fn open_session(
+    tx: &mut DbConn,
+    deps: &Deps,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: &user_rows::UserRow,
+    opening: Opening<'_>,
+) -> AppResult<SessionRow> {
+    let (minutes, channels) = (opening.minutes, opening.channels);
+    users::require_active(user)?;
+    let service = enrollments::find_service(tx, "mobile-app")?;
+    enrollments::require_usable(&deps.config, &service)?;
+    if crate::db::enrollments::active(tx, &user.id, "mobile-app")?.is_some() {
+        return Err(AppError::Conflict {
+            code: ErrorCode::AlreadyEnrolled,
+            message: "the user is already enrolled in mobile-app".into(),
+        });
+    }
+    // The replaced session's audit row and the new one's go in in one statement.
+    let mut audit_rows = Vec::with_capacity(2);
+    audit_rows.extend(clear_pending(tx, ctx, now, &user.id, opening.force)?);
+    let row = SessionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: user.id.clone(),
+        status: SessionStatus::Pending,
+        created_at: now.naive_utc(),
+        created_by: ctx.actor.id().to_owned(),
+        created_by_name: ctx.actor.name().map(str::to_owned),
+        expires_at: (now + Duration::minutes(minutes)).naive_utc(),
+        consumed_at: None,
+        removed_at: None,
+        removed_by: None,
+        enrollment_id: None,
+    };
+    rows::insert(tx, &row)?;
+    for channel in channels {
+        queue_message(tx, deps, ctx, now, user, &row, *channel)?;
+    }
+    let detail =
+        json!({"session": row.id, "expires_at": row.expires_at.and_utc(), "notify": channels});
+    audit_rows.push(audit::user_row(ctx, now, &user.id, detail));
+    audit::insert(tx, &audit_rows)?;
+    Ok(row)
 }
 
 fn find(conn: &mut DbConn, id: &str) -> AppResult<SessionRow> {

@@ -216,20 +216,36 @@ pub async fn create(
     mode: Mode,
 ) -> AppResult<Answered<Versioned>> {
     let now = deps.clock.now();
-    let row = check_new(&input, "", now).map_err(AppError::Invalid)?;
+    let row = new_row(&input, now)?;
     let ctx_owned = ctx.clone();
     mutation::create_once(deps, ctx, &mode, input, move |tx, _| {
-        check_username_free(tx, &row, None)?;
-        rows::insert(tx, std::slice::from_ref(&row))?;
-        audit::record(
-            tx,
-            &ctx_owned,
-            now,
-            audit::success("user", &row.id, Some(json!({"username": row.username}))),
-        )?;
+        insert_checked(tx, &ctx_owned, now, &row)?;
         find_required(tx, &row.id).map(versioned)
     })
     .await
+}
+
+/// The row of a new user, checked (field errors name the fields).
+pub fn new_row(input: &CreateUser, now: DateTime<Utc>) -> AppResult<rows::UserRow> {
+    check_new(input, "", now).map_err(AppError::Invalid)
+}
+
+/// Stores a checked new user with its audit row, inside a change's transaction; refused when the
+/// username is taken or looks like one that is.
+pub fn insert_checked(
+    tx: &mut DbConn,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    row: &rows::UserRow,
+) -> AppResult<()> {
+    check_username_free(tx, row, None)?;
+    rows::insert(tx, std::slice::from_ref(row))?;
+    audit::record(
+        tx,
+        ctx,
+        now,
+        audit::success("user", &row.id, Some(json!({"username": row.username}))),
+    )
 }
 
 /// One user.

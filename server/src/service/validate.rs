@@ -62,6 +62,23 @@ impl Checks {
         Some(self.text(field, value, max_chars))
     }
 
+    /// Checks a name used in paths (sources, flows): 1–63 of `a-z 0-9 - _ .`, starting with a
+    /// letter or digit.
+    pub fn slug(&mut self, field: &str, value: &str) -> String {
+        let ok = value.len() <= 63
+            && value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && value.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+            });
+        if !ok {
+            self.fail(
+                field,
+                "must be 1 to 63 lower-case letters, digits, `-`, `_` or `.`, starting with a letter or digit",
+            );
+        }
+        value.to_owned()
+    }
+
     /// A username in the PRECIS UsernameCaseMapped profile (RFC 8265): width-mapped, case-folded,
     /// NFC; 1–64 characters; not shaped like a user id.
     pub fn username(&mut self, field: &str, value: &str) -> String {

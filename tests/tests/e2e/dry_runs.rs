@@ -9,13 +9,22 @@ use enrolld_tests::fixtures::{
     BOB_PHONE, create_bob, create_users, email_challenge, item, rename, sms_challenge,
     start_challenge, start_email_verification, start_session, task_request,
 };
+use enrolld_tests::petitions::{
+    confirm, create_flow, emailed_secret, flow, invite, outbox_settled, petition,
+};
 use enrolld_tests::{TestServer, committed_operations, new_user, types};
+use serde_json::json;
 
 /// Operations that change something but take no `dry_run`, each saying why in its description.
 const WITHOUT_DRY_RUN: &[&str] = &[
     "register_app",
     "start_self_enrollment",
     "complete_self_enrollment",
+    "start_join",
+    "view_join",
+    "confirm_join",
+    "decline_join",
+    "confirm_petition",
 ];
 
 /// POST operations that change nothing (testing a source only adds the query to the audit log).
@@ -71,6 +80,7 @@ async fn a_dry_run_of_any_operation_changes_nothing_in_the_database() {
     try_codes_and_settings(&server, &f, &mut seen).await;
     try_sessions_and_tasks(&server, &f, &mut seen).await;
     try_sources(&server, &mut seen).await;
+    try_flows(&server, &mut seen).await;
     assert_every_change_was_tried(&seen);
 }
 
@@ -195,6 +205,91 @@ async fn try_sources(server: &TestServer, seen: &mut BTreeSet<String>) {
         seen,
         "delete_identity_source",
         admin.delete_identity_source().source("pilot")
+    );
+}
+
+/// Enrollment flows and petitions: an invitation flow with approval and an administrator flow made
+/// for real; Anna invited and confirmed (so her petition waits for approval).
+async fn try_flows(server: &TestServer, seen: &mut BTreeSet<String>) {
+    let admin = server.admin();
+    let body = |name: &str, authorization: &str| {
+        json!({"name": name, "authorization": authorization, "approval_required": true,
+            "email_verification": "link"})
+    };
+    create_flow(server, body("staff", "invitation")).await;
+    create_flow(server, body("lab", "administrator")).await;
+    dry_run!(
+        server,
+        seen,
+        "create_enrollment_flow",
+        admin
+            .create_enrollment_flow()
+            .body(flow(body("other", "self_signup")))
+    );
+    dry_run!(
+        server,
+        seen,
+        "update_enrollment_flow",
+        admin
+            .update_enrollment_flow()
+            .flow("staff")
+            .body(types::UpdateEnrollmentFlow::builder().approval_required(Some(false)))
+    );
+    dry_run!(
+        server,
+        seen,
+        "delete_enrollment_flow",
+        admin.delete_enrollment_flow().flow("lab")
+    );
+    dry_run!(
+        server,
+        seen,
+        "create_petition",
+        admin
+            .create_petition()
+            .flow("lab")
+            .body(petition("lena@example.org", json!({})))
+    );
+    dry_run!(
+        server,
+        seen,
+        "create_invitation",
+        admin
+            .create_invitation()
+            .flow("staff")
+            .body(petition("otto@example.org", json!({})))
+    );
+    let anna = invite(
+        server,
+        "staff",
+        "anna@example.org",
+        json!({"given_name": "Anna", "family_name": "Müller"}),
+    )
+    .await;
+    let secret = emailed_secret(server, "anna@example.org", 0).await;
+    let view = confirm(server, &secret, None).await.unwrap();
+    assert_eq!(view.status, types::PetitionStatus::PendingApproval);
+    outbox_settled(server).await;
+    let decision = types::DecidePetition {
+        comment: Some("ok".into()),
+    };
+    dry_run!(
+        server,
+        seen,
+        "approve_petition",
+        admin.approve_petition().id(&anna.id).body(decision.clone())
+    );
+    dry_run!(
+        server,
+        seen,
+        "deny_petition",
+        admin.deny_petition().id(&anna.id).body(decision.clone())
+    );
+    dry_run!(
+        server,
+        seen,
+        "refresh_user_identities",
+        admin.refresh_user_identities().user("bob")
     );
 }
 

@@ -10,7 +10,9 @@ use enrolld_tests::fixtures::{
     BOB_PHONE, create_bob, create_users, email_challenge, item, sms_challenge, start_challenge,
     task_request,
 };
+use enrolld_tests::petitions::{create_flow, flow, petition};
 use enrolld_tests::{TestServer, committed_operations, new_user, problem_of, types};
+use serde_json::json;
 
 /// How many rows each table has (the relay may meanwhile mark messages sent, so not the rows).
 fn row_counts(server: &TestServer) -> Vec<String> {
@@ -127,6 +129,51 @@ async fn replay_directory(server: &TestServer, seen: &mut BTreeSet<String>) {
         "create_identity_source",
         admin.create_identity_source().body(source("pilot")),
         admin.create_identity_source().body(source("other"))
+    );
+    let body = |name: &str, authorization: &str| {
+        flow(json!({"name": name, "authorization": authorization}))
+    };
+    replayed!(
+        server,
+        seen,
+        "create_enrollment_flow",
+        admin
+            .create_enrollment_flow()
+            .body(body("staff", "invitation")),
+        admin
+            .create_enrollment_flow()
+            .body(body("other", "invitation"))
+    );
+    create_flow(
+        server,
+        json!({"name": "lab", "authorization": "administrator"}),
+    )
+    .await;
+    replayed!(
+        server,
+        seen,
+        "create_invitation",
+        admin
+            .create_invitation()
+            .flow("staff")
+            .body(petition("anna@example.org", json!({}))),
+        admin
+            .create_invitation()
+            .flow("staff")
+            .body(petition("otto@example.org", json!({})))
+    );
+    replayed!(
+        server,
+        seen,
+        "create_petition",
+        admin
+            .create_petition()
+            .flow("lab")
+            .body(petition("lena@example.org", json!({}))),
+        admin
+            .create_petition()
+            .flow("lab")
+            .body(petition("lars@example.org", json!({})))
     );
 }
 

@@ -51,6 +51,12 @@ fn every_operation_is_fully_documented() {
                     "{id}: the app's endpoints are public"
                 );
                 assert_eq!(op["tags"][0], "app");
+            } else if path.starts_with("/v1/join/") {
+                assert!(
+                    op.get("security").is_none(),
+                    "{id}: the petitioner's steps are public"
+                );
+                assert_eq!(op["tags"][0], "join");
             } else if path.starts_with("/v1/") {
                 let scopes = &op["security"][0]["bearer"];
                 assert!(

@@ -77,6 +77,11 @@ async fn resources(server: &TestServer) -> Vec<Resource> {
         .send()
         .await
         .unwrap();
+    enrolld_tests::petitions::create_flow(
+        server,
+        json!({"name": "staff", "authorization": "invitation"}),
+    )
+    .await;
     let later = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
     let task_path = format!("/v1/provisioning-tasks/{}", task.number);
     vec![
@@ -106,6 +111,12 @@ async fn resources(server: &TestServer) -> Vec<Resource> {
             Method::PATCH,
             Some(json!({"timeout_seconds": 7})),
         ),
+        Resource::new(
+            "/v1/enrollment-flows/staff",
+            Method::PATCH,
+            Some(json!({"approval_required": true})),
+        ),
+        Resource::new("/v1/enrollment-flows/staff", Method::DELETE, None),
         Resource::new(&task_path, Method::DELETE, None),
         Resource::new(
             &format!("/v1/registration-sessions/{}", session.id),

@@ -3,8 +3,10 @@
 pub mod create;
 pub mod delete;
 pub mod get;
+pub mod identities;
 pub mod import;
 pub mod list;
+pub mod refresh_identities;
 pub mod update;
 
 use actix_web::HttpResponse;

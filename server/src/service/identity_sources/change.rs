@@ -24,7 +24,7 @@ pub async fn create(
 ) -> AppResult<Answered<Versioned>> {
     let now = deps.clock.now();
     let mut checks = Checks::default();
-    let name = check::name(&mut checks, &input.name);
+    let name = checks.slug("name", &input.name);
     let description = checks.optional_text("description", input.description.as_deref(), 500);
     let stored = Stored {
         ldap: input.ldap.clone(),
@@ -140,6 +140,7 @@ pub async fn delete(deps: &Deps, ctx: &Context, source: String, mode: Mode) -> A
     write(&deps.db, Effect::of(mode.dry_run), move |tx| {
         let current = find_required(tx, &source)?;
         versions::require_current(mode.if_match.as_deref(), || to_model(current.clone()))?;
+        refuse_in_use(tx, &current)?;
         rows::delete(tx, &current.id)?;
         let detail = json!({"name": current.name});
         audit::record(
@@ -151,4 +152,23 @@ pub async fn delete(deps: &Deps, ctx: &Context, source: String, mode: Mode) -> A
         Ok(())
     })
     .await
+}
+
+/// Refuses (409) to delete a source that flows use or that identities are linked from.
+fn refuse_in_use(tx: &mut crate::db::DbConn, source: &SourceRow) -> AppResult<()> {
+    let flows = crate::db::enrollment_flows::flows_using(tx, &source.id)?;
+    let reason = if !flows.is_empty() {
+        format!(
+            "the enrollment flows {} use it; detach it from them first",
+            flows.join(", ")
+        )
+    } else if crate::db::org_identities::any_of_source(tx, &source.id)? {
+        "identities of users and petitions are linked from it".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(AppError::Conflict {
+        code: crate::error::ErrorCode::SourceInUse,
+        message: format!("the identity source {:?} is in use: {reason}", source.name),
+    })
 }

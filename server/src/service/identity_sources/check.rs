@@ -11,22 +11,6 @@ use crate::sources::secrets;
 pub const DEFAULT_TIMEOUT: u32 = 10;
 const TIMEOUTS: std::ops::RangeInclusive<u32> = 1..=60;
 
-/// Checks a source name: 1–63 of `a-z 0-9 - _ .`, starting with a letter or digit.
-pub fn name(checks: &mut Checks, name: &str) -> String {
-    let ok = name.len() <= 63
-        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
-        });
-    if !ok {
-        checks.fail(
-            "name",
-            "must be 1 to 63 lower-case letters, digits, `-`, `_` or `.`, starting with a letter or digit",
-        );
-    }
-    name.to_owned()
-}
-
 /// Checks the stored settings against the kind: its settings object present, the others absent.
 pub fn settings(checks: &mut Checks, kind: SourceKind, stored: &Stored) {
     let present = [

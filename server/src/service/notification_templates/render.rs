@@ -199,6 +199,18 @@ pub fn sample_values() -> BTreeMap<&'static str, String> {
         ),
         ("StopDate", "2026-12-05".to_owned()),
         ("TaskNumber", "42".to_owned()),
+        ("PetitionerName", "Anna Müller".to_owned()),
+        ("FlowName", "staff-onboarding".to_owned()),
+        (
+            "FlowDescription",
+            "New staff join with their HR email".to_owned(),
+        ),
+        (
+            "JoinUrl",
+            "https://enroll.example.com/join#Q2FyZWZ1bGx5LXNhbXBsZQ".to_owned(),
+        ),
+        ("Decision", "approved".to_owned()),
+        ("Comment", "Welcome to the lab.".to_owned()),
     ])
 }
 

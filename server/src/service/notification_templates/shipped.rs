@@ -241,6 +241,64 @@ const NOTICE_SPECS: [TemplateSpec; 8] = notices!(
     "software-token"
 );
 
+const PETITION_PLACEHOLDERS: &[&str] = &[
+    "PetitionerName",
+    "FlowName",
+    "FlowDescription",
+    "JoinUrl",
+    "Code",
+    "ExpiresAt",
+    "OperatorName",
+];
+const DECISION_PLACEHOLDERS: &[&str] = &["PetitionerName", "FlowName", "Decision", "Comment"];
+
+const PETITION_SPECS: [TemplateSpec; 4] = [
+    TemplateSpec {
+        service: "personal-email",
+        channel: "email",
+        event: "petition-invitation",
+        description: "Invites a person to join through an enrollment flow: a link (and, with code verification, a code to enter on the page).",
+        required: &["JoinUrl"],
+        allowed: PETITION_PLACEHOLDERS,
+        subject: Some("You are invited to join: {{FlowName}}"),
+        text: "Hello {{PetitionerName}},\n\n{{OperatorName}} invites you to join ({{FlowName}}). Open this link to accept:\n{{JoinUrl}}\n\n{{Code}}\n\nThe link works until {{ExpiresAt}}. If you did not expect this, ignore this message.",
+        html: None,
+    },
+    TemplateSpec {
+        service: "personal-email",
+        channel: "email",
+        event: "petition-confirm-link",
+        description: "Asks a petitioner to confirm the email address by opening a link.",
+        required: &["JoinUrl"],
+        allowed: PETITION_PLACEHOLDERS,
+        subject: Some("Confirm your email address"),
+        text: "Hello {{PetitionerName}},\n\nto go on with your request to join ({{FlowName}}), confirm this address by opening:\n{{JoinUrl}}\n\nThe link works until {{ExpiresAt}}. If you did not ask for this, ignore this message.",
+        html: None,
+    },
+    TemplateSpec {
+        service: "personal-email",
+        channel: "email",
+        event: "petition-confirm-code",
+        description: "Gives a petitioner the code that confirms the email address.",
+        required: &["Code"],
+        allowed: PETITION_PLACEHOLDERS,
+        subject: Some("Your confirmation code"),
+        text: "Hello {{PetitionerName}},\n\nyour code to confirm this address for {{FlowName}} is {{Code}}. It works until {{ExpiresAt}}. If you did not ask for this, ignore this message.",
+        html: None,
+    },
+    TemplateSpec {
+        service: "personal-email",
+        channel: "email",
+        event: "petition-decided",
+        description: "Tells a petitioner that the petition was approved (and the account made) or denied.",
+        required: &["Decision"],
+        allowed: DECISION_PLACEHOLDERS,
+        subject: Some("Your request to join {{FlowName}} was {{Decision}}"),
+        text: "Hello {{PetitionerName}},\n\nyour request to join ({{FlowName}}) was {{Decision}}.\n\n{{Comment}}",
+        html: None,
+    },
+];
+
 /// Every kind of message.
 pub fn specs() -> impl Iterator<Item = &'static TemplateSpec> {
     CODE_SPECS
@@ -248,6 +306,7 @@ pub fn specs() -> impl Iterator<Item = &'static TemplateSpec> {
         .chain(REGISTRATION_SPECS.iter())
         .chain(PROVISIONING_SPECS.iter())
         .chain(NOTICE_SPECS.iter())
+        .chain(PETITION_SPECS.iter())
 }
 
 /// The spec for a key, or `NotFound`.

@@ -38,7 +38,7 @@ fn every_shipped_template_as_the_user_receives_it() {
     }
     assert_eq!(
         names.len(),
-        17,
+        21,
         "a new template needs its snapshot reviewed"
     );
 }

@@ -489,3 +489,50 @@ fn planned_row(task: &NewTask, number: i64, provisioned: usize) -> TaskRow {
         removed_by: None,
     }
 }
+
+/// Provisions one user a software token in a task of their own, inside a change's transaction (the
+/// follow-up of a finalized petition), with the stop date from the self-enrollment policy; the
+/// task's number. A user who may not be provisioned now is refused (409) with the reason.
+pub fn provision_one(
+    tx: &mut DbConn,
+    deps: &Deps,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    user: &user_rows::UserRow,
+) -> AppResult<i64> {
+    let policy = settings::self_enrollment(tx)?;
+    let today = today(now);
+    let job = Job {
+        ctx: ctx.clone(),
+        deps: deps.clone(),
+        now,
+        task: NewTask {
+            operator_id: ctx.actor.id().to_owned(),
+            operator_name: ctx.actor.name().map(str::to_owned),
+            emailed_to: None,
+            start_date: today,
+            stop_date: today + Duration::days(i64::from(policy.validity_days)),
+            token_type: crate::model::provisioning::TokenType::SoftwareTotp
+                .as_str()
+                .to_owned(),
+            count: 0,
+            created_at: now.naive_utc(),
+        },
+        max_attempts: i32::try_from(policy.max_attempts).unwrap_or(5),
+        override_email: None,
+    };
+    let (refused, chosen) = recheck(tx, &job, &[(0, user.id.clone())])?;
+    if let Some((_, refusal)) = refused.into_iter().next() {
+        return Err(AppError::Conflict {
+            code: ErrorCode::EntryExists,
+            message: format!(
+                "cannot provision {}: {}",
+                user.username,
+                refusal.reason.unwrap_or_default()
+            ),
+        });
+    }
+    let number = open_task(tx, &job, 1, None)?;
+    store_entries(tx, &job, number, &chosen)?;
+    Ok(number)
+}

@@ -8,7 +8,7 @@ mod resend;
 pub mod sweep;
 mod task_users;
 
-pub use create::create;
+pub use create::{create, provision_one};
 pub use edit::{delete, remove_users, update};
 pub use report::stream as report;
 pub use resend::resend;
