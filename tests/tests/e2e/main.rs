@@ -19,6 +19,7 @@ mod jwks;
 mod jwt;
 mod openapi_document;
 mod operations;
+mod petitions;
 mod proofing;
 mod provisioning;
 mod races;

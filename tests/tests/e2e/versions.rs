@@ -116,7 +116,6 @@ async fn resources(server: &TestServer) -> Vec<Resource> {
             Method::PATCH,
             Some(json!({"approval_required": true})),
         ),
-        Resource::new("/v1/enrollment-flows/staff", Method::DELETE, None),
         Resource::new(&task_path, Method::DELETE, None),
         Resource::new(
             &format!("/v1/registration-sessions/{}", session.id),

@@ -8,7 +8,8 @@ use crate::service::{Context, identity_sources};
 
 /// Delete an identity source
 ///
-/// Removes a source. Send the `ETag` you read as `If-Match` to refuse the deletion (412) when the
+/// Removes a source that no enrollment flow uses and no identity is linked from (409
+/// `source_in_use` otherwise: detach it from the flows first). Send the `ETag` you read as `If-Match` to refuse the deletion (412) when the
 /// source changed in between.
 #[utoipa::path(
     tag = "identity-sources",
@@ -19,6 +20,7 @@ use crate::service::{Context, identity_sources};
     ),
     responses(
         (status = 204, description = "The source was deleted (or would be, in a dry run)"),
+        (status = 409, description = "The source is in use: attached to enrollment flows, or identities are linked from it (`source_in_use`)"),
         (status = 412, description = "The source changed since the `If-Match` version"),
     ),
     security(("bearer" = ["sources:write"])),

@@ -63,6 +63,38 @@ fn checked_comment(input: &DecidePetition) -> AppResult<Option<String>> {
     Ok(comment)
 }
 
+/// What a decision does to the petition, in its transaction.
+type Act = fn(
+    &mut DbConn,
+    &Deps,
+    &Context,
+    DateTime<Utc>,
+    &Loaded,
+    &mut PetitionRow,
+    Option<String>,
+) -> AppResult<()>;
+
+/// Runs a decision on a petition in one transaction (rolled back for a dry run); the petition.
+async fn decide(
+    deps: &Deps,
+    ctx: &Context,
+    id: String,
+    input: DecidePetition,
+    mode: Mode,
+    act: Act,
+) -> AppResult<Petition> {
+    let comment = checked_comment(&input)?;
+    let now = deps.clock.now();
+    let (owned, ctx) = (deps.clone(), ctx.clone());
+    with_outbox(deps, Effect::of(mode.dry_run), move |tx| {
+        let mut row = find_required(tx, &id)?;
+        let flow = flows::load(tx, &row.flow_id)?;
+        act(tx, &owned, &ctx, now, &flow, &mut row, comment)?;
+        full(tx, row)
+    })
+    .await
+}
+
 /// Approves a petition waiting for approval, and finalizes it in the same transaction.
 pub async fn approve(
     deps: &Deps,
@@ -71,30 +103,32 @@ pub async fn approve(
     input: DecidePetition,
     mode: Mode,
 ) -> AppResult<Petition> {
-    let comment = checked_comment(&input)?;
-    let now = deps.clock.now();
-    let (owned, ctx) = (deps.clone(), ctx.clone());
-    with_outbox(deps, Effect::of(mode.dry_run), move |tx| {
-        let mut row = find_required(tx, &id)?;
-        if row.status != PetitionStatus::PendingApproval {
-            return Err(not_waiting(row.status));
-        }
-        let flow = flows::load(tx, &row.flow_id)?;
-        row.decided_by = Some(ctx.actor.id().to_owned());
-        row.decided_at = Some(now.naive_utc());
-        row.decision_comment = comment;
-        transition(tx, &mut row, PetitionStatus::Approved, now)?;
-        let detail = json!({"comment": row.decision_comment});
-        record(tx, &ctx, now, &row.id, "approved", Some(detail))?;
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("petition", &row.id, Some(json!({"status": "approved"}))),
-        )?;
-        finalize::finalize(tx, &owned, &ctx, now, &flow, &mut row)?;
-        full(tx, row)
-    })
+    decide(
+        deps,
+        ctx,
+        id,
+        input,
+        mode,
+        |tx, deps, ctx, now, flow, row, comment| {
+            if row.status != PetitionStatus::PendingApproval {
+                return Err(not_waiting(row.status));
+            }
+            row.decided_by = Some(ctx.actor.id().to_owned());
+            row.decided_at = Some(now.naive_utc());
+            row.decision_comment = comment;
+            transition(tx, row, PetitionStatus::Approved, now)?;
+            let detail = json!({"comment": row.decision_comment});
+            record(tx, ctx, now, &row.id, "approved", Some(detail))?;
+            let detail = json!({"status": "approved"});
+            audit::record(
+                tx,
+                ctx,
+                now,
+                audit::success("petition", &row.id, Some(detail)),
+            )?;
+            finalize::finalize(tx, deps, ctx, now, flow, row)
+        },
+    )
     .await
 }
 
@@ -106,21 +140,23 @@ pub async fn deny(
     input: DecidePetition,
     mode: Mode,
 ) -> AppResult<Petition> {
-    let comment = checked_comment(&input)?;
-    let now = deps.clock.now();
-    let (owned, ctx) = (deps.clone(), ctx.clone());
-    with_outbox(deps, Effect::of(mode.dry_run), move |tx| {
-        let mut row = find_required(tx, &id)?;
-        if !matches!(
-            row.status,
-            PetitionStatus::PendingApproval | PetitionStatus::PendingConfirmation
-        ) {
-            return Err(not_waiting(row.status));
-        }
-        let flow = flows::load(tx, &row.flow_id)?;
-        deny_in(tx, &owned, &ctx, now, &flow, &mut row, comment, false)?;
-        full(tx, row)
-    })
+    decide(
+        deps,
+        ctx,
+        id,
+        input,
+        mode,
+        |tx, deps, ctx, now, flow, row, comment| {
+            let open = [
+                PetitionStatus::PendingApproval,
+                PetitionStatus::PendingConfirmation,
+            ];
+            if !open.contains(&row.status) {
+                return Err(not_waiting(row.status));
+            }
+            deny_in(tx, deps, ctx, now, flow, row, comment, false)
+        },
+    )
     .await
 }
 
