@@ -224,7 +224,16 @@ pub async fn list(deps: &Deps, query: ListPetitionsQuery) -> AppResult<PetitionP
     deps.db
         .read(move |conn| {
             let flow = match &query.flow {
-                Some(flow) => Some(super::enrollment_flows::find_required(conn, flow)?),
+                Some(name) => match flow_rows::find(conn, name)? {
+                    Some(flow) => Some(flow),
+                    // No such flow has no petitions.
+                    None => {
+                        return Ok(PetitionPage {
+                            items: Vec::new(),
+                            next_cursor: None,
+                        });
+                    }
+                },
                 None => None,
             };
             let flow_id = flow.as_ref().map(|f| f.id.as_str());
