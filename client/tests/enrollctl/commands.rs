@@ -261,3 +261,53 @@ async fn completions_for_bash_zsh_fish_and_powershell() {
         assert!(ran.stdout.contains("Add-RegistrationSession"), "{shell}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrollment_flow_invitations_and_decisions_from_the_command_line() {
+    let server = TestServer::start().await;
+    let ctl = Ctl::new(&server);
+    let flow = ctl
+        .ok(
+            &[
+                "New-EnrollmentFlow",
+                "-Name",
+                "staff",
+                "-Authorization",
+                "invitation",
+                "-EmailVerification",
+                "link",
+                "-ApprovalRequired",
+            ],
+            None,
+        )
+        .await
+        .object();
+    assert_eq!(flow["approval_required"], true);
+    for email in ["ann@example.org", "ben@example.org"] {
+        let args = ["New-Invitation", "-Flow", "staff", "-Email", email];
+        let invited = ctl.ok(&args, None).await.object();
+        assert_eq!(invited["status"], "pending_confirmation");
+    }
+    let pending = ctl
+        .ok(&["Get-Petition", "-Status", "pending_confirmation"], None)
+        .await;
+    assert_eq!(pending.objects().len(), 2);
+    let denied = ctl
+        .ok(
+            &["Deny-Petition", "-Comment", "not this term"],
+            Some(&pending.stdout),
+        )
+        .await
+        .objects();
+    assert_eq!(denied.len(), 2);
+    assert!(denied.iter().all(|p| p["status"] == "denied"));
+    let again = ctl
+        .run_with(&["Deny-Petition"], Some(&pending.stdout))
+        .await;
+    assert_ne!(again.code, 0, "a decided petition is refused");
+    assert!(
+        again.stderr.contains("petition_decided") || again.stderr.contains("denied"),
+        "{}",
+        again.stderr
+    );
+}

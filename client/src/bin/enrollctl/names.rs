@@ -13,6 +13,9 @@
 //! | `start_`, `complete_`, `register_` | `Start`, `Complete`, `Register` |
 //! | `preview_` | `Show` |
 //! | `test_` | `Test` |
+//! | `approve_`; `deny_`, `decline_` | `Approve`; `Deny` |
+//! | `refresh_` | `Update` |
+//! | `view_` | `Get` |
 //!
 //! The noun is the rest of the operationId in PascalCase and singular. A `list_x` and a `get_x` share
 //! one command (`Get-User` lists users, `Get-User -Identity bob` gets one), as PowerShell's do.
@@ -36,6 +39,11 @@ const VERBS: &[(&str, &str)] = &[
     ("register", "Register"),
     ("preview", "Show"),
     ("test", "Test"),
+    ("approve", "Approve"),
+    ("deny", "Deny"),
+    ("decline", "Deny"),
+    ("refresh", "Update"),
+    ("view", "Get"),
 ];
 
 /// Where the rule above does not give the name users know (Specops' `Add-…Session`, for example).
