@@ -14,6 +14,7 @@ use enrolld::config::Config;
 
 pub use enrolld_client::{Client, types};
 
+pub mod browser;
 pub mod directories;
 mod dump;
 pub mod fixtures;

@@ -43,6 +43,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(operations::openapi::get_openapi_document)
         .service(app::enroll_page::get_enroll_page)
         .service(app::self_enroll_page::get_self_enroll_page)
+        .service(app::join_page::get_join_page)
+        .service(app::self_signup_page::get_self_signup_page)
         .service(
             scope("/v1")
                 .service(users::list::list_users)

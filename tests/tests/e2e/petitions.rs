@@ -589,3 +589,50 @@ async fn refresh_reads_linked_records_again_and_a_source_in_use_cannot_be_delete
     assert_eq!(again.items[0].outcome, "unchanged");
     outbox_settled(&server).await;
 }
+
+/// The DOM of a page of this server after its script ran, in headless Chromium.
+async fn rendered(server: &TestServer, path: &str) -> String {
+    let url = server.url(path);
+    tokio::task::spawn_blocking(move || enrolld_tests::browser::dump_dom(&url))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_join_pages_render_in_headless_chromium() {
+    let server = TestServer::start().await;
+    create_flow(
+        &server,
+        json!({"name": "staff", "authorization": "invitation"}),
+    )
+    .await;
+    create_flow(
+        &server,
+        json!({"name": "guests", "authorization": "self_signup"}),
+    )
+    .await;
+    let names = json!({"given_name": "Anna", "family_name": "Müller"});
+    let anna = invite(&server, "staff", ANNA, names).await;
+    let secret = emailed_secret(&server, ANNA, 0).await;
+
+    let page = rendered(&server, &format!("/join#{secret}")).await;
+    assert!(page.contains("Join: staff"), "{page}");
+    assert!(page.contains("a***@example.org"), "{page}");
+    assert!(
+        page.contains(r#"<div id="code-row">"#),
+        "the code is asked for: {page}"
+    );
+    assert!(
+        page.contains(r#"<div id="names" hidden="">"#),
+        "the names are known: {page}"
+    );
+    let viewed = petition_of(&server, &anna.id).await;
+    let look = viewed.history.iter().find(|e| e.event == "invite_viewed");
+    assert_eq!(look.map(|e| e.actor.type_.as_str()), Some("petitioner"));
+
+    let signup = rendered(&server, "/join/guests").await;
+    assert!(signup.contains("Join: guests"), "{signup}");
+    assert!(signup.contains(r#"<form id="form">"#), "{signup}");
+    let broken = rendered(&server, "/join#not-a-secret").await;
+    assert!(broken.contains("This link is incomplete"), "{broken}");
+}
