@@ -43,8 +43,11 @@ pub fn find_record(
 pub fn upsert(conn: &mut DbConn, row: &IdentityRow) -> QueryResult<usize> {
     match find_record(conn, &row.source_id, &row.source_key)? {
         Some(existing) => {
+            // A record an administrator selected stays the enrollee identity when a search finds it too.
             let row = IdentityRow {
                 id: existing.id,
+                enrollee: row.enrollee
+                    || (existing.enrollee && existing.petition_id == row.petition_id),
                 ..row.clone()
             };
             diesel::update(org_identities::table.find(&row.id))

@@ -1,5 +1,6 @@
 //! The `petitions` table and each petition's `petition_history`. A state change is a guarded update
-//! (`where status = from`), so two requests can never both move a petition on from one state.
+//! (`where status = from`), so two requests can never both move a petition on from one state; the
+//! confirmation of the address is guarded the same way on its not being confirmed yet.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -103,23 +104,31 @@ pub fn update_from(
     .execute(conn)
 }
 
-/// Counts one wrong code on a petition still pending confirmation; the new count (none: it moved).
-pub fn count_failure(conn: &mut DbConn, id: &str) -> QueryResult<Option<i32>> {
-    let updated = diesel::update(
+/// Counts one attempt at the code of a petition still waiting for its address to be confirmed,
+/// under the cap; the rows written (0: no attempt left, or the petition moved on).
+pub fn count_attempt(conn: &mut DbConn, id: &str, cap: i32) -> QueryResult<usize> {
+    diesel::update(
         petitions::table
             .filter(petitions::id.eq(id))
-            .filter(petitions::status.eq(PetitionStatus::PendingConfirmation)),
+            .filter(petitions::status.eq(PetitionStatus::PendingConfirmation))
+            .filter(petitions::email_confirmed_at.is_null())
+            .filter(petitions::failed_attempts.lt(cap)),
     )
     .set(petitions::failed_attempts.eq(petitions::failed_attempts + 1))
-    .execute(conn)?;
-    if updated == 0 {
-        return Ok(None);
-    }
-    petitions::table
-        .find(id)
-        .select(petitions::failed_attempts)
-        .first(conn)
-        .map(Some)
+    .execute(conn)
+}
+
+/// Writes a petition whose address is being confirmed now, only if it is still pending and not
+/// confirmed yet (two confirmations cannot both take effect); the rows written.
+pub fn confirm(conn: &mut DbConn, row: &PetitionRow) -> QueryResult<usize> {
+    diesel::update(
+        petitions::table
+            .filter(petitions::id.eq(&row.id))
+            .filter(petitions::status.eq(PetitionStatus::PendingConfirmation))
+            .filter(petitions::email_confirmed_at.is_null()),
+    )
+    .set(row)
+    .execute(conn)
 }
 
 /// Whether any petition was made in this flow.

@@ -73,13 +73,25 @@ pub fn find(conn: &mut DbConn, id_or_username: &str) -> QueryResult<Option<UserR
 // SQL `lower()`.
 diesel::define_sql_function!(fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
-/// The user with this email address (compared without regard to ASCII case), if any.
+/// The user with this email address, or with it as the username; the address compared without
+/// regard to the case of ASCII letters, the same on both backends (SQLite's `lower()` folds ASCII
+/// only and PostgreSQL's every letter, so both forms are asked for and the answer compared here).
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(lower(users::email).eq(email.to_lowercase()))
+    let folded = email.to_ascii_lowercase();
+    let found: Vec<UserRow> = users::table
+        .filter(
+            lower(users::email)
+                .eq(folded.clone())
+                .or(lower(users::email).eq(email.to_lowercase()))
+                .or(users::username.eq(folded.clone())),
+        )
         .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+        .limit(20)
+        .load(conn)?;
+    Ok(found.into_iter().find(|u| {
+        u.username == folded
+            || u.email.as_deref().map(str::to_ascii_lowercase).as_deref() == Some(folded.as_str())
+    }))
 }
 
 /// The user whose username has this confusable skeleton, if any.

@@ -636,3 +636,101 @@ async fn the_join_pages_render_in_headless_chromium() {
     let broken = rendered(&server, "/join#not-a-secret").await;
     assert!(broken.contains("This link is incomplete"), "{broken}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_wrong_codes_fail_the_petition_and_operators_confirm_only_administrator_flows() {
+    let server = TestServer::start().await;
+    create_flow(
+        &server,
+        json!({"name": "staff", "authorization": "invitation"}),
+    )
+    .await;
+    let names = json!({"given_name": "Ann", "family_name": "Lee"});
+    let ann = invite(&server, "staff", "ann@example.org", names).await;
+    let secret = emailed_secret(&server, "ann@example.org", 0).await;
+    let code = emailed_code(&server, "ann@example.org", 0).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let by_operator = server
+        .admin()
+        .confirm_petition()
+        .id(&ann.id)
+        .body(types::ConfirmPetition { code: code.clone() })
+        .send()
+        .await;
+    let by_operator = problem_of(by_operator);
+    assert_eq!(by_operator.status, 409, "the person confirms by the link");
+    for left in (0..5).rev() {
+        let problem = problem_of(confirm(&server, &secret, Some(wrong)).await);
+        assert_eq!(problem.code, types::ErrorCode::InvalidCode);
+        assert!(
+            problem.detail.contains(&left.to_string()) || left == 0,
+            "{}",
+            problem.detail
+        );
+    }
+    let after = problem_of(confirm(&server, &secret, Some(&code)).await);
+    assert_eq!(after.code, types::ErrorCode::InvalidJoinLink);
+    assert_eq!(petition_of(&server, &ann.id).await.status, S::Failed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_automatic_finalize_leaves_the_petition_to_an_operator() {
+    let server = TestServer::start().await;
+    create_flow(
+        &server,
+        json!({"name": "guests", "authorization": "invitation", "email_verification": "link",
+            "follow_up": "registration_session"}),
+    )
+    .await;
+    let off = types::UpdateIdentityService {
+        enabled: Some(false),
+        agent_can_enroll: None,
+        removable: None,
+    };
+    let admin = server.admin();
+    admin
+        .update_identity_service()
+        .service("mobile-app")
+        .body(off)
+        .send()
+        .await
+        .unwrap();
+    let names = json!({"given_name": "Ann", "family_name": "Lee"});
+    let ann = invite(&server, "guests", "ann@example.org", names).await;
+    let secret = emailed_secret(&server, "ann@example.org", 0).await;
+    let view = confirm(&server, &secret, None).await.unwrap();
+    assert_eq!(view.status, S::PendingApproval);
+    assert!(
+        !view.message.contains("mobile-app"),
+        "no internals to the public: {}",
+        view.message
+    );
+    let held = petition_of(&server, &ann.id).await;
+    assert!(
+        events(&held).contains(&"finalize_failed".to_owned()),
+        "{:?}",
+        events(&held)
+    );
+
+    let on = types::UpdateIdentityService {
+        enabled: Some(true),
+        agent_can_enroll: None,
+        removable: None,
+    };
+    admin
+        .update_identity_service()
+        .service("mobile-app")
+        .body(on)
+        .send()
+        .await
+        .unwrap();
+    let decision = types::DecidePetition { comment: None };
+    let done = admin
+        .approve_petition()
+        .id(&ann.id)
+        .body(decision)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status, S::Finalized);
+}

@@ -31,6 +31,14 @@ pub async fn run(client: &Client, operation_id: &str, matches: &ArgMatches) -> O
     let sent: Sent = match operation_id {
         "get_enroll_page" => client.get_enroll_page().send().await,
         "get_self_enroll_page" => client.get_self_enroll_page().send().await,
+        "get_join_page" => client.get_join_page().send().await,
+        "get_self_signup_page" => {
+            client
+                .get_self_signup_page()
+                .flow(text("flow"))
+                .send()
+                .await
+        }
         "get_metrics" => client.get_metrics().send().await,
         "get_provisioning_report" => client.get_provisioning_report().send().await,
         "get_registration_session_qr_png" => qr!(client.get_registration_session_qr_png()),
@@ -85,6 +93,8 @@ mod tests {
         let mut handled = vec![
             "get_enroll_page",
             "get_self_enroll_page",
+            "get_join_page",
+            "get_self_signup_page",
             "get_metrics",
             "get_provisioning_report",
             "get_registration_session_qr_png",

@@ -38,7 +38,7 @@ pub async fn test(
         .db
         .read(move |conn| to_model(find_required(conn, &source)?))
         .await?;
-    let (records, elapsed) = lookup_in(deps, ctx, &found, &lookup).await?;
+    let (records, elapsed) = lookup_in(deps, ctx, &found, &lookup, Effect::Commit).await?;
     Ok(SourceTestResult {
         source: found.name,
         lookup: lookup.kind().into(),
@@ -48,22 +48,25 @@ pub async fn test(
     })
 }
 
-/// Queries a source for a flow.
+/// Queries a source for a flow; audited, except in a dry run (`Effect::DryRun`), which stores nothing.
 pub async fn lookup(
     deps: &Deps,
     ctx: &Context,
     source: &IdentitySource,
     lookup: &Lookup,
+    effect: Effect,
 ) -> AppResult<Vec<SourceRecord>> {
-    Ok(lookup_in(deps, ctx, source, lookup).await?.0)
+    Ok(lookup_in(deps, ctx, source, lookup, effect).await?.0)
 }
 
-/// Runs the query and audits it (the lookup kind and the count, never the records).
+/// Runs the query and audits it (the lookup kind and the count, never the records), in a
+/// transaction with `effect`.
 async fn lookup_in(
     deps: &Deps,
     ctx: &Context,
     source: &IdentitySource,
     lookup: &Lookup,
+    effect: Effect,
 ) -> AppResult<(Vec<SourceRecord>, std::time::Duration)> {
     let files_dir = deps.config.source_files_dir.as_deref();
     let answer = crate::sources::query(source, files_dir, lookup).await;
@@ -78,7 +81,7 @@ async fn lookup_in(
         ),
     };
     let (now, ctx, id) = (deps.clock.now(), ctx.clone(), source.id.clone());
-    write(&deps.db, Effect::Commit, move |tx| {
+    write(&deps.db, effect, move |tx| {
         let entry = if failed {
             audit::failure("identity_source", &id, Some(entry_detail))
         } else {

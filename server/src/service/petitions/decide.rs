@@ -11,7 +11,8 @@ use super::outcome::{self, Settled};
 use super::{finalize, find_required, full, not_waiting, record, transition};
 use crate::db::DbConn;
 use crate::db::petitions::PetitionRow;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::model::enrollment_flows::FlowAuthorization;
 use crate::model::petitions::{
     ConfirmJoin, ConfirmPetition, DecidePetition, Petition, PetitionStatus,
 };
@@ -204,6 +205,20 @@ pub async fn confirm_for(
     id: String,
     input: ConfirmPetition,
 ) -> AppResult<Petition> {
+    let asked = id.clone();
+    let (flow, row) = deps
+        .db
+        .read(move |conn| {
+            let row = find_required(conn, &asked)?;
+            Ok::<_, AppError>((flows::load(conn, &row.flow_id)?, row))
+        })
+        .await?;
+    if flow.row.authorization_kind != FlowAuthorization::Administrator || row.code_hash.is_none() {
+        return Err(AppError::Conflict {
+            code: ErrorCode::FlowDisabled,
+            message: "an operator confirms only petitions of administrator flows with code verification; this person confirms by the emailed link".into(),
+        });
+    }
     let by = Confirmer::Operator(ctx.clone());
     let confirm = ConfirmJoin {
         secret: String::new(),

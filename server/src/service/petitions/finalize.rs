@@ -10,8 +10,8 @@ use super::{record, transition};
 use crate::db::org_identities as identity_rows;
 use crate::db::petitions::PetitionRow;
 use crate::db::{DbConn, users as user_rows};
-use crate::error::AppResult;
-use crate::model::enrollment_flows::FollowUp;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::model::enrollment_flows::{FollowUp, OnDuplicate};
 use crate::model::petitions::PetitionStatus;
 use crate::model::registration_sessions::NotifyChannel;
 use crate::model::users::CreateUser;
@@ -29,7 +29,20 @@ pub fn finalize(
 ) -> AppResult<()> {
     let user = match row.link_user_id.as_deref() {
         Some(id) => users::find_required(tx, id)?,
-        None => create_user(tx, ctx, now, row)?,
+        None => match user_rows::find_by_email(tx, &row.email)? {
+            // A user with the address appeared since the petition was confirmed.
+            Some(user) if flow.stored.on_duplicate == OnDuplicate::Link => user,
+            Some(user) => {
+                return Err(AppError::Conflict {
+                    code: ErrorCode::UsernameTaken,
+                    message: format!(
+                        "the user {} has this email address now; deny the petition as a duplicate, or let the flow link duplicates",
+                        user.username
+                    ),
+                });
+            }
+            None => create_user(tx, ctx, now, row)?,
+        },
     };
     row.user_id = Some(user.id.clone());
     transition(tx, row, PetitionStatus::Finalized, now)?;
@@ -70,9 +83,9 @@ fn create_user(
     now: DateTime<Utc>,
     row: &PetitionRow,
 ) -> AppResult<user_rows::UserRow> {
-    let display_name = super::person_name(row);
+    let display_name: String = super::person_name(row).chars().take(200).collect();
     let input = CreateUser {
-        username: row.email.to_lowercase(),
+        username: username_for(row),
         display_name: (row.given_name.is_some() || row.family_name.is_some())
             .then_some(display_name),
         given_name: row.given_name.clone(),
@@ -84,4 +97,22 @@ fn create_user(
     let user = users::new_row(&input, now)?;
     users::insert_checked(tx, ctx, now, &user)?;
     Ok(user)
+}
+
+/// The username of a petition's new user: the email address when it fits the 64 characters a
+/// username may have, else its local part shortened and the petition's id to keep it unique.
+fn username_for(row: &PetitionRow) -> String {
+    let email = row.email.to_lowercase();
+    if email.chars().count() <= 64 {
+        return email;
+    }
+    let local: String = email
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(40)
+        .collect();
+    let tail: String = row.id.replace('-', "").chars().rev().take(12).collect();
+    format!("{local}-{tail}")
 }

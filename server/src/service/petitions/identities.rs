@@ -82,7 +82,8 @@ pub async fn refresh(
             };
         let source = identity_sources::get(&deps.db, row.source_id.clone()).await?;
         let lookup = Lookup::Key(row.source_key.clone());
-        match identity_sources::lookup(deps, ctx, &source.source, &lookup).await {
+        let effect = Effect::of(mode.dry_run);
+        match identity_sources::lookup(deps, ctx, &source.source, &lookup, effect).await {
             Err(error) => items.push(outcome("failed", Vec::new(), Some(error.to_string()))),
             Ok(records) => match records.first() {
                 None => items.push(outcome("gone", Vec::new(), None)),

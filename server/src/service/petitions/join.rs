@@ -147,7 +147,15 @@ pub async fn view(deps: &Deps, origin: Origin, secret: String) -> AppResult<Join
             .iter()
             .any(|h| h.event == "invite_viewed")
         {
-            record(tx, &by.context(&row), now, &row.id, "invite_viewed", None)?;
+            let ctx = by.context(&row);
+            record(tx, &ctx, now, &row.id, "invite_viewed", None)?;
+            let detail = json!({"viewed": true});
+            audit::record(
+                tx,
+                &ctx,
+                now,
+                audit::success("petition", &row.id, Some(detail)),
+            )?;
         }
         Ok(view_of(&flow, &row, next_step(&row)))
     })
@@ -223,8 +231,10 @@ fn fill_names(row: &mut PetitionRow, input: &ConfirmJoin) -> AppResult<()> {
     checks.finish()
 }
 
-/// Checks the code (counted in its own transaction before comparing, so a wrong one stays counted)
-/// and marks the address confirmed; the petition, still pending confirmation.
+/// Checks the code and marks the address confirmed; the petition, still pending confirmation. The
+/// attempt is counted in its own transaction before the comparison (so parallel guesses cannot pass
+/// the cap), the names are checked before an attempt is spent, and only one confirmation takes
+/// effect.
 pub async fn confirm_email(
     deps: &Deps,
     by: &Confirmer,
@@ -232,80 +242,120 @@ pub async fn confirm_email(
     input: ConfirmJoin,
 ) -> AppResult<PetitionRow> {
     let now = deps.clock.now();
-    let (key, by) = (deps.key.clone(), by.clone());
+    let row = take_attempt(deps, by, id, &input, now).await?;
+    if row.email_confirmed_at.is_some() {
+        return Ok(row);
+    }
+    if let Some(hash) = &row.code_hash {
+        let code = input.code.as_deref().map(str::trim).unwrap_or_default();
+        if !deps.key.verify(&row.id, code, hash) {
+            return Err(wrong_code(deps, by, row, now).await?);
+        }
+    }
+    let by = by.clone();
     with_outbox(deps, Effect::Commit, move |tx| {
-        let mut row = waiting(tx, &id, now, &by)?;
-        let ctx = by.context(&row);
+        let mut row = waiting(tx, &row.id, now, &by)?;
         if row.email_confirmed_at.is_some() {
-            return Ok(Ok(row));
+            return Ok(row);
         }
-        if let Some(hash) = row.code_hash.clone() {
-            let code = input.code.as_deref().map(str::trim).unwrap_or_default();
-            if code.is_empty() {
-                return Err(AppError::invalid(
-                    "code",
-                    "is required: enter the code from the email",
-                ));
-            }
-            if !key.verify(&row.id, code, &hash) {
-                return wrong_code(tx, &ctx, now, row).map(Err);
-            }
-        }
+        let ctx = by.context(&row);
         fill_names(&mut row, &input)?;
         row.email_confirmed_at = Some(now.naive_utc());
         row.updated_at = now.naive_utc();
-        if rows::update_from(tx, PetitionStatus::PendingConfirmation, &row)? != 1 {
-            return Err(not_waiting(row.status));
+        if rows::confirm(tx, &row)? != 1 {
+            return super::find_required(tx, &row.id);
         }
         record(tx, &ctx, now, &row.id, "email_confirmed", None)?;
+        let detail = json!({"email_confirmed": true});
         audit::record(
             tx,
             &ctx,
             now,
-            audit::success("petition", &row.id, Some(json!({"email_confirmed": true}))),
+            audit::success("petition", &row.id, Some(detail)),
         )?;
-        Ok(Ok(row))
+        Ok(row)
     })
-    .await?
+    .await
 }
 
-/// Counts a wrong code; the fifth fails the petition. The refusal to answer with.
-fn wrong_code(
-    tx: &mut DbConn,
-    ctx: &Context,
+/// The petition while it waits for confirmation, with one attempt at its code counted (when it
+/// has one and the address is not confirmed yet); refused when no attempt is left or the names it
+/// still needs are missing.
+async fn take_attempt(
+    deps: &Deps,
+    by: &Confirmer,
+    id: String,
+    input: &ConfirmJoin,
     now: DateTime<Utc>,
-    mut row: PetitionRow,
-) -> AppResult<AppError> {
-    let failures = rows::count_failure(tx, &row.id)?.unwrap_or(MAX_FAILED_ATTEMPTS);
-    audit::record(
-        tx,
-        ctx,
-        now,
-        audit::failure(
-            "petition",
-            &row.id,
-            Some(json!({"reason": "wrong code", "failures": failures})),
-        ),
-    )?;
-    if failures < MAX_FAILED_ATTEMPTS {
-        let left = MAX_FAILED_ATTEMPTS - failures;
-        return Ok(AppError::Unprocessable {
-            code: ErrorCode::InvalidCode,
-            message: format!("the code is wrong; {left} attempt(s) left"),
-        });
-    }
-    row.failed_attempts = failures;
-    transition(tx, &mut row, PetitionStatus::Failed, now)?;
-    record(
-        tx,
-        ctx,
-        now,
-        &row.id,
-        "failed",
-        Some(json!({"reason": "too many wrong codes"})),
-    )?;
-    Ok(AppError::Unprocessable {
-        code: ErrorCode::InvalidCode,
-        message: "the code is wrong, and that was the last attempt: the petition has failed".into(),
+) -> AppResult<PetitionRow> {
+    let (by, input) = (by.clone(), input.clone());
+    with_outbox(deps, Effect::Commit, move |tx| {
+        let row = waiting(tx, &id, now, &by)?;
+        if row.email_confirmed_at.is_some() {
+            return Ok(row);
+        }
+        fill_names(&mut row.clone(), &input)?;
+        if row.code_hash.is_none() {
+            return Ok(row);
+        }
+        let code = input.code.as_deref().map(str::trim).unwrap_or_default();
+        if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+            return Err(AppError::invalid(
+                "code",
+                "must be the 6-digit code from the email",
+            ));
+        }
+        if rows::count_attempt(tx, &id, MAX_FAILED_ATTEMPTS)? == 0 {
+            return Err(match by {
+                Confirmer::Petitioner(_) => rejected(),
+                Confirmer::Operator(_) => not_waiting(row.status),
+            });
+        }
+        super::find_required(tx, &id)
     })
+    .await
+}
+
+/// Audits a wrong code; the last attempt fails the petition. The refusal to answer with.
+async fn wrong_code(
+    deps: &Deps,
+    by: &Confirmer,
+    row: PetitionRow,
+    now: DateTime<Utc>,
+) -> AppResult<AppError> {
+    let by = by.clone();
+    with_outbox(deps, Effect::Commit, move |tx| {
+        let ctx = by.context(&row);
+        let attempts = row.failed_attempts;
+        let detail = json!({"reason": "wrong code", "attempts": attempts});
+        audit::record(
+            tx,
+            &ctx,
+            now,
+            audit::failure("petition", &row.id, Some(detail)),
+        )?;
+        if attempts < MAX_FAILED_ATTEMPTS {
+            let left = MAX_FAILED_ATTEMPTS - attempts;
+            return Ok(AppError::Unprocessable {
+                code: ErrorCode::InvalidCode,
+                message: format!("the code is wrong; {left} attempt(s) left"),
+            });
+        }
+        let mut row = row;
+        transition(tx, &mut row, PetitionStatus::Failed, now)?;
+        record(
+            tx,
+            &ctx,
+            now,
+            &row.id,
+            "failed",
+            Some(json!({"reason": "too many wrong codes"})),
+        )?;
+        Ok(AppError::Unprocessable {
+            code: ErrorCode::InvalidCode,
+            message: "the code is wrong, and that was the last attempt: the petition has failed"
+                .into(),
+        })
+    })
+    .await
 }

@@ -11,7 +11,7 @@ use super::{decide, finalize, history_row, record, transition};
 use crate::db::org_identities as identity_rows;
 use crate::db::petitions::{self as rows, PetitionRow};
 use crate::db::{DbConn, users as user_rows};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::model::enrollment_flows::{OnDuplicate, SourceMode};
 use crate::model::petitions::PetitionStatus;
 use crate::service::enrollment_flows::{self as flows, Loaded};
@@ -47,7 +47,7 @@ pub async fn settle(deps: &Deps, ctx: &Context, row: PetitionRow) -> AppResult<S
     for (attached, name) in flow.sources.iter().filter(|(a, _)| consulted(a.mode)) {
         let source = identity_sources::get(&deps.db, attached.source_id.clone()).await?;
         let lookup = Lookup::Email(row.email.clone());
-        match identity_sources::lookup(deps, ctx, &source.source, &lookup).await {
+        match identity_sources::lookup(deps, ctx, &source.source, &lookup, Effect::Commit).await {
             Ok(records) => queried.push(Queried {
                 source_id: attached.source_id.clone(),
                 source: name.clone(),
@@ -62,18 +62,64 @@ pub async fn settle(deps: &Deps, ctx: &Context, row: PetitionRow) -> AppResult<S
         }
     }
     let outcome = matching::evaluate(row.family_name.as_deref(), &queried);
-    let (owned, ctx_owned, id) = (deps.clone(), ctx.clone(), row.id.clone());
+    let applied = apply_in(deps, ctx, &row.id, &flow, outcome.clone(), None).await;
+    let (row, note) = match applied {
+        Err(refused) if is_refusal(&refused) => {
+            // Finalizing was refused (the username is taken, the follow-up cannot start): the
+            // outcome stands, and the petition waits for an operator, who sees why.
+            apply_in(
+                deps,
+                ctx,
+                &row.id,
+                &flow,
+                outcome,
+                Some(refused.to_string()),
+            )
+            .await?
+        }
+        other => other?,
+    };
+    Ok(Settled { row, flow, note })
+}
+
+/// A refusal a person can mend (as opposed to the database or the server failing).
+fn is_refusal(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::Conflict { .. }
+            | AppError::Invalid(_)
+            | AppError::Unprocessable { .. }
+            | AppError::NotFound { .. }
+    )
+}
+
+/// Applies an outcome in one transaction, to a petition still pending confirmation; `held` says
+/// why it may not be finalized automatically.
+async fn apply_in(
+    deps: &Deps,
+    ctx: &Context,
+    id: &str,
+    flow: &Loaded,
+    outcome: Outcome,
+    held: Option<String>,
+) -> AppResult<(PetitionRow, String)> {
+    let (owned, ctx, id, flow) = (deps.clone(), ctx.clone(), id.to_owned(), flow.clone());
     let now = deps.clock.now();
-    let loaded = flow.clone();
-    let (row, note) = with_outbox(deps, Effect::Commit, move |tx| {
+    with_outbox(deps, Effect::Commit, move |tx| {
         let row = super::find_required(tx, &id)?;
         if row.status != PetitionStatus::PendingConfirmation {
             return Ok((row, "This petition has already moved on.".to_owned()));
         }
-        apply(tx, &owned, &ctx_owned, now, &loaded, row, outcome)
+        let step = Step {
+            deps: &owned,
+            ctx: &ctx,
+            now,
+            flow: &flow,
+            held,
+        };
+        apply(tx, &step, row, outcome)
     })
-    .await?;
-    Ok(Settled { row, flow, note })
+    .await
 }
 
 async fn source_failed(
@@ -88,7 +134,8 @@ async fn source_failed(
     let (ctx, id) = (ctx.clone(), row.id.clone());
     let detail = json!({"source": source, "error": error});
     crate::service::write(&deps.db, Effect::Commit, move |tx| {
-        record(tx, &ctx, now, &id, "source_queried", Some(detail))
+        record(tx, &ctx, now, &id, "source_queried", Some(detail.clone()))?;
+        audit::record(tx, &ctx, now, audit::failure("petition", &id, Some(detail)))
     })
     .await?;
     Ok(Settled {
@@ -98,16 +145,24 @@ async fn source_failed(
     })
 }
 
+/// What applying an outcome needs besides the petition.
+struct Step<'a> {
+    deps: &'a Deps,
+    ctx: &'a Context,
+    now: DateTime<Utc>,
+    flow: &'a Loaded,
+    /// Why the petition may not be finalized automatically (a refused first try).
+    held: Option<String>,
+}
+
 /// Applies an outcome to a petition pending confirmation.
 fn apply(
     tx: &mut DbConn,
-    deps: &Deps,
-    ctx: &Context,
-    now: DateTime<Utc>,
-    flow: &Loaded,
+    step: &Step<'_>,
     mut row: PetitionRow,
     outcome: Outcome,
 ) -> AppResult<(PetitionRow, String)> {
+    let (deps, ctx, now, flow) = (step.deps, step.ctx, step.now, step.flow);
     let history: Vec<_> = outcome
         .events
         .iter()
@@ -129,27 +184,33 @@ fn apply(
                 "failed",
                 Some(json!({"reason": reason})),
             )?;
+            let detail = json!({"status": "failed", "reason": reason});
+            audit::record(
+                tx,
+                ctx,
+                now,
+                audit::success("petition", &row.id, Some(detail)),
+            )?;
             "Your petition cannot go on: the directory has no record with this address."
         }
         Verdict::Proceed => {
             let holder = link(tx, ctx, now, &row.id, &outcome.links)?;
-            go_on(tx, deps, ctx, now, flow, &mut row, holder)?
+            go_on(tx, step, &mut row, holder)?
         }
     };
     Ok((row, note.to_owned()))
 }
 
 /// Moves a petition whose sources allow it on: a duplicate ends (or is linked, by the flow's
-/// choice), then it waits for approval or is approved and finalized. The note for the petitioner.
+/// choice), then it waits for approval (or for an operator, when finalizing was refused) or is
+/// approved and finalized. The note for the petitioner.
 fn go_on(
     tx: &mut DbConn,
-    deps: &Deps,
-    ctx: &Context,
-    now: DateTime<Utc>,
-    flow: &Loaded,
+    step: &Step<'_>,
     row: &mut PetitionRow,
     holder: Option<String>,
 ) -> AppResult<&'static str> {
+    let (ctx, now, flow) = (step.ctx, step.now, step.flow);
     let holder = match holder {
         Some(user) => Some(user),
         None => user_rows::find_by_email(tx, &row.email)?.map(|u| u.id),
@@ -176,16 +237,31 @@ fn go_on(
         }
         row.link_user_id = Some(user_id);
     }
-    if flow.stored.approval_required {
+    if flow.stored.approval_required || step.held.is_some() {
         transition(tx, row, PetitionStatus::PendingApproval, now)?;
-        let detail = json!({"status": "pending_approval"});
+        if let Some(reason) = &step.held {
+            record(
+                tx,
+                ctx,
+                now,
+                &row.id,
+                "finalize_failed",
+                Some(json!({"reason": reason})),
+            )?;
+        }
+        let detail = json!({"status": "pending_approval", "finalize_failed": step.held});
         audit::record(
             tx,
             ctx,
             now,
             audit::success("petition", &row.id, Some(detail)),
         )?;
-        return Ok("Thank you: your petition is waiting for approval; you will hear by email.");
+        return Ok(match step.held {
+            Some(_) => {
+                "Your address is confirmed; the service desk needs to look at your petition before it can go on."
+            }
+            None => "Thank you: your petition is waiting for approval; you will hear by email.",
+        });
     }
     transition(tx, row, PetitionStatus::Approved, now)?;
     record(
@@ -196,7 +272,7 @@ fn go_on(
         "approved",
         Some(json!({"automatic": true})),
     )?;
-    finalize::finalize(tx, deps, ctx, now, flow, row)?;
+    finalize::finalize(tx, step.deps, ctx, now, flow, row)?;
     Ok("Welcome: your account is ready, and an email tells you what comes next.")
 }
 
@@ -216,7 +292,7 @@ fn link(
                 holder.get_or_insert_with(|| user.clone());
                 continue;
             }
-            if held_elsewhere(tx, existing, petition_id)? {
+            if held_elsewhere(tx, existing, petition_id, now)? {
                 let detail = json!({"source_id": source_id, "source_key": found.source_key,
                     "reason": "linked to another open petition"});
                 record(

@@ -218,7 +218,12 @@ pub async fn start_for(
         input.given_name.as_deref(),
         input.family_name.as_deref(),
     )?;
-    let selected = fetch_selected(deps, ctx, &loaded, &input.select).await?;
+    if !input.select.is_empty() {
+        // Selecting reads records out of a source: the reader must be allowed to read sources.
+        ctx.actor.require(crate::auth::scopes::Scope::SourcesRead)?;
+    }
+    let effect = crate::service::Effect::of(mode.dry_run);
+    let selected = fetch_selected(deps, ctx, &loaded, &input.select, effect).await?;
     let now = deps.clock.now();
     let (owned, ctx_owned) = (deps.clone(), ctx.clone());
     mutation::create_once(deps, ctx, &mode, input, move |tx, _| {
@@ -251,6 +256,7 @@ async fn fetch_selected(
     ctx: &Context,
     flow: &Loaded,
     select: &[SelectRecord],
+    effect: crate::service::Effect,
 ) -> AppResult<Vec<(String, SourceRecord)>> {
     let mut found = Vec::with_capacity(select.len());
     for (i, picked) in select.iter().enumerate() {
@@ -266,7 +272,7 @@ async fn fetch_selected(
         };
         let source = identity_sources::get(&deps.db, attached.source_id.clone()).await?;
         let lookup = Lookup::Key(picked.key.trim().to_owned());
-        let records = identity_sources::lookup(deps, ctx, &source.source, &lookup).await?;
+        let records = identity_sources::lookup(deps, ctx, &source.source, &lookup, effect).await?;
         let Some(record) = records.into_iter().next() else {
             let field = format!("select[{i}].key");
             return Err(AppError::invalid(
@@ -290,7 +296,7 @@ fn link_selected(
 ) -> AppResult<()> {
     for (source_id, record) in selected {
         if let Some(existing) = identity_rows::find_record(tx, source_id, &record.source_key)?
-            && held_elsewhere(tx, &existing, petition_id)?
+            && held_elsewhere(tx, &existing, petition_id, now)?
         {
             return Err(AppError::Conflict {
                 code: ErrorCode::RecordLinked,
@@ -309,21 +315,30 @@ fn link_selected(
     Ok(())
 }
 
-/// Whether an identity belongs to a user, or to another petition that is still open.
+/// Whether an identity belongs to a user, or to another petition that is still open (a petition
+/// whose link lapsed before the address was confirmed holds nothing).
 pub fn held_elsewhere(
     tx: &mut DbConn,
     identity: &IdentityRow,
     petition_id: &str,
+    now: DateTime<Utc>,
 ) -> AppResult<bool> {
     if identity.user_id.is_some() {
         return Ok(true);
     }
-    match identity.petition_id.as_deref() {
-        Some(other) if other != petition_id => {
-            Ok(rows::find(tx, other)?.is_some_and(|p| !p.status.is_final()))
-        }
-        _ => Ok(false),
-    }
+    let Some(other) = identity
+        .petition_id
+        .as_deref()
+        .filter(|p| *p != petition_id)
+    else {
+        return Ok(false);
+    };
+    Ok(rows::find(tx, other)?.is_some_and(|p| {
+        let lapsed = p.status == PetitionStatus::PendingConfirmation
+            && p.email_confirmed_at.is_none()
+            && p.expires_at <= now.naive_utc();
+        !p.status.is_final() && !lapsed
+    }))
 }
 
 /// A new identity row for a source record.
@@ -384,13 +399,25 @@ pub async fn start_self_signup(
     input: StartJoin,
 ) -> AppResult<JoinStarted> {
     require_email_service(deps)?;
-    let loaded = deps.db.read(move |conn| flows::load(conn, &flow)).await?;
-    if loaded.row.authorization_kind != FlowAuthorization::SelfSignup || !loaded.row.enabled {
-        return Err(AppError::NotFound {
+    let asked = flow.clone();
+    let loaded = deps
+        .db
+        .read(
+            move |conn| match crate::db::enrollment_flows::find(conn, &asked)? {
+                Some(_) => flows::load(conn, &asked).map(Some),
+                None => Ok(None),
+            },
+        )
+        .await?;
+    // One answer for a name that is not a flow (or is an id), a flow of another kind, and a
+    // switched-off one.
+    let loaded = loaded
+        .filter(|f| f.row.authorization_kind == FlowAuthorization::SelfSignup && f.row.enabled)
+        .filter(|f| f.row.name == flow)
+        .ok_or(AppError::NotFound {
             kind: "self-signup flow",
-            id: loaded.row.name,
-        });
-    }
+            id: flow,
+        })?;
     let (email, given, family) = checked_person(
         &input.email,
         Some(&input.given_name),
