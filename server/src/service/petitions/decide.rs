@@ -121,12 +121,7 @@ pub async fn approve(
             let detail = json!({"comment": row.decision_comment});
             record(tx, ctx, now, &row.id, "approved", Some(detail))?;
             let detail = json!({"status": "approved"});
-            audit::record(
-                tx,
-                ctx,
-                now,
-                audit::success("petition", &row.id, Some(detail)),
-            )?;
+            super::audited(tx, ctx, now, &row.id, detail)?;
             finalize::finalize(tx, deps, ctx, now, flow, row)
         },
     )

@@ -16,7 +16,7 @@ use crate::model::petitions::PetitionStatus;
 use crate::model::registration_sessions::NotifyChannel;
 use crate::model::users::CreateUser;
 use crate::service::enrollment_flows::Loaded;
-use crate::service::{Context, Deps, audit, registration_sessions, users};
+use crate::service::{Context, Deps, registration_sessions, users};
 
 /// Finalizes an approved petition (see the module documentation).
 pub fn finalize(
@@ -67,12 +67,7 @@ pub fn finalize(
     let detail = json!({"user_id": user.id, "username": user.username, "follow_up": follow_up,
         "linked_existing_user": row.link_user_id.is_some()});
     record(tx, ctx, now, &row.id, "finalized", Some(detail.clone()))?;
-    audit::record(
-        tx,
-        ctx,
-        now,
-        audit::success("petition", &row.id, Some(detail)),
-    )?;
+    super::audited(tx, ctx, now, &row.id, detail)?;
     tell_decision(tx, deps, ctx, now, flow, row, "approved")
 }
 

@@ -150,12 +150,7 @@ pub async fn view(deps: &Deps, origin: Origin, secret: String) -> AppResult<Join
             let ctx = by.context(&row);
             record(tx, &ctx, now, &row.id, "invite_viewed", None)?;
             let detail = json!({"viewed": true});
-            audit::record(
-                tx,
-                &ctx,
-                now,
-                audit::success("petition", &row.id, Some(detail)),
-            )?;
+            super::audited(tx, &ctx, now, &row.id, detail)?;
         }
         Ok(view_of(&flow, &row, next_step(&row)))
     })
@@ -184,12 +179,7 @@ pub async fn decline(deps: &Deps, origin: Origin, secret: String) -> AppResult<J
         let ctx = by.context(&row);
         transition(tx, &mut row, PetitionStatus::Declined, now)?;
         record(tx, &ctx, now, &row.id, "declined", None)?;
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("petition", &row.id, Some(json!({"status": "declined"}))),
-        )?;
+        super::audited(tx, &ctx, now, &row.id, json!({"status": "declined"}))?;
         let flow = flows::load(tx, &row.flow_id)?;
         Ok(view_of(
             &flow,
@@ -267,12 +257,7 @@ pub async fn confirm_email(
         }
         record(tx, &ctx, now, &row.id, "email_confirmed", None)?;
         let detail = json!({"email_confirmed": true});
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("petition", &row.id, Some(detail)),
-        )?;
+        super::audited(tx, &ctx, now, &row.id, detail)?;
         Ok(row)
     })
     .await

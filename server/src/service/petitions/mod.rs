@@ -105,6 +105,22 @@ pub fn record(
     Ok(())
 }
 
+/// The audit row of a change to a petition, in the change's transaction.
+pub fn audited(
+    tx: &mut DbConn,
+    ctx: &Context,
+    now: DateTime<Utc>,
+    petition_id: &str,
+    detail: Value,
+) -> AppResult<()> {
+    super::audit::record(
+        tx,
+        ctx,
+        now,
+        super::audit::success("petition", petition_id, Some(detail)),
+    )
+}
+
 /// Moves a petition from its current state to `to` along the transition table, guarded so that a
 /// petition that moved meanwhile is refused (409 `petition_decided`).
 pub fn transition(

@@ -185,12 +185,7 @@ fn apply(
                 Some(json!({"reason": reason})),
             )?;
             let detail = json!({"status": "failed", "reason": reason});
-            audit::record(
-                tx,
-                ctx,
-                now,
-                audit::success("petition", &row.id, Some(detail)),
-            )?;
+            super::audited(tx, ctx, now, &row.id, detail)?;
             "Your petition cannot go on: the directory has no record with this address."
         }
         Verdict::Proceed => {
@@ -227,12 +222,7 @@ fn go_on(
                 Some(json!({"user_id": user_id})),
             )?;
             let detail = json!({"status": "duplicate"});
-            audit::record(
-                tx,
-                ctx,
-                now,
-                audit::success("petition", &row.id, Some(detail)),
-            )?;
+            super::audited(tx, ctx, now, &row.id, detail)?;
             return Ok("You are already in the directory; ask your service desk if you need help.");
         }
         row.link_user_id = Some(user_id);
@@ -250,12 +240,7 @@ fn go_on(
             )?;
         }
         let detail = json!({"status": "pending_approval", "finalize_failed": step.held});
-        audit::record(
-            tx,
-            ctx,
-            now,
-            audit::success("petition", &row.id, Some(detail)),
-        )?;
+        super::audited(tx, ctx, now, &row.id, detail)?;
         return Ok(match step.held {
             Some(_) => {
                 "Your address is confirmed; the service desk needs to look at your petition before it can go on."

@@ -24,8 +24,7 @@ use crate::service::notifications::{self, Outgoing};
 use crate::service::public_limits::Origin;
 use crate::service::validate::Checks;
 use crate::service::{
-    Actor, Context, Deps, audit, identity_services, identity_sources, notification_templates,
-    with_outbox,
+    Actor, Context, Deps, identity_services, identity_sources, notification_templates, with_outbox,
 };
 use crate::sources::Lookup;
 
@@ -238,12 +237,7 @@ pub async fn start_for(
         let (row, _) = open(tx, &owned, &ctx_owned, now, opening)?;
         link_selected(tx, &ctx_owned, now, &row.id, &selected)?;
         let detail = json!({"flow": loaded.row.name, "authorization": how});
-        audit::record(
-            tx,
-            &ctx_owned,
-            now,
-            audit::success("petition", &row.id, Some(detail)),
-        )?;
+        super::audited(tx, &ctx_owned, now, &row.id, detail)?;
         let row = find_required(tx, &row.id)?;
         full(tx, row)
     })
@@ -450,12 +444,7 @@ pub async fn start_self_signup(
         };
         let (row, code) = open(tx, &owned, &ctx, now, opening)?;
         let detail = json!({"flow": loaded.row.name, "authorization": "self_signup"});
-        audit::record(
-            tx,
-            &ctx,
-            now,
-            audit::success("petition", &row.id, Some(detail)),
-        )?;
+        super::audited(tx, &ctx, now, &row.id, detail)?;
         Ok((row, code))
     })
     .await?;
