@@ -62,6 +62,11 @@ pub fn spawn_sweep(deps: Deps, refused: Arc<Tally>, stopping: Arc<AtomicBool>) {
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "expiry sweep failed"),
             }
+            match crate::service::petitions::sweep::run_once(&deps).await {
+                Ok(ended) if ended > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "petition expiry sweep failed"),
+            }
             if let Err(error) = purge::run_once(&deps).await {
                 tracing::warn!(%error, "purge of expired counters and idempotency keys failed");
             }

@@ -131,6 +131,18 @@ pub fn confirm(conn: &mut DbConn, row: &PetitionRow) -> QueryResult<usize> {
     .execute(conn)
 }
 
+/// Up to `limit` petitions whose link lapsed before their address was confirmed.
+pub fn lapsed(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<PetitionRow>> {
+    petitions::table
+        .filter(petitions::status.eq(PetitionStatus::PendingConfirmation))
+        .filter(petitions::email_confirmed_at.is_null())
+        .filter(petitions::expires_at.le(now))
+        .order(petitions::id.asc())
+        .limit(limit)
+        .select(PetitionRow::as_select())
+        .load(conn)
+}
+
 /// Whether any petition was made in this flow.
 pub fn any_in_flow(conn: &mut DbConn, flow_id: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

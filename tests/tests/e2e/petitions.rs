@@ -492,6 +492,15 @@ async fn expired_used_and_declined_links_answer_alike() {
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     let late = newest(&server).await;
     assert!(events(&late).contains(&"invite_viewed".to_owned()));
+    let ended = enrolld::service::petitions::sweep::run_once(&server.state).await;
+    assert_eq!(
+        ended.unwrap(),
+        1,
+        "only the lapsed, unconfirmed petition ends"
+    );
+    let late = petition_of(&server, &late.id).await;
+    assert_eq!(late.status, S::Failed);
+    assert_eq!(events(&late).last().map(String::as_str), Some("failed"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

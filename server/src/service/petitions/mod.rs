@@ -1,7 +1,7 @@
 //! Petitions: one person's run through an enrollment flow. Reads, history and the secret here;
 //! starting in `start`, the petitioner's steps in `join`, source matching in `matching` (pure) and
-//! `outcome` (applied), decisions in `decide`, the end in `finalize`, and users' linked identities
-//! in `identities`.
+//! `outcome` (applied), decisions in `decide`, the end in `finalize`, users' linked identities in
+//! `identities`, and the expiry of lapsed links in `sweep`.
 
 mod decide;
 mod finalize;
@@ -10,6 +10,7 @@ mod join;
 mod matching;
 mod outcome;
 mod start;
+pub mod sweep;
 
 pub use decide::{approve, confirm_for, deny};
 pub use identities::{identities_of_user, refresh};
