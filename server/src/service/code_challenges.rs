@@ -6,9 +6,9 @@ use serde_json::json;
 
 use super::{Context, Deps, Effect, audit};
 use crate::crypto::{ServerKey, six_digit_code};
+use crate::db::DbConn;
 use crate::db::audit_events;
 use crate::db::code_challenges::{self as challenge_rows, CodeChallengeRow};
-use crate::db::{DbConn, rate_limits};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollments::ChallengeStatus;
 
@@ -52,27 +52,17 @@ pub fn take_send_allowance(
     user_id: &str,
     operator_id: &str,
 ) -> AppResult<()> {
-    let window = now.timestamp() - now.timestamp().rem_euclid(3600);
-    let retry_after = u64::try_from(window + 3600 - now.timestamp())
-        .unwrap_or(3600)
-        .max(1);
-    if !rate_limits::take(
+    super::public_limits::take_hourly(
         conn,
-        &format!("code-send:user:{user_id}"),
-        window,
-        USER_SENDS_PER_HOUR,
-    )? {
-        return Err(AppError::RateLimited { retry_after });
-    }
-    if !rate_limits::take(
-        conn,
-        &format!("code-send:operator:{operator_id}"),
-        window,
-        OPERATOR_SENDS_PER_HOUR,
-    )? {
-        return Err(AppError::RateLimited { retry_after });
-    }
-    Ok(())
+        now,
+        &[
+            (format!("code-send:user:{user_id}"), USER_SENDS_PER_HOUR),
+            (
+                format!("code-send:operator:{operator_id}"),
+                OPERATOR_SENDS_PER_HOUR,
+            ),
+        ],
+    )
 }
 
 /// Creates a challenge with a fresh code.

@@ -1,12 +1,13 @@
-//! Limits on failed attempts at the public endpoints (app registration, self-enrollment), per source
-//! address, counted in the database so every replica sees the same numbers; each failure is audited.
+//! Limits on failed attempts at the public endpoints (app registration, self-enrollment, joining), per
+//! source address, counted in the database so every replica sees the same numbers; each failure is
+//! audited. Also the hourly allowances (codes sent, self-signups started), counted the same way.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::Deps;
 use super::audit;
-use crate::db::rate_limits;
+use crate::db::{DbConn, rate_limits};
 use crate::error::{AppError, AppResult};
 
 /// Failed attempts allowed per source address in each window.
@@ -25,14 +26,37 @@ pub struct Origin {
     pub source: String,
 }
 
-fn window(now: DateTime<Utc>) -> (i64, u64) {
-    let start = now.timestamp() - now.timestamp().rem_euclid(WINDOW_SECONDS);
+/// The fixed window of `seconds` that `now` falls in: its start, and the seconds until it ends (at
+/// least one, for `Retry-After`).
+fn window_of(now: DateTime<Utc>, seconds: i64) -> (i64, u64) {
+    let start = now.timestamp() - now.timestamp().rem_euclid(seconds);
     (
         start,
-        u64::try_from(start + WINDOW_SECONDS - now.timestamp())
+        u64::try_from(start + seconds - now.timestamp())
             .unwrap_or(1)
             .max(1),
     )
+}
+
+fn window(now: DateTime<Utc>) -> (i64, u64) {
+    window_of(now, WINDOW_SECONDS)
+}
+
+/// Takes one unit from each `(counter, cap)` in the hour `now` falls in, in order and in the
+/// caller's transaction, or refuses with 429 (until the hour ends) at the first counter that is
+/// used up; the ones before it keep their unit.
+pub fn take_hourly(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    limits: &[(String, i32)],
+) -> AppResult<()> {
+    let (start, retry_after) = window_of(now, 3600);
+    for (counter, cap) in limits {
+        if !rate_limits::take(conn, counter, start, *cap)? {
+            return Err(AppError::RateLimited { retry_after });
+        }
+    }
+    Ok(())
 }
 
 fn key(limit: &str, origin: &Origin) -> String {

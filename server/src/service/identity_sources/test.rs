@@ -48,15 +48,17 @@ pub async fn test(
     })
 }
 
-/// Queries a source for a flow; audited, except in a dry run (`Effect::DryRun`), which stores nothing.
+/// Queries the source with this id or name for a flow; audited, except in a dry run
+/// (`Effect::DryRun`), which stores nothing.
 pub async fn lookup(
     deps: &Deps,
     ctx: &Context,
-    source: &IdentitySource,
+    source: &str,
     lookup: &Lookup,
     effect: Effect,
 ) -> AppResult<Vec<SourceRecord>> {
-    Ok(lookup_in(deps, ctx, source, lookup, effect).await?.0)
+    let source = super::get(&deps.db, source.to_owned()).await?.source;
+    Ok(lookup_in(deps, ctx, &source, lookup, effect).await?.0)
 }
 
 /// Runs the query and audits it (the lookup kind and the count, never the records), in a

@@ -18,9 +18,8 @@ use crate::model::petitions::{
 };
 use crate::service::enrollment_flows::{self as flows, Loaded};
 use crate::service::mutation::Mode;
-use crate::service::notifications::{self, Outgoing};
 use crate::service::validate::Checks;
-use crate::service::{Context, Deps, Effect, audit, notification_templates, with_outbox};
+use crate::service::{Context, Deps, Effect, audit, with_outbox};
 
 /// Queues the email that tells the petitioner the decision; recorded in the history.
 pub fn tell_decision(
@@ -38,22 +37,9 @@ pub fn tell_decision(
         ("Decision", decision.to_owned()),
         ("Comment", row.decision_comment.clone().unwrap_or_default()),
     ]);
-    let spec = notification_templates::spec("personal-email", "email", "petition-decided")?;
-    let queued = notifications::queue(
-        tx,
-        &deps.key,
-        now,
-        Outgoing {
-            user_id: row.user_id.as_deref(),
-            recipient: &row.email,
-            spec,
-            values,
-            not_after: None,
-            inline_images: Vec::new(),
-        },
-    )?;
-    let detail =
-        json!({"template": "petition-decided", "decision": decision, "notification": queued.id});
+    let event = "petition-decided";
+    let queued = super::email_petitioner(tx, &deps.key, now, row, event, values, None)?;
+    let detail = json!({"template": event, "decision": decision, "notification": queued});
     record(tx, ctx, now, &row.id, "notification_sent", Some(detail))
 }
 

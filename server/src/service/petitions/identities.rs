@@ -80,10 +80,9 @@ pub async fn refresh(
                 changed,
                 error,
             };
-        let source = identity_sources::get(&deps.db, row.source_id.clone()).await?;
         let lookup = Lookup::Key(row.source_key.clone());
         let effect = Effect::of(mode.dry_run);
-        match identity_sources::lookup(deps, ctx, &source.source, &lookup, effect).await {
+        match identity_sources::lookup(deps, ctx, &row.source_id, &lookup, effect).await {
             Err(error) => items.push(outcome("failed", Vec::new(), Some(error.to_string()))),
             Ok(records) => match records.first() {
                 None => items.push(outcome("gone", Vec::new(), None)),

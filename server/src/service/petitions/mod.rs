@@ -65,6 +65,29 @@ pub fn person_name(row: &PetitionRow) -> String {
     }
 }
 
+/// Queues a message of `event` (a personal-email template) to the petitioner, in the change's
+/// transaction; the notification's id.
+pub fn email_petitioner(
+    tx: &mut DbConn,
+    key: &ServerKey,
+    now: DateTime<Utc>,
+    row: &PetitionRow,
+    event: &str,
+    values: BTreeMap<&'static str, String>,
+    not_after: Option<DateTime<Utc>>,
+) -> AppResult<String> {
+    let spec = super::notification_templates::spec("personal-email", "email", event)?;
+    let outgoing = super::notifications::Outgoing {
+        user_id: row.user_id.as_deref(),
+        recipient: &row.email,
+        spec,
+        values,
+        not_after,
+        inline_images: Vec::new(),
+    };
+    Ok(super::notifications::queue(tx, key, now, outgoing)?.id)
+}
+
 /// The petition with this id, or `NotFound`.
 pub fn find_required(conn: &mut DbConn, id: &str) -> AppResult<PetitionRow> {
     rows::find(conn, id)?.ok_or_else(|| AppError::NotFound {

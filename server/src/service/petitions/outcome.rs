@@ -45,9 +45,10 @@ pub async fn settle(deps: &Deps, ctx: &Context, row: PetitionRow) -> AppResult<S
         .await?;
     let mut queried = Vec::new();
     for (attached, name) in flow.sources.iter().filter(|(a, _)| consulted(a.mode)) {
-        let source = identity_sources::get(&deps.db, attached.source_id.clone()).await?;
         let lookup = Lookup::Email(row.email.clone());
-        match identity_sources::lookup(deps, ctx, &source.source, &lookup, Effect::Commit).await {
+        match identity_sources::lookup(deps, ctx, &attached.source_id, &lookup, Effect::Commit)
+            .await
+        {
             Ok(records) => queried.push(Queried {
                 source_id: attached.source_id.clone(),
                 source: name.clone(),

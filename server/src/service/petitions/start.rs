@@ -9,9 +9,9 @@ use serde_json::json;
 
 use super::{find_required, full, history_row, join_link, secret_for, transition};
 use crate::crypto::six_digit_code;
+use crate::db::DbConn;
 use crate::db::org_identities::{self as identity_rows, IdentityRow};
 use crate::db::petitions::{self as rows, PetitionRow};
-use crate::db::{DbConn, rate_limits};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::model::enrollment_flows::{EmailVerification, FlowAuthorization, SourceMode};
 use crate::model::identity_sources::SourceRecord;
@@ -20,12 +20,10 @@ use crate::model::petitions::{
 };
 use crate::service::enrollment_flows::{self as flows, Loaded};
 use crate::service::mutation::{self, Answered, Mode};
-use crate::service::notifications::{self, Outgoing};
+use crate::service::notifications;
 use crate::service::public_limits::Origin;
 use crate::service::validate::Checks;
-use crate::service::{
-    Actor, Context, Deps, identity_services, identity_sources, notification_templates, with_outbox,
-};
+use crate::service::{Actor, Context, Deps, identity_services, identity_sources, with_outbox};
 use crate::sources::Lookup;
 
 /// Self-signups one client address may start per hour.
@@ -161,26 +159,14 @@ fn queue_message(
             ctx.actor.name().unwrap_or("The service desk").to_owned(),
         ),
     ]);
-    let spec = notification_templates::spec("personal-email", "email", event)?;
-    let queued = notifications::queue(
-        tx,
-        &deps.key,
-        now,
-        Outgoing {
-            user_id: None,
-            recipient: &row.email,
-            spec,
-            values,
-            not_after: Some(row.expires_at.and_utc()),
-            inline_images: Vec::new(),
-        },
-    )?;
+    let expires = Some(row.expires_at.and_utc());
+    let queued = super::email_petitioner(tx, &deps.key, now, row, event, values, expires)?;
     let history = if invitation {
         "invite_sent"
     } else {
         "notification_sent"
     };
-    let detail = json!({"template": event, "notification": queued.id});
+    let detail = json!({"template": event, "notification": queued});
     Ok(history_row(ctx, now, &row.id, history, Some(detail)))
 }
 
@@ -264,9 +250,9 @@ async fn fetch_selected(
                 "is not attached to this flow in select mode",
             ));
         };
-        let source = identity_sources::get(&deps.db, attached.source_id.clone()).await?;
         let lookup = Lookup::Key(picked.key.trim().to_owned());
-        let records = identity_sources::lookup(deps, ctx, &source.source, &lookup, effect).await?;
+        let records =
+            identity_sources::lookup(deps, ctx, &attached.source_id, &lookup, effect).await?;
         let Some(record) = records.into_iter().next() else {
             let field = format!("select[{i}].key");
             return Err(AppError::invalid(
@@ -370,18 +356,20 @@ fn take_start_allowance(
     origin: &Origin,
     email: &str,
 ) -> AppResult<()> {
-    let window = now.timestamp() - now.timestamp().rem_euclid(3600);
-    let retry_after = u64::try_from(window + 3600 - now.timestamp())
-        .unwrap_or(3600)
-        .max(1);
-    let by_address = format!("join-start:address:{}", origin.source);
-    let by_email = format!("join-start:email:{}", crate::text::fold(email));
-    if !rate_limits::take(tx, &by_address, window, STARTS_PER_ADDRESS)?
-        || !rate_limits::take(tx, &by_email, window, STARTS_PER_EMAIL)?
-    {
-        return Err(AppError::RateLimited { retry_after });
-    }
-    Ok(())
+    crate::service::public_limits::take_hourly(
+        tx,
+        now,
+        &[
+            (
+                format!("join-start:address:{}", origin.source),
+                STARTS_PER_ADDRESS,
+            ),
+            (
+                format!("join-start:email:{}", crate::text::fold(email)),
+                STARTS_PER_EMAIL,
+            ),
+        ],
+    )
 }
 
 /// Starts a self-signup at a flow's public page. The answer is the same whatever the address;
@@ -396,12 +384,10 @@ pub async fn start_self_signup(
     let asked = flow.clone();
     let loaded = deps
         .db
-        .read(
-            move |conn| match crate::db::enrollment_flows::find(conn, &asked)? {
-                Some(_) => flows::load(conn, &asked).map(Some),
-                None => Ok(None),
-            },
-        )
+        .read(move |conn| match flows::load(conn, &asked) {
+            Err(AppError::NotFound { .. }) => Ok(None),
+            loaded => loaded.map(Some),
+        })
         .await?;
     // One answer for a name that is not a flow (or is an id), a flow of another kind, and a
     // switched-off one.
